@@ -195,6 +195,11 @@ class WireMessage:
     def maps(self) -> tuple[WireField, ...]:
         return tuple(f for f in self.fields if f.shape == "map")
 
+    @property
+    def plan(self) -> MessagePlan | None:
+        """The decoder as a table (the compiled build's, see ``_wire.Plan``); None: the generated one only."""
+        return message_plan(self)
+
 
 def element(
     f: d.FieldDescriptorProto,
@@ -246,3 +251,74 @@ def is_packable(f: d.FieldDescriptorProto) -> bool:
 def writes_packed(f: d.FieldDescriptorProto) -> bool:
     """proto3 packs repeated scalars unless the field says ``[packed = false]``."""
     return not (f.options.HasField("packed") and not f.options.packed)
+
+
+# -- plans: the decoder of a message as a table, for the compiled runtime ----------------------
+
+# The ``_w.K_*`` kind a plan gives each element kind (singular and ``repeated``).  Packed
+# scalars and maps are not in plans: a message with one keeps its generated decoder.
+_PLAN_KINDS = {
+    "string": "K_STRING",
+    "bytes": "K_BYTES",
+    "int32": "K_INT32",
+    "int64": "K_INT64",
+    "uint32": "K_UINT32",
+    "uint64": "K_UINT64",
+    "sint32": "K_SINT32",
+    "sint64": "K_SINT64",
+    "bool": "K_BOOL",
+    "enum": "K_ENUM",
+    "fixed": "K_FIXED",
+    "float": "K_FIXED",
+    "double": "K_FIXED",
+    "message": "K_MESSAGE",
+}
+_PLAN_REPEATED_KINDS = {"message": "K_REP_MESSAGE", "string": "K_REP_STRING", "bytes": "K_REP_BYTES"}
+_PLAN_FIRST_KINDS = {"_w.dec_timestamp_first": "K_TIMESTAMP", "_w.dec_duration_first": "K_DURATION"}
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    """One field of a plan: ``Plan.add``'s arguments, as Python source."""
+
+    tag: int
+    slot: int  # the field's index in the message's fields (its attribute name and default)
+    kind: str  # the name of a ``_w.K_*`` constant
+    aux: str = "None"  # enum: the value -> member map; fixed: the unpack function; message: the decoder
+    aux2: str = "None"  # enum: the enum class; fixed: the size in bytes
+    clears: tuple[int, ...] = ()  # slots of the other members of its oneof
+
+
+@dataclass(frozen=True)
+class MessagePlan:
+    names: tuple[str, ...]  # attributes, by slot
+    defaults: tuple[str, ...]  # expressions of their initial values, by slot (None for lists)
+    entries: tuple[PlanEntry, ...]
+
+
+def message_plan(msg: WireMessage) -> MessagePlan | None:
+    """The plan of ``msg``'s decoder, or None when a field has a shape plans do not read."""
+    if msg.fast:
+        return None
+    slots = {f.local: i for i, f in enumerate(msg.fields)}
+    defaults = []
+    entries = []
+    for slot, f in enumerate(msg.fields):
+        el = f.element
+        if f.shape == "repeated" and el.kind in _PLAN_REPEATED_KINDS:
+            kind = _PLAN_REPEATED_KINDS[el.kind]
+            defaults.append("None")
+        elif f.shape in ("implicit", "optional", "message"):
+            kind = _PLAN_FIRST_KINDS.get(el.first_decoder) or _PLAN_KINDS[el.kind]
+            defaults.append("None" if f.shape != "implicit" else el.default)
+        else:
+            return None
+        aux = aux2 = "None"
+        if el.kind == "enum":
+            aux, aux2 = el.enum_map, el.enum_type
+        elif el.is_fixed:
+            aux, aux2 = f"_w.unpack_{el.fmt}", str(el.size)
+        elif el.kind == "message":
+            aux = el.decoder
+        entries.append(PlanEntry(el.tag, slot, kind, aux, aux2, tuple(slots[c] for c in f.clears)))
+    return MessagePlan(tuple(f.attr for f in msg.fields), tuple(defaults), tuple(entries))

@@ -23,14 +23,14 @@ import importlib
 import math
 import struct
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from ._time import duration_parts, duration_value, timestamp_parts, timestamp_value
 
 __all__ = ["MAX_DEPTH", "DecodeError", "parse", "serialize"]
 
 #: Messages nested deeper than this are refused, as Google's runtime refuses them.
-MAX_DEPTH = 100
+MAX_DEPTH: Final = 100
 
 #: Inputs at least this long decode with the cyclic garbage collector paused.  A decoder
 #: only makes new objects that cannot form cycles, yet every few thousand of them would
@@ -38,22 +38,22 @@ MAX_DEPTH = 100
 #: answer cost 1.9x per row what a 10,000-row one did, 1.2x with the pause.
 GC_PAUSE_BYTES = 64 * 1024
 
-_MASK32 = 0xFFFFFFFF
-_MASK64 = 0xFFFFFFFFFFFFFFFF
+_MASK32: Final = 0xFFFFFFFF  # (Final: the compiled build inlines them instead of looking them up)
+_MASK64: Final = 0xFFFFFFFFFFFFFFFF
 
-unpack_I = struct.Struct("<I").unpack_from
-unpack_i = struct.Struct("<i").unpack_from
-unpack_f = struct.Struct("<f").unpack_from
-unpack_Q = struct.Struct("<Q").unpack_from
-unpack_q = struct.Struct("<q").unpack_from
-unpack_d = struct.Struct("<d").unpack_from
+unpack_I: Final = struct.Struct("<I").unpack_from
+unpack_i: Final = struct.Struct("<i").unpack_from
+unpack_f: Final = struct.Struct("<f").unpack_from
+unpack_Q: Final = struct.Struct("<Q").unpack_from
+unpack_q: Final = struct.Struct("<q").unpack_from
+unpack_d: Final = struct.Struct("<d").unpack_from
 pack_I = struct.Struct("<I").pack
 pack_i = struct.Struct("<i").pack
 pack_Q = struct.Struct("<Q").pack
 pack_q = struct.Struct("<q").pack
 pack_d = struct.Struct("<d").pack
 _pack_f = struct.Struct("<f").pack
-new = object.__new__
+new: Final = object.__new__
 
 
 class DecodeError(ValueError):
@@ -339,12 +339,12 @@ def length_delimited(out: bytearray, tag: bytes, body: bytes | bytearray) -> Non
 
 # -- Timestamp and Duration as datetime and timedelta --------------------------------------
 
-_UTC = datetime.timezone.utc
-_datetime = datetime.datetime
+_UTC: Final = datetime.timezone.utc
+_datetime: Final = datetime.datetime
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
 _timedelta = datetime.timedelta
 #: True in the mypyc build (its ``__file__`` is the extension), False in the pure-Python module.
-_COMPILED = not __file__.endswith(".py")
+_COMPILED: Final = not __file__.endswith(".py")
 
 
 def _seconds_nanos(buf: bytes, pos: int, end: int, label: str) -> tuple[int, int]:
@@ -412,8 +412,8 @@ def dec_timestamp(buf: bytes, pos: int, end: int, depth: int) -> datetime.dateti
 
 
 # The seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: what a datetime holds.
-_SECONDS_MIN = -62135596800
-_SECONDS_MAX = 253402300799
+_SECONDS_MIN: Final = -62135596800
+_SECONDS_MAX: Final = 253402300799
 
 
 def utc_datetime(seconds: int, micros: int) -> datetime.datetime:
@@ -820,3 +820,225 @@ def struct_from_python(cls: Any, mapping: Mapping[str, Any]) -> Any:
     message._enc = struct_bytes(mapping)
     message._unknown_fields = b""
     return message
+
+
+# -- table-driven decoders (the compiled build) ------------------------------------------
+
+#: True where the codec modules decode through plans (the compiled build): there a loop
+#: over a table of fields, compiled once here, beats a decoder per message run by the
+#: interpreter; in the pure-Python module the generated decoders are faster and are kept.
+PLANS: Final = _COMPILED
+
+# What a plan does with one field (the ``kind`` of ``Plan.add``).
+K_STRING: Final = 0
+K_BYTES: Final = 1
+K_INT32 = 2
+K_INT64 = 3
+K_UINT32 = 4
+K_UINT64 = 5
+K_SINT32 = 6
+K_SINT64 = 7
+K_BOOL: Final = 8
+K_ENUM: Final = 9  # aux: the enum's value -> member map, aux2: the enum class
+K_FIXED: Final = 10  # aux: the struct unpack_from of its format, aux2: its size in bytes
+K_MESSAGE: Final = 11  # a singular message: aux is its decoder; a second occurrence merges
+K_TIMESTAMP: Final = 12  # a singular Timestamp as a datetime (a value out of range waits for the end)
+K_DURATION: Final = 13  # the same for a Duration as a timedelta
+K_REP_MESSAGE: Final = 14  # aux: the decoder of one item
+K_REP_STRING: Final = 15
+K_REP_BYTES: Final = 16
+
+
+class PlanField:
+    """How a plan reads one tag: into which slot, as what."""
+
+    def __init__(self, slot: int, kind: int, aux: Any, aux2: Any, clears: list[int]) -> None:
+        self.slot = slot
+        self.kind = kind
+        self.aux = aux
+        self.aux2 = aux2
+        self.clears = clears
+        self.sub: Plan | None = aux.plan if isinstance(aux, PlanDecoder) else None
+        self.members: dict[int, Any] = aux if kind == K_ENUM else {}  # (typed: a direct dict lookup)
+
+
+class Plan:
+    """The decoder of one message as data: its class, fields by tag, attribute names and defaults."""
+
+    def __init__(self, cls: Any, label: str, names: list[str], defaults: list[Any]) -> None:
+        self.cls = cls
+        self.label = label
+        self.names = names
+        self.defaults = defaults
+        self.lists: list[int] = []  # slots holding a new list per message
+        self.times: list[int] = []  # slots that may hold a BadTime at the end
+        self.near: list[PlanField | None] = [None] * 128  # one-byte tags
+        self.far: dict[int, PlanField] = {}
+
+    def add(
+        self, tag: int, slot: int, kind: int, aux: Any = None, aux2: Any = None, clears: Any = ()
+    ) -> None:
+        field = PlanField(slot, kind, aux, aux2, list(clears))
+        if tag < 128:
+            self.near[tag] = field
+        else:
+            self.far[tag] = field
+        if kind >= K_REP_MESSAGE:
+            self.lists.append(slot)
+        elif kind == K_TIMESTAMP or kind == K_DURATION:
+            self.times.append(slot)
+
+
+class PlanDecoder:
+    """A plan as a decoder function ``(buf, pos, end, depth) -> message``."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+
+    def __call__(self, buf: bytes, pos: int, end: int, depth: int) -> Any:
+        return plan_decode(self.plan, buf, pos, end, depth)
+
+
+def plan(namespace: dict[str, Any], name: str, cls: Any, label: str, names: Any, defaults: Any) -> None:
+    """Make ``namespace[name]`` (a codec module's decoder of ``cls``) a plan, its fields added next
+    (:func:`plan_fields`): every decoder, generated or planned, then calls the planned one."""
+    namespace[name] = PlanDecoder(Plan(cls, label, list(names), list(defaults)))
+
+
+def plan_fields(decoder: Any, fields: Any) -> None:
+    """Give the plan of ``decoder`` its fields: ``(tag, slot, kind, aux, aux2, clears)`` each."""
+    target: Plan = decoder.plan
+    for tag, slot, kind, aux, aux2, clears in fields:
+        target.add(tag, slot, kind, aux, aux2, clears)
+
+
+def _earlier(plan: Plan, buf: bytes, pos: int, upto: int, want: int, slot: int) -> bytes:
+    """The values of field ``want`` (in ``slot``) met in ``buf[pos:upto]``, joined, since a member
+    of its oneof last cleared it: what a second occurrence merges with.  (Found again rather
+    than remembered: a field met twice is rare, and remembering costs every message.)"""
+    joined = b""
+    while pos < upto:
+        tag = buf[pos]
+        pos += 1
+        if tag > 127:
+            tag, pos = read_tag(buf, pos, tag)
+        if tag == want:
+            n = buf[pos]
+            pos += 1
+            if n > 127:
+                n, pos = varint(buf, pos, n)
+            joined += buf[pos : pos + n]
+            pos += n
+            continue
+        field = plan.near[tag] if tag < 128 else plan.far.get(tag)
+        if field is not None and slot in field.clears:
+            joined = b""
+        pos = skip(buf, pos, tag, upto)
+    return joined
+
+
+def plan_decode(plan: Plan, buf: bytes, pos: int, end: int, depth: int) -> Any:
+    """Decode a message by its plan: the generated decoder's rules, field for field."""
+    if depth > MAX_DEPTH:
+        raise too_deep(plan.label)
+    values = plan.defaults.copy()
+    for slot in plan.lists:
+        values[slot] = []
+    begin = pos
+    unknown: bytes | None = None
+    near = plan.near
+    while pos < end:
+        start = pos
+        tag = buf[pos]
+        pos += 1
+        if tag > 127:
+            tag, pos = read_tag(buf, pos, tag)  # (a short tag may come padded to more bytes)
+        field = near[tag] if tag < 128 else plan.far.get(tag)
+        if field is None:
+            pos = skip(buf, pos, tag, end, depth)
+            unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
+            continue
+        kind = field.kind
+        slot = field.slot
+        if tag & 7 == 2:
+            n = buf[pos]
+            pos += 1
+            if n > 127:
+                n, pos = varint(buf, pos, n)
+            e = pos + n
+            if e > end:
+                raise truncated(plan.label)
+            if kind == K_STRING:
+                values[slot] = buf[pos:e].decode("utf-8")
+            elif kind == K_REP_MESSAGE:
+                items: list[Any] = values[slot]
+                sub = field.sub
+                if sub is not None:
+                    items.append(plan_decode(sub, buf, pos, e, depth + 1))
+                else:
+                    items.append(field.aux(buf, pos, e, depth + 1))
+            elif kind == K_TIMESTAMP or kind == K_DURATION or kind == K_MESSAGE:
+                if values[slot] is None:
+                    if kind == K_TIMESTAMP:
+                        values[slot] = dec_timestamp_first(buf, pos, e, depth + 1)
+                    elif kind == K_DURATION:
+                        values[slot] = dec_duration_first(buf, pos, e, depth + 1)
+                    elif field.sub is not None:
+                        values[slot] = plan_decode(field.sub, buf, pos, e, depth + 1)
+                    else:
+                        values[slot] = field.aux(buf, pos, e, depth + 1)
+                else:  # met again: decode every occurrence as one (protobuf's merge)
+                    if kind == K_TIMESTAMP:
+                        again: Any = dec_timestamp_first
+                    elif kind == K_DURATION:
+                        again = dec_duration_first
+                    else:
+                        again = field.aux
+                    joined = _earlier(plan, buf, begin, start, tag, slot) + buf[pos:e]
+                    values[slot] = again(joined, 0, len(joined), depth + 1)
+            elif kind == K_BYTES:
+                values[slot] = buf[pos:e]
+            elif kind == K_REP_STRING:
+                values[slot].append(buf[pos:e].decode("utf-8"))
+            else:  # K_REP_BYTES
+                values[slot].append(buf[pos:e])
+            pos = e
+        elif kind == K_FIXED:
+            values[slot] = field.aux(buf, pos)[0]
+            pos += field.aux2
+        else:
+            v = buf[pos]
+            pos += 1
+            if v > 127:
+                v, pos = varint(buf, pos, v)
+                if kind == K_INT32 or kind == K_ENUM:
+                    v = i32(v)
+                elif kind == K_INT64:
+                    v = i64(v)
+                elif kind == K_UINT32 or kind == K_SINT32:
+                    v &= _MASK32
+                elif kind != K_BOOL:
+                    v &= _MASK64
+            if kind == K_ENUM:
+                member = field.members.get(v)
+                values[slot] = member if member is not None else field.aux2(v)
+            elif kind == K_BOOL:
+                values[slot] = v != 0
+            elif kind == K_SINT32 or kind == K_SINT64:
+                values[slot] = (v >> 1) ^ -(v & 1)
+            else:
+                values[slot] = v
+        for other in field.clears:
+            values[other] = None
+    if pos != end:
+        raise truncated(plan.label)
+    for slot in plan.times:
+        bad = values[slot]
+        if isinstance(bad, BadTime):
+            raise bad.error
+    m = new(plan.cls)
+    names = plan.names
+    for i in range(len(names)):
+        setattr(m, names[i], values[i])
+    m._unknown_fields = b"" if unknown is None else unknown
+    return m

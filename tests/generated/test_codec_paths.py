@@ -23,7 +23,7 @@ REPO = HERE.parents[1]
 
 # The suites that exercise the codec itself: wire rules, the fuzzer and the
 # property tests against Google's runtime over every message.
-CODEC_SUITES = ["test_wire_rules.py", "test_wire_values.py", "test_decode_fuzz.py", "test_properties.py"]
+CODEC_SUITES = ["test_wire_rules.py", "test_wire_values.py", "test_decode_fuzz.py", "test_properties.py", "test_plans.py"]
 
 
 def _pure_env() -> dict[str, str]:

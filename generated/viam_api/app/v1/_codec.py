@@ -43569,6 +43569,7206 @@ def encode_MaintenanceConfig(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_Robot",
+        Robot,
+        "viam.app.v1.Robot",
+        (
+            "id",
+            "name",
+            "location",
+            "last_access",
+            "created_on",
+            "online_state",
+            "seconds_since_online",
+        ),
+        (
+            "",
+            "",
+            "",
+            None,
+            None,
+            values_of_OnlineState[0],
+            0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RobotPart",
+        RobotPart,
+        "viam.app.v1.RobotPart",
+        (
+            "id",
+            "name",
+            "dns_name",
+            "secret",
+            "robot",
+            "location_id",
+            "robot_config",
+            "last_access",
+            "user_supplied_info",
+            "main_part",
+            "fqdn",
+            "local_fqdn",
+            "created_on",
+            "secrets",
+            "last_updated",
+            "online_state",
+            "seconds_since_online",
+            "robot_config_json",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            None,
+            None,
+            None,
+            False,
+            "",
+            "",
+            None,
+            None,
+            None,
+            values_of_OnlineState[0],
+            0,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RobotPartHistoryEntry",
+        RobotPartHistoryEntry,
+        "viam.app.v1.RobotPartHistoryEntry",
+        (
+            "part",
+            "robot",
+            "when",
+            "old",
+            "edited_by",
+        ),
+        (
+            "",
+            "",
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AuthenticatorInfo",
+        AuthenticatorInfo,
+        "viam.app.v1.AuthenticatorInfo",
+        (
+            "type",
+            "value",
+            "is_deactivated",
+        ),
+        (
+            values_of_AuthenticationType[0],
+            "",
+            False,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListOrganizationsRequest",
+        ListOrganizationsRequest,
+        "viam.app.v1.ListOrganizationsRequest",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_Organization",
+        Organization,
+        "viam.app.v1.Organization",
+        (
+            "id",
+            "name",
+            "created_on",
+            "public_namespace",
+            "default_region",
+            "cid",
+            "default_fragments",
+            "allowed_login_methods",
+        ),
+        (
+            "",
+            "",
+            None,
+            "",
+            "",
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrganizationMember",
+        OrganizationMember,
+        "viam.app.v1.OrganizationMember",
+        (
+            "user_id",
+            "emails",
+            "date_added",
+            "last_login",
+            "last_access",
+        ),
+        (
+            "",
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListOrganizationsResponse",
+        ListOrganizationsResponse,
+        "viam.app.v1.ListOrganizationsResponse",
+        ("organizations",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrganizationInvite",
+        OrganizationInvite,
+        "viam.app.v1.OrganizationInvite",
+        (
+            "organization_id",
+            "email",
+            "created_on",
+            "authorizations",
+        ),
+        (
+            "",
+            "",
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateOrganizationRequest",
+        CreateOrganizationRequest,
+        "viam.app.v1.CreateOrganizationRequest",
+        ("name",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateOrganizationResponse",
+        CreateOrganizationResponse,
+        "viam.app.v1.CreateOrganizationResponse",
+        ("organization",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetOrganizationRequest",
+        GetOrganizationRequest,
+        "viam.app.v1.GetOrganizationRequest",
+        ("organization_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetOrganizationResponse",
+        GetOrganizationResponse,
+        "viam.app.v1.GetOrganizationResponse",
+        ("organization",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetOrganizationNamespaceAvailabilityRequest",
+        GetOrganizationNamespaceAvailabilityRequest,
+        "viam.app.v1.GetOrganizationNamespaceAvailabilityRequest",
+        (
+            "public_namespace",
+            "organization_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetOrganizationNamespaceAvailabilityResponse",
+        GetOrganizationNamespaceAvailabilityResponse,
+        "viam.app.v1.GetOrganizationNamespaceAvailabilityResponse",
+        ("available",),
+        (False,),
+    )
+    _w.plan(
+        _planned,
+        "decode_FragmentImportList",
+        FragmentImportList,
+        "viam.app.v1.FragmentImportList",
+        ("fragments",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateOrganizationRequest",
+        UpdateOrganizationRequest,
+        "viam.app.v1.UpdateOrganizationRequest",
+        (
+            "organization_id",
+            "name",
+            "public_namespace",
+            "region",
+            "cid",
+            "default_fragments",
+            "allowed_login_methods",
+        ),
+        (
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateOrganizationResponse",
+        UpdateOrganizationResponse,
+        "viam.app.v1.UpdateOrganizationResponse",
+        ("organization",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateOrganizationNamespaceRequest",
+        UpdateOrganizationNamespaceRequest,
+        "viam.app.v1.UpdateOrganizationNamespaceRequest",
+        (
+            "organization_id",
+            "new_public_namespace",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateOrganizationNamespaceResponse",
+        UpdateOrganizationNamespaceResponse,
+        "viam.app.v1.UpdateOrganizationNamespaceResponse",
+        ("organization",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteOrganizationRequest",
+        DeleteOrganizationRequest,
+        "viam.app.v1.DeleteOrganizationRequest",
+        ("organization_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteOrganizationResponse",
+        DeleteOrganizationResponse,
+        "viam.app.v1.DeleteOrganizationResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetOrganizationMetadataRequest",
+        GetOrganizationMetadataRequest,
+        "viam.app.v1.GetOrganizationMetadataRequest",
+        ("organization_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetOrganizationMetadataResponse",
+        GetOrganizationMetadataResponse,
+        "viam.app.v1.GetOrganizationMetadataResponse",
+        ("data",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateOrganizationMetadataRequest",
+        UpdateOrganizationMetadataRequest,
+        "viam.app.v1.UpdateOrganizationMetadataRequest",
+        (
+            "organization_id",
+            "data",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateOrganizationMetadataResponse",
+        UpdateOrganizationMetadataResponse,
+        "viam.app.v1.UpdateOrganizationMetadataResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListOrganizationMembersRequest",
+        ListOrganizationMembersRequest,
+        "viam.app.v1.ListOrganizationMembersRequest",
+        ("organization_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListOrganizationMembersResponse",
+        ListOrganizationMembersResponse,
+        "viam.app.v1.ListOrganizationMembersResponse",
+        (
+            "organization_id",
+            "members",
+            "invites",
+        ),
+        (
+            "",
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateOrganizationInviteRequest",
+        CreateOrganizationInviteRequest,
+        "viam.app.v1.CreateOrganizationInviteRequest",
+        (
+            "organization_id",
+            "email",
+            "authorizations",
+            "send_email_invite",
+        ),
+        (
+            "",
+            "",
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateOrganizationInviteResponse",
+        CreateOrganizationInviteResponse,
+        "viam.app.v1.CreateOrganizationInviteResponse",
+        ("invite",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateOrganizationInviteAuthorizationsRequest",
+        UpdateOrganizationInviteAuthorizationsRequest,
+        "viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest",
+        (
+            "organization_id",
+            "email",
+            "add_authorizations",
+            "remove_authorizations",
+        ),
+        (
+            "",
+            "",
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateOrganizationInviteAuthorizationsResponse",
+        UpdateOrganizationInviteAuthorizationsResponse,
+        "viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse",
+        ("invite",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteOrganizationInviteRequest",
+        DeleteOrganizationInviteRequest,
+        "viam.app.v1.DeleteOrganizationInviteRequest",
+        (
+            "organization_id",
+            "email",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteOrganizationInviteResponse",
+        DeleteOrganizationInviteResponse,
+        "viam.app.v1.DeleteOrganizationInviteResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_ResendOrganizationInviteRequest",
+        ResendOrganizationInviteRequest,
+        "viam.app.v1.ResendOrganizationInviteRequest",
+        (
+            "organization_id",
+            "email",
+            "send_email_invite",
+        ),
+        (
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ResendOrganizationInviteResponse",
+        ResendOrganizationInviteResponse,
+        "viam.app.v1.ResendOrganizationInviteResponse",
+        ("invite",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteOrganizationMemberRequest",
+        DeleteOrganizationMemberRequest,
+        "viam.app.v1.DeleteOrganizationMemberRequest",
+        (
+            "organization_id",
+            "user_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteOrganizationMemberResponse",
+        DeleteOrganizationMemberResponse,
+        "viam.app.v1.DeleteOrganizationMemberResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_BillingAddress",
+        BillingAddress,
+        "viam.app.v1.BillingAddress",
+        (
+            "address_line_1",
+            "address_line_2",
+            "city",
+            "state",
+            "zipcode",
+            "country",
+        ),
+        (
+            "",
+            None,
+            "",
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_EnableBillingServiceRequest",
+        EnableBillingServiceRequest,
+        "viam.app.v1.EnableBillingServiceRequest",
+        (
+            "org_id",
+            "billing_address",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_EnableBillingServiceResponse",
+        EnableBillingServiceResponse,
+        "viam.app.v1.EnableBillingServiceResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateBillingServiceRequest",
+        UpdateBillingServiceRequest,
+        "viam.app.v1.UpdateBillingServiceRequest",
+        (
+            "org_id",
+            "billing_address",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateBillingServiceResponse",
+        UpdateBillingServiceResponse,
+        "viam.app.v1.UpdateBillingServiceResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetBillingServiceConfigRequest",
+        GetBillingServiceConfigRequest,
+        "viam.app.v1.GetBillingServiceConfigRequest",
+        ("org_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetBillingServiceConfigResponse",
+        GetBillingServiceConfigResponse,
+        "viam.app.v1.GetBillingServiceConfigResponse",
+        (
+            "billing_address",
+            "support_email",
+            "logo_url",
+            "billing_dashboard_url",
+        ),
+        (
+            None,
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DisableBillingServiceRequest",
+        DisableBillingServiceRequest,
+        "viam.app.v1.DisableBillingServiceRequest",
+        ("org_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DisableBillingServiceResponse",
+        DisableBillingServiceResponse,
+        "viam.app.v1.DisableBillingServiceResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrganizationSetSupportEmailRequest",
+        OrganizationSetSupportEmailRequest,
+        "viam.app.v1.OrganizationSetSupportEmailRequest",
+        (
+            "org_id",
+            "email",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrganizationSetSupportEmailResponse",
+        OrganizationSetSupportEmailResponse,
+        "viam.app.v1.OrganizationSetSupportEmailResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrganizationGetSupportEmailRequest",
+        OrganizationGetSupportEmailRequest,
+        "viam.app.v1.OrganizationGetSupportEmailRequest",
+        ("org_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrganizationGetSupportEmailResponse",
+        OrganizationGetSupportEmailResponse,
+        "viam.app.v1.OrganizationGetSupportEmailResponse",
+        ("email",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrganizationIdentity",
+        OrganizationIdentity,
+        "viam.app.v1.OrganizationIdentity",
+        (
+            "id",
+            "name",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_LocationOrganization",
+        LocationOrganization,
+        "viam.app.v1.LocationOrganization",
+        (
+            "organization_id",
+            "primary",
+        ),
+        (
+            "",
+            False,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_LocationAuth",
+        LocationAuth,
+        "viam.app.v1.LocationAuth",
+        (
+            "secret",
+            "location_id",
+            "secrets",
+        ),
+        (
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(_planned, "decode_StorageConfig", StorageConfig, "viam.app.v1.StorageConfig", ("region",), ("",))
+    _w.plan(
+        _planned,
+        "decode_Location",
+        Location,
+        "viam.app.v1.Location",
+        (
+            "id",
+            "name",
+            "parent_location_id",
+            "auth",
+            "organizations",
+            "created_on",
+            "robot_count",
+            "config",
+            "primary_org_identity",
+        ),
+        (
+            "",
+            "",
+            "",
+            None,
+            None,
+            None,
+            0,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SharedSecret",
+        SharedSecret,
+        "viam.app.v1.SharedSecret",
+        (
+            "id",
+            "secret",
+            "created_on",
+            "state",
+        ),
+        (
+            "",
+            "",
+            None,
+            values_of_SharedSecretState[0],
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateLocationRequest",
+        CreateLocationRequest,
+        "viam.app.v1.CreateLocationRequest",
+        (
+            "organization_id",
+            "name",
+            "parent_location_id",
+        ),
+        (
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateLocationResponse",
+        CreateLocationResponse,
+        "viam.app.v1.CreateLocationResponse",
+        ("location",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetLocationRequest",
+        GetLocationRequest,
+        "viam.app.v1.GetLocationRequest",
+        ("location_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetLocationResponse",
+        GetLocationResponse,
+        "viam.app.v1.GetLocationResponse",
+        ("location",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateLocationRequest",
+        UpdateLocationRequest,
+        "viam.app.v1.UpdateLocationRequest",
+        (
+            "location_id",
+            "name",
+            "parent_location_id",
+            "region",
+        ),
+        (
+            "",
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateLocationResponse",
+        UpdateLocationResponse,
+        "viam.app.v1.UpdateLocationResponse",
+        ("location",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteLocationRequest",
+        DeleteLocationRequest,
+        "viam.app.v1.DeleteLocationRequest",
+        ("location_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteLocationResponse",
+        DeleteLocationResponse,
+        "viam.app.v1.DeleteLocationResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetLocationMetadataRequest",
+        GetLocationMetadataRequest,
+        "viam.app.v1.GetLocationMetadataRequest",
+        ("location_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetLocationMetadataResponse",
+        GetLocationMetadataResponse,
+        "viam.app.v1.GetLocationMetadataResponse",
+        ("data",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateLocationMetadataRequest",
+        UpdateLocationMetadataRequest,
+        "viam.app.v1.UpdateLocationMetadataRequest",
+        (
+            "location_id",
+            "data",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateLocationMetadataResponse",
+        UpdateLocationMetadataResponse,
+        "viam.app.v1.UpdateLocationMetadataResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetOrganizationsWithAccessToLocationRequest",
+        GetOrganizationsWithAccessToLocationRequest,
+        "viam.app.v1.GetOrganizationsWithAccessToLocationRequest",
+        ("location_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetOrganizationsWithAccessToLocationResponse",
+        GetOrganizationsWithAccessToLocationResponse,
+        "viam.app.v1.GetOrganizationsWithAccessToLocationResponse",
+        ("organization_identities",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListLocationsRequest",
+        ListLocationsRequest,
+        "viam.app.v1.ListLocationsRequest",
+        ("organization_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_ShareLocationRequest",
+        ShareLocationRequest,
+        "viam.app.v1.ShareLocationRequest",
+        (
+            "location_id",
+            "organization_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ShareLocationResponse",
+        ShareLocationResponse,
+        "viam.app.v1.ShareLocationResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_UnshareLocationRequest",
+        UnshareLocationRequest,
+        "viam.app.v1.UnshareLocationRequest",
+        (
+            "location_id",
+            "organization_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UnshareLocationResponse",
+        UnshareLocationResponse,
+        "viam.app.v1.UnshareLocationResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListLocationsResponse",
+        ListLocationsResponse,
+        "viam.app.v1.ListLocationsResponse",
+        ("locations",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateLocationSecretRequest",
+        CreateLocationSecretRequest,
+        "viam.app.v1.CreateLocationSecretRequest",
+        ("location_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateLocationSecretResponse",
+        CreateLocationSecretResponse,
+        "viam.app.v1.CreateLocationSecretResponse",
+        ("auth",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteLocationSecretRequest",
+        DeleteLocationSecretRequest,
+        "viam.app.v1.DeleteLocationSecretRequest",
+        (
+            "location_id",
+            "secret_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteLocationSecretResponse",
+        DeleteLocationSecretResponse,
+        "viam.app.v1.DeleteLocationSecretResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_LocationAuthRequest",
+        LocationAuthRequest,
+        "viam.app.v1.LocationAuthRequest",
+        ("location_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_LocationAuthResponse",
+        LocationAuthResponse,
+        "viam.app.v1.LocationAuthResponse",
+        ("auth",),
+        (None,),
+    )
+    _w.plan(
+        _planned, "decode_GetRobotRequest", GetRobotRequest, "viam.app.v1.GetRobotRequest", ("id",), ("",)
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRoverRentalRobotsRequest",
+        GetRoverRentalRobotsRequest,
+        "viam.app.v1.GetRoverRentalRobotsRequest",
+        ("org_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_RoverRentalRobot",
+        RoverRentalRobot,
+        "viam.app.v1.RoverRentalRobot",
+        (
+            "robot_id",
+            "location_id",
+            "robot_name",
+            "robot_main_part_id",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRoverRentalRobotsResponse",
+        GetRoverRentalRobotsResponse,
+        "viam.app.v1.GetRoverRentalRobotsResponse",
+        ("robots",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotResponse",
+        GetRobotResponse,
+        "viam.app.v1.GetRobotResponse",
+        ("robot",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotPartsRequest",
+        GetRobotPartsRequest,
+        "viam.app.v1.GetRobotPartsRequest",
+        ("robot_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotPartsResponse",
+        GetRobotPartsResponse,
+        "viam.app.v1.GetRobotPartsResponse",
+        ("parts",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotPartRequest",
+        GetRobotPartRequest,
+        "viam.app.v1.GetRobotPartRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotPartResponse",
+        GetRobotPartResponse,
+        "viam.app.v1.GetRobotPartResponse",
+        (
+            "part",
+            "config_json",
+        ),
+        (
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotPartByNameAndLocationRequest",
+        GetRobotPartByNameAndLocationRequest,
+        "viam.app.v1.GetRobotPartByNameAndLocationRequest",
+        (
+            "name",
+            "location_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotPartByNameAndLocationResponse",
+        GetRobotPartByNameAndLocationResponse,
+        "viam.app.v1.GetRobotPartByNameAndLocationResponse",
+        ("part",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotPartLogsRequest",
+        GetRobotPartLogsRequest,
+        "viam.app.v1.GetRobotPartLogsRequest",
+        (
+            "id",
+            "errors_only",
+            "filter",
+            "page_token",
+            "levels",
+            "start",
+            "end",
+            "limit",
+            "source",
+            "user_facing_only",
+            "order",
+            "range",
+        ),
+        (
+            "",
+            False,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotPartLogsResponse",
+        GetRobotPartLogsResponse,
+        "viam.app.v1.GetRobotPartLogsResponse",
+        (
+            "logs",
+            "next_page_token",
+        ),
+        (
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_TailRobotPartLogsRequest",
+        TailRobotPartLogsRequest,
+        "viam.app.v1.TailRobotPartLogsRequest",
+        (
+            "id",
+            "errors_only",
+            "filter",
+        ),
+        (
+            "",
+            False,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_TailRobotPartLogsResponse",
+        TailRobotPartLogsResponse,
+        "viam.app.v1.TailRobotPartLogsResponse",
+        ("logs",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotPartHistoryRequest",
+        GetRobotPartHistoryRequest,
+        "viam.app.v1.GetRobotPartHistoryRequest",
+        (
+            "id",
+            "page_token",
+            "page_limit",
+            "start",
+            "end",
+        ),
+        (
+            "",
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotPartHistoryResponse",
+        GetRobotPartHistoryResponse,
+        "viam.app.v1.GetRobotPartHistoryResponse",
+        (
+            "history",
+            "next_page_token",
+        ),
+        (
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateRobotPartRequest",
+        UpdateRobotPartRequest,
+        "viam.app.v1.UpdateRobotPartRequest",
+        (
+            "id",
+            "name",
+            "robot_config",
+            "last_known_update",
+            "robot_config_json",
+        ),
+        (
+            "",
+            "",
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateRobotPartResponse",
+        UpdateRobotPartResponse,
+        "viam.app.v1.UpdateRobotPartResponse",
+        ("part",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_ConfigPropertyChange",
+        ConfigPropertyChange,
+        "viam.app.v1.ConfigPropertyChange",
+        (
+            "path",
+            "value",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SetConfigPropertyRequest",
+        SetConfigPropertyRequest,
+        "viam.app.v1.SetConfigPropertyRequest",
+        (
+            "robot_part_id",
+            "property_changes",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ConfigPropertyChangeResult",
+        ConfigPropertyChangeResult,
+        "viam.app.v1.ConfigPropertyChangeResult",
+        (
+            "path",
+            "value",
+            "success",
+            "error",
+        ),
+        (
+            "",
+            None,
+            False,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SetConfigPropertyResponse",
+        SetConfigPropertyResponse,
+        "viam.app.v1.SetConfigPropertyResponse",
+        ("property_changes",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_NewRobotPartRequest",
+        NewRobotPartRequest,
+        "viam.app.v1.NewRobotPartRequest",
+        (
+            "robot_id",
+            "part_name",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_NewRobotPartResponse",
+        NewRobotPartResponse,
+        "viam.app.v1.NewRobotPartResponse",
+        ("part_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteRobotPartRequest",
+        DeleteRobotPartRequest,
+        "viam.app.v1.DeleteRobotPartRequest",
+        ("part_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotPartMetadataRequest",
+        GetRobotPartMetadataRequest,
+        "viam.app.v1.GetRobotPartMetadataRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotPartMetadataResponse",
+        GetRobotPartMetadataResponse,
+        "viam.app.v1.GetRobotPartMetadataResponse",
+        ("data",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateRobotPartMetadataRequest",
+        UpdateRobotPartMetadataRequest,
+        "viam.app.v1.UpdateRobotPartMetadataRequest",
+        (
+            "id",
+            "data",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateRobotPartMetadataResponse",
+        UpdateRobotPartMetadataResponse,
+        "viam.app.v1.UpdateRobotPartMetadataResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotAPIKeysRequest",
+        GetRobotAPIKeysRequest,
+        "viam.app.v1.GetRobotAPIKeysRequest",
+        ("robot_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_APIKey",
+        APIKey,
+        "viam.app.v1.APIKey",
+        (
+            "id",
+            "key",
+            "name",
+            "created_on",
+        ),
+        (
+            "",
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotAPIKeysResponse",
+        GetRobotAPIKeysResponse,
+        "viam.app.v1.GetRobotAPIKeysResponse",
+        ("api_keys",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteRobotPartResponse",
+        DeleteRobotPartResponse,
+        "viam.app.v1.DeleteRobotPartResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_Fragment",
+        Fragment,
+        "viam.app.v1.Fragment",
+        (
+            "id",
+            "name",
+            "fragment",
+            "organization_owner",
+            "public",
+            "created_on",
+            "organization_name",
+            "robot_part_count",
+            "organization_count",
+            "only_used_by_owner",
+            "visibility",
+            "last_updated",
+            "revision",
+            "public_namespace",
+            "fragment_config_json",
+        ),
+        (
+            "",
+            "",
+            None,
+            "",
+            False,
+            None,
+            "",
+            0,
+            0,
+            False,
+            values_of_FragmentVisibility[0],
+            None,
+            "",
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_FragmentHistoryEntry",
+        FragmentHistoryEntry,
+        "viam.app.v1.FragmentHistoryEntry",
+        (
+            "fragment",
+            "edited_on",
+            "old",
+            "edited_by",
+            "revision",
+            "config",
+        ),
+        (
+            "",
+            None,
+            None,
+            None,
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_FragmentRevision",
+        FragmentRevision,
+        "viam.app.v1.FragmentRevision",
+        (
+            "revision",
+            "created_at",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_FragmentTag",
+        FragmentTag,
+        "viam.app.v1.FragmentTag",
+        (
+            "tag",
+            "revision",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_FragmentError",
+        FragmentError,
+        "viam.app.v1.FragmentError",
+        (
+            "error_type",
+            "fragment_id",
+            "detail",
+        ),
+        (
+            values_of_FragmentErrorType[0],
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_FragmentUsage",
+        FragmentUsage,
+        "viam.app.v1.FragmentUsage",
+        (
+            "fragment_id",
+            "organizations",
+            "machines",
+            "machines_in_current_org",
+            "version",
+        ),
+        (
+            "",
+            0,
+            0,
+            0,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ResolvedFragment",
+        ResolvedFragment,
+        "viam.app.v1.ResolvedFragment",
+        (
+            "fragment_id",
+            "resolved_config",
+            "error",
+            "revision",
+        ),
+        (
+            "",
+            None,
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListFragmentsResponse",
+        ListFragmentsResponse,
+        "viam.app.v1.ListFragmentsResponse",
+        (
+            "fragments",
+            "fragment_usages",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetFragmentRequest",
+        GetFragmentRequest,
+        "viam.app.v1.GetFragmentRequest",
+        (
+            "id",
+            "current_organization_id",
+            "version",
+        ),
+        (
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetFragmentResponse",
+        GetFragmentResponse,
+        "viam.app.v1.GetFragmentResponse",
+        (
+            "fragment",
+            "fragment_usage",
+            "revisions",
+            "tags",
+        ),
+        (
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateFragmentRequest",
+        CreateFragmentRequest,
+        "viam.app.v1.CreateFragmentRequest",
+        (
+            "name",
+            "config",
+            "organization_id",
+            "visibility",
+        ),
+        (
+            "",
+            None,
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateFragmentResponse",
+        CreateFragmentResponse,
+        "viam.app.v1.CreateFragmentResponse",
+        ("fragment",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateFragmentRequest",
+        UpdateFragmentRequest,
+        "viam.app.v1.UpdateFragmentRequest",
+        (
+            "id",
+            "name",
+            "config",
+            "public",
+            "visibility",
+            "last_known_update",
+            "fragment_config_json",
+        ),
+        (
+            "",
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateFragmentResponse",
+        UpdateFragmentResponse,
+        "viam.app.v1.UpdateFragmentResponse",
+        ("fragment",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteFragmentRequest",
+        DeleteFragmentRequest,
+        "viam.app.v1.DeleteFragmentRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteFragmentResponse",
+        DeleteFragmentResponse,
+        "viam.app.v1.DeleteFragmentResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetFragmentHistoryRequest",
+        GetFragmentHistoryRequest,
+        "viam.app.v1.GetFragmentHistoryRequest",
+        (
+            "id",
+            "page_token",
+            "page_limit",
+        ),
+        (
+            "",
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetFragmentHistoryResponse",
+        GetFragmentHistoryResponse,
+        "viam.app.v1.GetFragmentHistoryResponse",
+        (
+            "history",
+            "next_page_token",
+        ),
+        (
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetFragmentUsageRequest",
+        GetFragmentUsageRequest,
+        "viam.app.v1.GetFragmentUsageRequest",
+        ("fragment_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetFragmentUsageResponse",
+        GetFragmentUsageResponse,
+        "viam.app.v1.GetFragmentUsageResponse",
+        ("version_usages",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_SetFragmentTagRequest",
+        SetFragmentTagRequest,
+        "viam.app.v1.SetFragmentTagRequest",
+        (
+            "fragment_id",
+            "tag",
+            "revision",
+        ),
+        (
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SetFragmentTagResponse",
+        SetFragmentTagResponse,
+        "viam.app.v1.SetFragmentTagResponse",
+        ("tags",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteFragmentTagRequest",
+        DeleteFragmentTagRequest,
+        "viam.app.v1.DeleteFragmentTagRequest",
+        (
+            "fragment_id",
+            "tag",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteFragmentTagResponse",
+        DeleteFragmentTagResponse,
+        "viam.app.v1.DeleteFragmentTagResponse",
+        ("tags",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListRobotsRequest",
+        ListRobotsRequest,
+        "viam.app.v1.ListRobotsRequest",
+        ("location_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListRobotsForLocationsRequest",
+        ListRobotsForLocationsRequest,
+        "viam.app.v1.ListRobotsForLocationsRequest",
+        ("location_ids",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListRobotsForOrgRequest",
+        ListRobotsForOrgRequest,
+        "viam.app.v1.ListRobotsForOrgRequest",
+        ("org_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_AdditionalFragment",
+        AdditionalFragment,
+        "viam.app.v1.AdditionalFragment",
+        (
+            "fragment_id",
+            "version",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListNestedFragmentsRequest",
+        ListNestedFragmentsRequest,
+        "viam.app.v1.ListNestedFragmentsRequest",
+        (
+            "fragment_id",
+            "additional_fragments",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListNestedFragmentsResponse",
+        ListNestedFragmentsResponse,
+        "viam.app.v1.ListNestedFragmentsResponse",
+        (
+            "fragments",
+            "resolved_fragments",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListMachineFragmentsRequest",
+        ListMachineFragmentsRequest,
+        "viam.app.v1.ListMachineFragmentsRequest",
+        (
+            "machine_id",
+            "additional_fragment_ids",
+            "additional_fragments",
+        ),
+        (
+            "",
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListMachineFragmentsResponse",
+        ListMachineFragmentsResponse,
+        "viam.app.v1.ListMachineFragmentsResponse",
+        (
+            "fragments",
+            "resolved_fragments",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListMachineSummariesRequest",
+        ListMachineSummariesRequest,
+        "viam.app.v1.ListMachineSummariesRequest",
+        (
+            "organization_id",
+            "fragment_ids",
+            "location_ids",
+            "limit",
+        ),
+        (
+            "",
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListMachineSummariesResponse",
+        ListMachineSummariesResponse,
+        "viam.app.v1.ListMachineSummariesResponse",
+        ("location_summaries",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_LocationSummary",
+        LocationSummary,
+        "viam.app.v1.LocationSummary",
+        (
+            "location_id",
+            "location_name",
+            "machine_summaries",
+        ),
+        (
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_MachineSummary",
+        MachineSummary,
+        "viam.app.v1.MachineSummary",
+        (
+            "machine_id",
+            "machine_name",
+            "part_summaries",
+        ),
+        (
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_FragmentSummary",
+        FragmentSummary,
+        "viam.app.v1.FragmentSummary",
+        (
+            "id",
+            "name",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ViamServerVersion",
+        ViamServerVersion,
+        "viam.app.v1.ViamServerVersion",
+        (
+            "major",
+            "minor",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ViamAgentVersion",
+        ViamAgentVersion,
+        "viam.app.v1.ViamAgentVersion",
+        (
+            "major",
+            "minor",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_PartSummary",
+        PartSummary,
+        "viam.app.v1.PartSummary",
+        (
+            "part_id",
+            "part_name",
+            "is_main_part",
+            "online_state",
+            "seconds_since_online",
+            "last_access",
+            "last_online",
+            "viam_server_version",
+            "viam_agent_version",
+            "os",
+            "platform",
+            "public_ip_address",
+            "dns_name",
+            "fragments",
+        ),
+        (
+            "",
+            "",
+            False,
+            values_of_OnlineState[0],
+            0,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListRobotsResponse",
+        ListRobotsResponse,
+        "viam.app.v1.ListRobotsResponse",
+        ("robots",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListRobotsForLocationsResponse",
+        ListRobotsForLocationsResponse,
+        "viam.app.v1.ListRobotsForLocationsResponse",
+        ("robots",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListRobotsForOrgResponse",
+        ListRobotsForOrgResponse,
+        "viam.app.v1.ListRobotsForOrgResponse",
+        ("robots",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_NewRobotRequest",
+        NewRobotRequest,
+        "viam.app.v1.NewRobotRequest",
+        (
+            "name",
+            "location",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned, "decode_NewRobotResponse", NewRobotResponse, "viam.app.v1.NewRobotResponse", ("id",), ("",)
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateRobotRequest",
+        UpdateRobotRequest,
+        "viam.app.v1.UpdateRobotRequest",
+        (
+            "id",
+            "name",
+            "location",
+        ),
+        (
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateRobotResponse",
+        UpdateRobotResponse,
+        "viam.app.v1.UpdateRobotResponse",
+        ("robot",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteRobotRequest",
+        DeleteRobotRequest,
+        "viam.app.v1.DeleteRobotRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned, "decode_DeleteRobotResponse", DeleteRobotResponse, "viam.app.v1.DeleteRobotResponse", (), ()
+    )
+    _w.plan(
+        _planned,
+        "decode_FavoriteMachine",
+        FavoriteMachine,
+        "viam.app.v1.FavoriteMachine",
+        (
+            "machine",
+            "organization_id",
+            "created_on",
+        ),
+        (
+            None,
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AddFavoriteMachineRequest",
+        AddFavoriteMachineRequest,
+        "viam.app.v1.AddFavoriteMachineRequest",
+        ("machine_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_AddFavoriteMachineResponse",
+        AddFavoriteMachineResponse,
+        "viam.app.v1.AddFavoriteMachineResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_RemoveFavoriteMachineRequest",
+        RemoveFavoriteMachineRequest,
+        "viam.app.v1.RemoveFavoriteMachineRequest",
+        ("machine_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_RemoveFavoriteMachineResponse",
+        RemoveFavoriteMachineResponse,
+        "viam.app.v1.RemoveFavoriteMachineResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListFavoriteMachinesRequest",
+        ListFavoriteMachinesRequest,
+        "viam.app.v1.ListFavoriteMachinesRequest",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListFavoriteMachinesResponse",
+        ListFavoriteMachinesResponse,
+        "viam.app.v1.ListFavoriteMachinesResponse",
+        ("favorites",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotMetadataRequest",
+        GetRobotMetadataRequest,
+        "viam.app.v1.GetRobotMetadataRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRobotMetadataResponse",
+        GetRobotMetadataResponse,
+        "viam.app.v1.GetRobotMetadataResponse",
+        ("data",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateRobotMetadataRequest",
+        UpdateRobotMetadataRequest,
+        "viam.app.v1.UpdateRobotMetadataRequest",
+        (
+            "id",
+            "data",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateRobotMetadataResponse",
+        UpdateRobotMetadataResponse,
+        "viam.app.v1.UpdateRobotMetadataResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_MarkPartAsMainRequest",
+        MarkPartAsMainRequest,
+        "viam.app.v1.MarkPartAsMainRequest",
+        ("part_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_MarkPartAsMainResponse",
+        MarkPartAsMainResponse,
+        "viam.app.v1.MarkPartAsMainResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_MarkPartForRestartRequest",
+        MarkPartForRestartRequest,
+        "viam.app.v1.MarkPartForRestartRequest",
+        ("part_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_MarkPartForRestartResponse",
+        MarkPartForRestartResponse,
+        "viam.app.v1.MarkPartForRestartResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateRobotPartSecretRequest",
+        CreateRobotPartSecretRequest,
+        "viam.app.v1.CreateRobotPartSecretRequest",
+        ("part_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateRobotPartSecretResponse",
+        CreateRobotPartSecretResponse,
+        "viam.app.v1.CreateRobotPartSecretResponse",
+        ("part",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteRobotPartSecretRequest",
+        DeleteRobotPartSecretRequest,
+        "viam.app.v1.DeleteRobotPartSecretRequest",
+        (
+            "part_id",
+            "secret_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteRobotPartSecretResponse",
+        DeleteRobotPartSecretResponse,
+        "viam.app.v1.DeleteRobotPartSecretResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_Authorization",
+        Authorization,
+        "viam.app.v1.Authorization",
+        (
+            "authorization_type",
+            "authorization_id",
+            "resource_type",
+            "resource_id",
+            "identity_id",
+            "organization_id",
+            "identity_type",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AddRoleRequest",
+        AddRoleRequest,
+        "viam.app.v1.AddRoleRequest",
+        ("authorization",),
+        (None,),
+    )
+    _w.plan(_planned, "decode_AddRoleResponse", AddRoleResponse, "viam.app.v1.AddRoleResponse", (), ())
+    _w.plan(
+        _planned,
+        "decode_RemoveRoleRequest",
+        RemoveRoleRequest,
+        "viam.app.v1.RemoveRoleRequest",
+        ("authorization",),
+        (None,),
+    )
+    _w.plan(
+        _planned, "decode_RemoveRoleResponse", RemoveRoleResponse, "viam.app.v1.RemoveRoleResponse", (), ()
+    )
+    _w.plan(
+        _planned,
+        "decode_ChangeRoleRequest",
+        ChangeRoleRequest,
+        "viam.app.v1.ChangeRoleRequest",
+        (
+            "old_authorization",
+            "new_authorization",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned, "decode_ChangeRoleResponse", ChangeRoleResponse, "viam.app.v1.ChangeRoleResponse", (), ()
+    )
+    _w.plan(
+        _planned,
+        "decode_ListAuthorizationsRequest",
+        ListAuthorizationsRequest,
+        "viam.app.v1.ListAuthorizationsRequest",
+        (
+            "organization_id",
+            "resource_ids",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListAuthorizationsResponse",
+        ListAuthorizationsResponse,
+        "viam.app.v1.ListAuthorizationsResponse",
+        ("authorizations",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_CheckPermissionsRequest",
+        CheckPermissionsRequest,
+        "viam.app.v1.CheckPermissionsRequest",
+        ("permissions",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_AuthorizedPermissions",
+        AuthorizedPermissions,
+        "viam.app.v1.AuthorizedPermissions",
+        (
+            "resource_type",
+            "resource_id",
+            "permissions",
+        ),
+        (
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CheckPermissionsResponse",
+        CheckPermissionsResponse,
+        "viam.app.v1.CheckPermissionsResponse",
+        ("authorized_permissions",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_ModuleVersion",
+        ModuleVersion,
+        "viam.app.v1.ModuleVersion",
+        (
+            "version",
+            "files",
+            "models",
+            "entrypoint",
+            "first_run",
+            "markdown_description",
+            "apps",
+            "deprecated_status",
+            "min_viam_server_version",
+        ),
+        (
+            "",
+            None,
+            None,
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ModuleMetadata",
+        ModuleMetadata,
+        "viam.app.v1.ModuleMetadata",
+        (
+            "models",
+            "versions",
+            "entrypoint",
+            "first_run",
+            "markdown_description",
+            "apps",
+            "source_type",
+            "language",
+            "min_viam_server_version",
+        ),
+        (
+            None,
+            None,
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_MLModelVersion",
+        MLModelVersion,
+        "viam.app.v1.MLModelVersion",
+        (
+            "version",
+            "created_on",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_MLModelMetadata",
+        MLModelMetadata,
+        "viam.app.v1.MLModelMetadata",
+        (
+            "versions",
+            "model_type",
+            "model_framework",
+            "detailed_versions",
+            "deployment_modular_resources",
+        ),
+        (
+            None,
+            values_of_app_mltraining_v1_ModelType[0],
+            values_of_app_mltraining_v1_ModelFramework[0],
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_MLTrainingVersion",
+        MLTrainingVersion,
+        "viam.app.v1.MLTrainingVersion",
+        (
+            "version",
+            "created_on",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_MLTrainingMetadata",
+        MLTrainingMetadata,
+        "viam.app.v1.MLTrainingMetadata",
+        (
+            "versions",
+            "model_type",
+            "model_framework",
+            "draft",
+            "deployment_modular_resources",
+        ),
+        (
+            None,
+            values_of_app_mltraining_v1_ModelType[0],
+            values_of_app_mltraining_v1_ModelFramework[0],
+            False,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeprecatedStatus",
+        DeprecatedStatus,
+        "viam.app.v1.DeprecatedStatus",
+        (
+            "deprecated_at",
+            "message",
+        ),
+        (
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RegistryItemBilling",
+        RegistryItemBilling,
+        "viam.app.v1.RegistryItemBilling",
+        (
+            "cost_per_month",
+            "cost_per_year",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RegistryItemCostByResource",
+        RegistryItemCostByResource,
+        "viam.app.v1.RegistryItemCostByResource",
+        ("per_machine",),
+        (0.0,),
+    )
+    _w.plan(
+        _planned,
+        "decode_RegistryItem",
+        RegistryItem,
+        "viam.app.v1.RegistryItem",
+        (
+            "item_id",
+            "organization_id",
+            "public_namespace",
+            "name",
+            "type",
+            "visibility",
+            "url",
+            "description",
+            "total_robot_usage",
+            "total_external_robot_usage",
+            "total_organization_usage",
+            "total_external_organization_usage",
+            "module_metadata",
+            "ml_model_metadata",
+            "ml_training_metadata",
+            "created_at",
+            "updated_at",
+            "deprecated_status",
+            "billing",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            values_of_app_packages_v1_PackageType[0],
+            values_of_Visibility[0],
+            "",
+            "",
+            0,
+            0,
+            0,
+            0,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRegistryItemRequest",
+        GetRegistryItemRequest,
+        "viam.app.v1.GetRegistryItemRequest",
+        (
+            "item_id",
+            "include_markdown_documentation",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetRegistryItemResponse",
+        GetRegistryItemResponse,
+        "viam.app.v1.GetRegistryItemResponse",
+        ("item",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateRegistryItemRequest",
+        CreateRegistryItemRequest,
+        "viam.app.v1.CreateRegistryItemRequest",
+        (
+            "organization_id",
+            "name",
+            "type",
+        ),
+        (
+            "",
+            "",
+            values_of_app_packages_v1_PackageType[0],
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateRegistryItemResponse",
+        CreateRegistryItemResponse,
+        "viam.app.v1.CreateRegistryItemResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateRegistryItemRequest",
+        UpdateRegistryItemRequest,
+        "viam.app.v1.UpdateRegistryItemRequest",
+        (
+            "item_id",
+            "type",
+            "description",
+            "visibility",
+            "url",
+            "update_module_metadata",
+            "update_ml_model_metadata",
+            "update_ml_training_metadata",
+            "markdown_description",
+            "billing",
+        ),
+        (
+            "",
+            values_of_app_packages_v1_PackageType[0],
+            "",
+            values_of_Visibility[0],
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateRegistryItemResponse",
+        UpdateRegistryItemResponse,
+        "viam.app.v1.UpdateRegistryItemResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListRegistryItemsResponse",
+        ListRegistryItemsResponse,
+        "viam.app.v1.ListRegistryItemsResponse",
+        ("items",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteRegistryItemRequest",
+        DeleteRegistryItemRequest,
+        "viam.app.v1.DeleteRegistryItemRequest",
+        ("item_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteRegistryItemResponse",
+        DeleteRegistryItemResponse,
+        "viam.app.v1.DeleteRegistryItemResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_RenameRegistryItemRequest",
+        RenameRegistryItemRequest,
+        "viam.app.v1.RenameRegistryItemRequest",
+        (
+            "item_id",
+            "new_name",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RenameRegistryItemResponse",
+        RenameRegistryItemResponse,
+        "viam.app.v1.RenameRegistryItemResponse",
+        ("item",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_TransferRegistryItemRequest",
+        TransferRegistryItemRequest,
+        "viam.app.v1.TransferRegistryItemRequest",
+        (
+            "item_id",
+            "new_public_namespace",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_TransferRegistryItemResponse",
+        TransferRegistryItemResponse,
+        "viam.app.v1.TransferRegistryItemResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeprecateRegistryItemRequest",
+        DeprecateRegistryItemRequest,
+        "viam.app.v1.DeprecateRegistryItemRequest",
+        (
+            "item_id",
+            "message",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeprecateRegistryItemResponse",
+        DeprecateRegistryItemResponse,
+        "viam.app.v1.DeprecateRegistryItemResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_UndeprecateRegistryItemRequest",
+        UndeprecateRegistryItemRequest,
+        "viam.app.v1.UndeprecateRegistryItemRequest",
+        ("item_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_UndeprecateRegistryItemResponse",
+        UndeprecateRegistryItemResponse,
+        "viam.app.v1.UndeprecateRegistryItemResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateModuleRequest",
+        CreateModuleRequest,
+        "viam.app.v1.CreateModuleRequest",
+        (
+            "organization_id",
+            "name",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateModuleResponse",
+        CreateModuleResponse,
+        "viam.app.v1.CreateModuleResponse",
+        (
+            "module_id",
+            "url",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateModuleRequest",
+        UpdateModuleRequest,
+        "viam.app.v1.UpdateModuleRequest",
+        (
+            "module_id",
+            "visibility",
+            "url",
+            "description",
+            "models",
+            "entrypoint",
+            "first_run",
+            "apps",
+            "markdown_description",
+        ),
+        (
+            "",
+            values_of_Visibility[0],
+            "",
+            "",
+            None,
+            "",
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(_planned, "decode_AllowedOrgIDs", AllowedOrgIDs, "viam.app.v1.AllowedOrgIDs", ("ids",), (None,))
+    _w.plan(
+        _planned,
+        "decode_App",
+        App,
+        "viam.app.v1.App",
+        (
+            "name",
+            "type",
+            "entrypoint",
+            "fragment_ids",
+            "logo_path",
+            "customizations",
+            "allowed_org_ids",
+        ),
+        (
+            "",
+            "",
+            "",
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateModuleResponse",
+        UpdateModuleResponse,
+        "viam.app.v1.UpdateModuleResponse",
+        ("url",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateModuleMetadata",
+        UpdateModuleMetadata,
+        "viam.app.v1.UpdateModuleMetadata",
+        (
+            "models",
+            "entrypoint",
+            "apps",
+            "source_type",
+            "language",
+            "min_viam_server_version",
+        ),
+        (
+            None,
+            "",
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateMLModelMetadata",
+        UpdateMLModelMetadata,
+        "viam.app.v1.UpdateMLModelMetadata",
+        (
+            "model_type",
+            "model_framework",
+            "deployment_modular_resources",
+        ),
+        (
+            values_of_app_mltraining_v1_ModelType[0],
+            values_of_app_mltraining_v1_ModelFramework[0],
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateMLTrainingMetadata",
+        UpdateMLTrainingMetadata,
+        "viam.app.v1.UpdateMLTrainingMetadata",
+        (
+            "model_type",
+            "model_framework",
+            "draft",
+            "deployment_modular_resources",
+        ),
+        (
+            values_of_app_mltraining_v1_ModelType[0],
+            values_of_app_mltraining_v1_ModelFramework[0],
+            False,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Model",
+        Model,
+        "viam.app.v1.Model",
+        (
+            "api",
+            "model",
+            "markdown_documentation",
+            "description",
+            "supported_hardware",
+        ),
+        (
+            "",
+            "",
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ModuleFileInfo",
+        ModuleFileInfo,
+        "viam.app.v1.ModuleFileInfo",
+        (
+            "module_id",
+            "version",
+            "platform",
+            "platform_tags",
+        ),
+        (
+            "",
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UploadModuleFileRequest",
+        UploadModuleFileRequest,
+        "viam.app.v1.UploadModuleFileRequest",
+        (
+            "module_file_info",
+            "file",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UploadModuleFileResponse",
+        UploadModuleFileResponse,
+        "viam.app.v1.UploadModuleFileResponse",
+        ("url",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetModuleRequest",
+        GetModuleRequest,
+        "viam.app.v1.GetModuleRequest",
+        (
+            "module_id",
+            "include_markdown_documentation",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetModuleResponse",
+        GetModuleResponse,
+        "viam.app.v1.GetModuleResponse",
+        ("module",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_Module",
+        Module,
+        "viam.app.v1.Module",
+        (
+            "module_id",
+            "name",
+            "visibility",
+            "versions",
+            "url",
+            "description",
+            "models",
+            "total_robot_usage",
+            "total_organization_usage",
+            "organization_id",
+            "entrypoint",
+            "public_namespace",
+            "first_run",
+            "markdown_description",
+            "apps",
+            "deprecated_status",
+        ),
+        (
+            "",
+            "",
+            values_of_Visibility[0],
+            None,
+            "",
+            "",
+            None,
+            0,
+            0,
+            "",
+            "",
+            "",
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_VersionHistory",
+        VersionHistory,
+        "viam.app.v1.VersionHistory",
+        (
+            "version",
+            "files",
+            "models",
+            "entrypoint",
+            "first_run",
+            "markdown_description",
+            "apps",
+            "deprecated_status",
+        ),
+        (
+            "",
+            None,
+            None,
+            "",
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Uploads",
+        Uploads,
+        "viam.app.v1.Uploads",
+        (
+            "platform",
+            "uploaded_at",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListModulesRequest",
+        ListModulesRequest,
+        "viam.app.v1.ListModulesRequest",
+        (
+            "organization_id",
+            "include_markdown_documentation",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListModulesResponse",
+        ListModulesResponse,
+        "viam.app.v1.ListModulesResponse",
+        ("modules",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeprecateRegistryItemVersionRequest",
+        DeprecateRegistryItemVersionRequest,
+        "viam.app.v1.DeprecateRegistryItemVersionRequest",
+        (
+            "item_id",
+            "version",
+            "message",
+        ),
+        (
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeprecateRegistryItemVersionResponse",
+        DeprecateRegistryItemVersionResponse,
+        "viam.app.v1.DeprecateRegistryItemVersionResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_UndeprecateRegistryItemVersionRequest",
+        UndeprecateRegistryItemVersionRequest,
+        "viam.app.v1.UndeprecateRegistryItemVersionRequest",
+        (
+            "item_id",
+            "version",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UndeprecateRegistryItemVersionResponse",
+        UndeprecateRegistryItemVersionResponse,
+        "viam.app.v1.UndeprecateRegistryItemVersionResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetUserIDByEmailRequest",
+        GetUserIDByEmailRequest,
+        "viam.app.v1.GetUserIDByEmailRequest",
+        ("email",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetUserIDByEmailResponse",
+        GetUserIDByEmailResponse,
+        "viam.app.v1.GetUserIDByEmailResponse",
+        ("user_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListOrganizationsByUserRequest",
+        ListOrganizationsByUserRequest,
+        "viam.app.v1.ListOrganizationsByUserRequest",
+        ("user_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrgDetails",
+        OrgDetails,
+        "viam.app.v1.OrgDetails",
+        (
+            "org_id",
+            "org_name",
+            "org_cid",
+            "public_namespace",
+            "billing_tier",
+        ),
+        (
+            "",
+            "",
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListOrganizationsByUserResponse",
+        ListOrganizationsByUserResponse,
+        "viam.app.v1.ListOrganizationsByUserResponse",
+        ("orgs",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_SearchOrganizationsRequest",
+        SearchOrganizationsRequest,
+        "viam.app.v1.SearchOrganizationsRequest",
+        (
+            "org_id",
+            "org_name",
+            "cid",
+            "public_namespace",
+        ),
+        (
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SearchOrganizationsResponse",
+        SearchOrganizationsResponse,
+        "viam.app.v1.SearchOrganizationsResponse",
+        ("organizations",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateKeyRequest",
+        CreateKeyRequest,
+        "viam.app.v1.CreateKeyRequest",
+        (
+            "authorizations",
+            "name",
+        ),
+        (
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateKeyResponse",
+        CreateKeyResponse,
+        "viam.app.v1.CreateKeyResponse",
+        (
+            "key",
+            "id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned, "decode_DeleteKeyRequest", DeleteKeyRequest, "viam.app.v1.DeleteKeyRequest", ("id",), ("",)
+    )
+    _w.plan(_planned, "decode_DeleteKeyResponse", DeleteKeyResponse, "viam.app.v1.DeleteKeyResponse", (), ())
+    _w.plan(
+        _planned,
+        "decode_RenameKeyRequest",
+        RenameKeyRequest,
+        "viam.app.v1.RenameKeyRequest",
+        (
+            "id",
+            "name",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RenameKeyResponse",
+        RenameKeyResponse,
+        "viam.app.v1.RenameKeyResponse",
+        (
+            "id",
+            "name",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AuthorizationDetails",
+        AuthorizationDetails,
+        "viam.app.v1.AuthorizationDetails",
+        (
+            "authorization_type",
+            "authorization_id",
+            "resource_type",
+            "resource_id",
+            "org_id",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_APIKeyWithAuthorizations",
+        APIKeyWithAuthorizations,
+        "viam.app.v1.APIKeyWithAuthorizations",
+        (
+            "api_key",
+            "authorizations",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned, "decode_ListKeysRequest", ListKeysRequest, "viam.app.v1.ListKeysRequest", ("org_id",), ("",)
+    )
+    _w.plan(
+        _planned,
+        "decode_ListKeysResponse",
+        ListKeysResponse,
+        "viam.app.v1.ListKeysResponse",
+        ("api_keys",),
+        (None,),
+    )
+    _w.plan(
+        _planned, "decode_RotateKeyRequest", RotateKeyRequest, "viam.app.v1.RotateKeyRequest", ("id",), ("",)
+    )
+    _w.plan(
+        _planned,
+        "decode_RotateKeyResponse",
+        RotateKeyResponse,
+        "viam.app.v1.RotateKeyResponse",
+        (
+            "id",
+            "key",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateKeyFromExistingKeyAuthorizationsRequest",
+        CreateKeyFromExistingKeyAuthorizationsRequest,
+        "viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateKeyFromExistingKeyAuthorizationsResponse",
+        CreateKeyFromExistingKeyAuthorizationsResponse,
+        "viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse",
+        (
+            "id",
+            "key",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetAppContentRequest",
+        GetAppContentRequest,
+        "viam.app.v1.GetAppContentRequest",
+        (
+            "public_namespace",
+            "name",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetAppContentResponse",
+        GetAppContentResponse,
+        "viam.app.v1.GetAppContentResponse",
+        (
+            "blob_path",
+            "entrypoint",
+            "app_type",
+            "public",
+        ),
+        (
+            "",
+            "",
+            values_of_AppType[0],
+            False,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrganizationSetLogoRequest",
+        OrganizationSetLogoRequest,
+        "viam.app.v1.OrganizationSetLogoRequest",
+        (
+            "org_id",
+            "logo",
+        ),
+        (
+            "",
+            b"",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrganizationSetLogoResponse",
+        OrganizationSetLogoResponse,
+        "viam.app.v1.OrganizationSetLogoResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrganizationGetLogoRequest",
+        OrganizationGetLogoRequest,
+        "viam.app.v1.OrganizationGetLogoRequest",
+        ("org_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrganizationGetLogoResponse",
+        OrganizationGetLogoResponse,
+        "viam.app.v1.OrganizationGetLogoResponse",
+        ("url",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_EnableAuthServiceRequest",
+        EnableAuthServiceRequest,
+        "viam.app.v1.EnableAuthServiceRequest",
+        ("org_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_EnableAuthServiceResponse",
+        EnableAuthServiceResponse,
+        "viam.app.v1.EnableAuthServiceResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_DisableAuthServiceRequest",
+        DisableAuthServiceRequest,
+        "viam.app.v1.DisableAuthServiceRequest",
+        ("org_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DisableAuthServiceResponse",
+        DisableAuthServiceResponse,
+        "viam.app.v1.DisableAuthServiceResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateOAuthAppRequest",
+        CreateOAuthAppRequest,
+        "viam.app.v1.CreateOAuthAppRequest",
+        (
+            "org_id",
+            "client_name",
+            "oauth_config",
+        ),
+        (
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateOAuthAppResponse",
+        CreateOAuthAppResponse,
+        "viam.app.v1.CreateOAuthAppResponse",
+        (
+            "client_id",
+            "client_secret",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ReadOAuthAppRequest",
+        ReadOAuthAppRequest,
+        "viam.app.v1.ReadOAuthAppRequest",
+        (
+            "org_id",
+            "client_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ReadOAuthAppResponse",
+        ReadOAuthAppResponse,
+        "viam.app.v1.ReadOAuthAppResponse",
+        (
+            "client_name",
+            "client_secret",
+            "oauth_config",
+        ),
+        (
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateOAuthAppRequest",
+        UpdateOAuthAppRequest,
+        "viam.app.v1.UpdateOAuthAppRequest",
+        (
+            "org_id",
+            "client_id",
+            "client_name",
+            "oauth_config",
+        ),
+        (
+            "",
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateOAuthAppResponse",
+        UpdateOAuthAppResponse,
+        "viam.app.v1.UpdateOAuthAppResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteOAuthAppRequest",
+        DeleteOAuthAppRequest,
+        "viam.app.v1.DeleteOAuthAppRequest",
+        (
+            "org_id",
+            "client_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteOAuthAppResponse",
+        DeleteOAuthAppResponse,
+        "viam.app.v1.DeleteOAuthAppResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListOAuthAppsRequest",
+        ListOAuthAppsRequest,
+        "viam.app.v1.ListOAuthAppsRequest",
+        ("org_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListOAuthAppsResponse",
+        ListOAuthAppsResponse,
+        "viam.app.v1.ListOAuthAppsResponse",
+        ("client_ids",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateOAuthAppUserRequest",
+        CreateOAuthAppUserRequest,
+        "viam.app.v1.CreateOAuthAppUserRequest",
+        (
+            "org_id",
+            "application_id",
+            "email",
+            "first_name",
+            "last_name",
+            "password",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateOAuthAppUserResponse",
+        CreateOAuthAppUserResponse,
+        "viam.app.v1.CreateOAuthAppUserResponse",
+        (
+            "auth_token",
+            "registration_id",
+            "user_id",
+            "refresh_token",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetAppBrandingRequest",
+        GetAppBrandingRequest,
+        "viam.app.v1.GetAppBrandingRequest",
+        (
+            "public_namespace",
+            "name",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AppCustomizations",
+        AppCustomizations,
+        "viam.app.v1.AppCustomizations",
+        ("machine_picker",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_MachinePickerCustomizations",
+        MachinePickerCustomizations,
+        "viam.app.v1.MachinePickerCustomizations",
+        (
+            "heading",
+            "subheading",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UploadDevicePushTokenRequest",
+        UploadDevicePushTokenRequest,
+        "viam.app.v1.UploadDevicePushTokenRequest",
+        (
+            "app_id",
+            "device_token",
+            "device_uuid",
+        ),
+        (
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UploadDevicePushTokenResponse",
+        UploadDevicePushTokenResponse,
+        "viam.app.v1.UploadDevicePushTokenResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteDevicePushTokenRequest",
+        DeleteDevicePushTokenRequest,
+        "viam.app.v1.DeleteDevicePushTokenRequest",
+        (
+            "app_id",
+            "device_uuid",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteDevicePushTokenResponse",
+        DeleteDevicePushTokenResponse,
+        "viam.app.v1.DeleteDevicePushTokenResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetDevicePushTokensRequest",
+        GetDevicePushTokensRequest,
+        "viam.app.v1.GetDevicePushTokensRequest",
+        ("app_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetDevicePushTokensResponse",
+        GetDevicePushTokensResponse,
+        "viam.app.v1.GetDevicePushTokensResponse",
+        ("device_tokens",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_SetFirebaseConfigRequest",
+        SetFirebaseConfigRequest,
+        "viam.app.v1.SetFirebaseConfigRequest",
+        (
+            "org_id",
+            "app_id",
+            "config_json",
+        ),
+        (
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SetFirebaseConfigResponse",
+        SetFirebaseConfigResponse,
+        "viam.app.v1.SetFirebaseConfigResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetFirebaseConfigRequest",
+        GetFirebaseConfigRequest,
+        "viam.app.v1.GetFirebaseConfigRequest",
+        ("org_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetFirebaseConfigResponse",
+        GetFirebaseConfigResponse,
+        "viam.app.v1.GetFirebaseConfigResponse",
+        ("app_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteFirebaseConfigRequest",
+        DeleteFirebaseConfigRequest,
+        "viam.app.v1.DeleteFirebaseConfigRequest",
+        (
+            "org_id",
+            "app_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteFirebaseConfigResponse",
+        DeleteFirebaseConfigResponse,
+        "viam.app.v1.DeleteFirebaseConfigResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_InvoiceSummary",
+        InvoiceSummary,
+        "viam.app.v1.InvoiceSummary",
+        (
+            "id",
+            "invoice_date",
+            "invoice_amount",
+            "status",
+            "due_date",
+            "paid_date",
+            "last_payment_failure_reason",
+            "last_payment_failure_at",
+        ),
+        (
+            "",
+            None,
+            0.0,
+            "",
+            None,
+            None,
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_PaymentMethodCard",
+        PaymentMethodCard,
+        "viam.app.v1.PaymentMethodCard",
+        (
+            "brand",
+            "last_four_digits",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_VerificationInfo",
+        VerificationInfo,
+        "viam.app.v1.VerificationInfo",
+        (
+            "arrival_date",
+            "hosted_verification_page_url",
+        ),
+        (
+            0,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_PaymentMethodUSBankAccount",
+        PaymentMethodUSBankAccount,
+        "viam.app.v1.PaymentMethodUSBankAccount",
+        (
+            "bank_name",
+            "last_four_digits_account_number",
+            "routing_number",
+            "account_type",
+            "verification_info",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetCurrentMonthUsageRequest",
+        GetCurrentMonthUsageRequest,
+        "viam.app.v1.GetCurrentMonthUsageRequest",
+        ("org_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_UsageCost",
+        UsageCost,
+        "viam.app.v1.UsageCost",
+        (
+            "resource_type",
+            "cost",
+        ),
+        (
+            values_of_UsageCostType[0],
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ResourceUsageCostsBySource",
+        ResourceUsageCostsBySource,
+        "viam.app.v1.ResourceUsageCostsBySource",
+        (
+            "source_type",
+            "resource_usage_costs",
+            "tier_name",
+        ),
+        (
+            values_of_SourceType[0],
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ResourceUsageCosts",
+        ResourceUsageCosts,
+        "viam.app.v1.ResourceUsageCosts",
+        (
+            "usage_costs",
+            "discount",
+            "total_with_discount",
+            "total_without_discount",
+        ),
+        (
+            None,
+            0.0,
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetCurrentMonthUsageResponse",
+        GetCurrentMonthUsageResponse,
+        "viam.app.v1.GetCurrentMonthUsageResponse",
+        (
+            "start_date",
+            "end_date",
+            "resource_usage_costs_by_source",
+            "subtotal",
+            "cloud_storage_usage_cost",
+            "data_upload_usage_cost",
+            "data_egres_usage_cost",
+            "remote_control_usage_cost",
+            "standard_compute_usage_cost",
+            "discount_amount",
+            "total_usage_with_discount",
+            "total_usage_without_discount",
+            "per_machine_usage_cost",
+            "binary_data_cloud_storage_usage_cost",
+            "other_cloud_storage_usage_cost",
+        ),
+        (
+            None,
+            None,
+            None,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetOrgBillingInformationRequest",
+        GetOrgBillingInformationRequest,
+        "viam.app.v1.GetOrgBillingInformationRequest",
+        ("org_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetOrgBillingInformationResponse",
+        GetOrgBillingInformationResponse,
+        "viam.app.v1.GetOrgBillingInformationResponse",
+        (
+            "type",
+            "billing_email",
+            "method",
+            "billing_tier",
+            "method_us_bank_account",
+        ),
+        (
+            values_of_PaymentMethodType[0],
+            "",
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetInvoicesSummaryRequest",
+        GetInvoicesSummaryRequest,
+        "viam.app.v1.GetInvoicesSummaryRequest",
+        ("org_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetInvoicesSummaryResponse",
+        GetInvoicesSummaryResponse,
+        "viam.app.v1.GetInvoicesSummaryResponse",
+        (
+            "outstanding_balance",
+            "invoices",
+        ),
+        (
+            0.0,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetInvoicePdfRequest",
+        GetInvoicePdfRequest,
+        "viam.app.v1.GetInvoicePdfRequest",
+        (
+            "id",
+            "org_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetInvoicePdfResponse",
+        GetInvoicePdfResponse,
+        "viam.app.v1.GetInvoicePdfResponse",
+        ("chunk",),
+        (b"",),
+    )
+    _w.plan(
+        _planned,
+        "decode_SendPaymentRequiredEmailRequest",
+        SendPaymentRequiredEmailRequest,
+        "viam.app.v1.SendPaymentRequiredEmailRequest",
+        (
+            "customer_org_id",
+            "billing_owner_org_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SendPaymentRequiredEmailResponse",
+        SendPaymentRequiredEmailResponse,
+        "viam.app.v1.SendPaymentRequiredEmailResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetAvailableBillingTiersRequest",
+        GetAvailableBillingTiersRequest,
+        "viam.app.v1.GetAvailableBillingTiersRequest",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetAvailableBillingTiersResponse",
+        GetAvailableBillingTiersResponse,
+        "viam.app.v1.GetAvailableBillingTiersResponse",
+        ("tiers",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateOrganizationBillingTierRequest",
+        UpdateOrganizationBillingTierRequest,
+        "viam.app.v1.UpdateOrganizationBillingTierRequest",
+        (
+            "organization_id",
+            "billing_tier",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateOrganizationBillingTierResponse",
+        UpdateOrganizationBillingTierResponse,
+        "viam.app.v1.UpdateOrganizationBillingTierResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetLocationBillingOrganizationRequest",
+        GetLocationBillingOrganizationRequest,
+        "viam.app.v1.GetLocationBillingOrganizationRequest",
+        ("location_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetLocationBillingOrganizationResponse",
+        GetLocationBillingOrganizationResponse,
+        "viam.app.v1.GetLocationBillingOrganizationResponse",
+        ("billing_organization_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateLocationBillingOrganizationRequest",
+        UpdateLocationBillingOrganizationRequest,
+        "viam.app.v1.UpdateLocationBillingOrganizationRequest",
+        (
+            "location_id",
+            "billing_organization_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateLocationBillingOrganizationResponse",
+        UpdateLocationBillingOrganizationResponse,
+        "viam.app.v1.UpdateLocationBillingOrganizationResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_ChargeOrganizationRequest",
+        ChargeOrganizationRequest,
+        "viam.app.v1.ChargeOrganizationRequest",
+        (
+            "org_id_to_charge",
+            "description",
+            "subtotal",
+            "tax",
+            "org_id_for_branding",
+            "disable_confirmation_email",
+        ),
+        (
+            "",
+            None,
+            0.0,
+            0.0,
+            None,
+            False,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ChargeOrganizationResponse",
+        ChargeOrganizationResponse,
+        "viam.app.v1.ChargeOrganizationResponse",
+        ("invoice_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateInvoiceAndChargeImmediatelyRequest",
+        CreateInvoiceAndChargeImmediatelyRequest,
+        "viam.app.v1.CreateInvoiceAndChargeImmediatelyRequest",
+        (
+            "org_id_to_charge",
+            "amount",
+            "description",
+            "org_id_for_branding",
+            "disable_email",
+        ),
+        (
+            "",
+            0.0,
+            None,
+            None,
+            False,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateInvoiceAndChargeImmediatelyResponse",
+        CreateInvoiceAndChargeImmediatelyResponse,
+        "viam.app.v1.CreateInvoiceAndChargeImmediatelyResponse",
+        ("invoice_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_IsLegalAcceptedRequest",
+        IsLegalAcceptedRequest,
+        "viam.app.v1.IsLegalAcceptedRequest",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_IsLegalAcceptedResponse",
+        IsLegalAcceptedResponse,
+        "viam.app.v1.IsLegalAcceptedResponse",
+        (
+            "accepted_legal",
+            "ever_accepted_legal",
+        ),
+        (
+            False,
+            False,
+        ),
+    )
+    _w.plan(
+        _planned, "decode_AcceptLegalRequest", AcceptLegalRequest, "viam.app.v1.AcceptLegalRequest", (), ()
+    )
+    _w.plan(
+        _planned, "decode_AcceptLegalResponse", AcceptLegalResponse, "viam.app.v1.AcceptLegalResponse", (), ()
+    )
+    _w.plan(
+        _planned,
+        "decode_RegisterAuthApplicationRequest",
+        RegisterAuthApplicationRequest,
+        "viam.app.v1.RegisterAuthApplicationRequest",
+        (
+            "application_name",
+            "org_id",
+            "origin_uris",
+            "redirect_uris",
+            "logout_uri",
+        ),
+        (
+            "",
+            "",
+            None,
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RegisterAuthApplicationResponse",
+        RegisterAuthApplicationResponse,
+        "viam.app.v1.RegisterAuthApplicationResponse",
+        (
+            "application_id",
+            "application_name",
+            "client_secret",
+        ),
+        (
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateAuthApplicationRequest",
+        UpdateAuthApplicationRequest,
+        "viam.app.v1.UpdateAuthApplicationRequest",
+        (
+            "org_id",
+            "application_id",
+            "application_name",
+            "origin_uris",
+            "redirect_uris",
+            "logout_uri",
+        ),
+        (
+            "",
+            "",
+            "",
+            None,
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateAuthApplicationResponse",
+        UpdateAuthApplicationResponse,
+        "viam.app.v1.UpdateAuthApplicationResponse",
+        (
+            "application_id",
+            "application_name",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetAuthApplicationRequest",
+        GetAuthApplicationRequest,
+        "viam.app.v1.GetAuthApplicationRequest",
+        (
+            "org_id",
+            "application_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetAuthApplicationResponse",
+        GetAuthApplicationResponse,
+        "viam.app.v1.GetAuthApplicationResponse",
+        (
+            "application_id",
+            "application_name",
+            "client_secret",
+            "origin_uris",
+            "redirect_uris",
+            "logout_uri",
+        ),
+        (
+            "",
+            "",
+            "",
+            None,
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RobotConfig",
+        RobotConfig,
+        "viam.app.v1.RobotConfig",
+        (
+            "cloud",
+            "remotes",
+            "components",
+            "processes",
+            "services",
+            "network",
+            "auth",
+            "debug",
+            "modules",
+            "disable_partial_start",
+            "packages",
+            "overwrite_fragment_status",
+            "enable_web_profile",
+            "log",
+            "revision",
+            "maintenance",
+            "disable_log_deduplication",
+            "jobs",
+            "tracing",
+        ),
+        (
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            False,
+            None,
+            "",
+            None,
+            False,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_LogPatternConfig",
+        LogPatternConfig,
+        "viam.app.v1.LogPatternConfig",
+        (
+            "pattern",
+            "level",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_JobConfig",
+        JobConfig,
+        "viam.app.v1.JobConfig",
+        (
+            "name",
+            "schedule",
+            "resource",
+            "method",
+            "command",
+            "log_configuration",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_TracingConfig",
+        TracingConfig,
+        "viam.app.v1.TracingConfig",
+        (
+            "enabled",
+            "disk",
+            "console",
+            "otlp_endpoint",
+        ),
+        (
+            False,
+            False,
+            False,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_LocationSecret",
+        LocationSecret,
+        "viam.app.v1.LocationSecret",
+        (
+            "id",
+            "secret",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AppValidationStatus",
+        AppValidationStatus,
+        "viam.app.v1.AppValidationStatus",
+        ("error",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_CloudConfig",
+        CloudConfig,
+        "viam.app.v1.CloudConfig",
+        (
+            "id",
+            "fqdn",
+            "local_fqdn",
+            "managed_by",
+            "signaling_address",
+            "signaling_insecure",
+            "location_secret",
+            "secret",
+            "location_secrets",
+            "primary_org_id",
+            "location_id",
+            "machine_id",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            "",
+            False,
+            "",
+            "",
+            None,
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ComponentConfig",
+        ComponentConfig,
+        "viam.app.v1.ComponentConfig",
+        (
+            "name",
+            "namespace",
+            "type",
+            "model",
+            "frame",
+            "depends_on",
+            "service_configs",
+            "attributes",
+            "api",
+            "log_configuration",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            None,
+            None,
+            None,
+            None,
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ResourceLevelServiceConfig",
+        ResourceLevelServiceConfig,
+        "viam.app.v1.ResourceLevelServiceConfig",
+        (
+            "type",
+            "attributes",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ServiceConfig",
+        ServiceConfig,
+        "viam.app.v1.ServiceConfig",
+        (
+            "name",
+            "namespace",
+            "type",
+            "attributes",
+            "depends_on",
+            "model",
+            "api",
+            "service_configs",
+            "log_configuration",
+        ),
+        (
+            "",
+            "",
+            "",
+            None,
+            None,
+            "",
+            "",
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_NetworkConfig",
+        NetworkConfig,
+        "viam.app.v1.NetworkConfig",
+        (
+            "fqdn",
+            "bind_address",
+            "tls_cert_file",
+            "tls_key_file",
+            "sessions",
+            "traffic_tunnel_endpoints",
+            "no_tls",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            None,
+            None,
+            False,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SessionsConfig",
+        SessionsConfig,
+        "viam.app.v1.SessionsConfig",
+        ("heartbeat_window",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_TrafficTunnelEndpoint",
+        TrafficTunnelEndpoint,
+        "viam.app.v1.TrafficTunnelEndpoint",
+        (
+            "port",
+            "connection_timeout",
+        ),
+        (
+            0,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AuthConfig",
+        AuthConfig,
+        "viam.app.v1.AuthConfig",
+        (
+            "handlers",
+            "tls_auth_entities",
+            "external_auth_config",
+            "user_permissions",
+        ),
+        (
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UserPermission",
+        UserPermission,
+        "viam.app.v1.UserPermission",
+        (
+            "user",
+            "permissions",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_User",
+        User,
+        "viam.app.v1.User",
+        (
+            "type",
+            "id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Permission",
+        Permission,
+        "viam.app.v1.Permission",
+        (
+            "resources",
+            "allowed_methods",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(_planned, "decode_JWKSFile", JWKSFile, "viam.app.v1.JWKSFile", ("json",), (None,))
+    _w.plan(
+        _planned,
+        "decode_ExternalAuthConfig",
+        ExternalAuthConfig,
+        "viam.app.v1.ExternalAuthConfig",
+        ("jwks",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_AuthHandlerConfig",
+        AuthHandlerConfig,
+        "viam.app.v1.AuthHandlerConfig",
+        (
+            "type",
+            "config",
+        ),
+        (
+            values_of_CredentialsType[0],
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Frame",
+        Frame,
+        "viam.app.v1.Frame",
+        (
+            "parent",
+            "translation",
+            "orientation",
+            "geometry",
+        ),
+        (
+            "",
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_LogConfiguration",
+        LogConfiguration,
+        "viam.app.v1.LogConfiguration",
+        ("level",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_Translation",
+        Translation,
+        "viam.app.v1.Translation",
+        (
+            "x",
+            "y",
+            "z",
+        ),
+        (
+            0.0,
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Orientation",
+        Orientation,
+        "viam.app.v1.Orientation",
+        (
+            "no_orientation",
+            "vector_radians",
+            "vector_degrees",
+            "euler_angles",
+            "axis_angles",
+            "quaternion",
+        ),
+        (
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrientationNoOrientation",
+        OrientationNoOrientation,
+        "viam.app.v1.Orientation.NoOrientation",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrientationOrientationVectorRadians",
+        OrientationOrientationVectorRadians,
+        "viam.app.v1.Orientation.OrientationVectorRadians",
+        (
+            "theta",
+            "x",
+            "y",
+            "z",
+        ),
+        (
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrientationOrientationVectorDegrees",
+        OrientationOrientationVectorDegrees,
+        "viam.app.v1.Orientation.OrientationVectorDegrees",
+        (
+            "theta",
+            "x",
+            "y",
+            "z",
+        ),
+        (
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrientationEulerAngles",
+        OrientationEulerAngles,
+        "viam.app.v1.Orientation.EulerAngles",
+        (
+            "roll",
+            "pitch",
+            "yaw",
+        ),
+        (
+            0.0,
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrientationAxisAngles",
+        OrientationAxisAngles,
+        "viam.app.v1.Orientation.AxisAngles",
+        (
+            "theta",
+            "x",
+            "y",
+            "z",
+        ),
+        (
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_OrientationQuaternion",
+        OrientationQuaternion,
+        "viam.app.v1.Orientation.Quaternion",
+        (
+            "w",
+            "x",
+            "y",
+            "z",
+        ),
+        (
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RemoteConfig",
+        RemoteConfig,
+        "viam.app.v1.RemoteConfig",
+        (
+            "name",
+            "address",
+            "frame",
+            "auth",
+            "managed_by",
+            "insecure",
+            "connection_check_interval",
+            "reconnect_interval",
+            "service_configs",
+            "secret",
+            "prefix",
+        ),
+        (
+            "",
+            "",
+            None,
+            None,
+            "",
+            False,
+            None,
+            None,
+            None,
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RemoteAuth",
+        RemoteAuth,
+        "viam.app.v1.RemoteAuth",
+        (
+            "credentials",
+            "entity",
+        ),
+        (
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RemoteAuthCredentials",
+        RemoteAuthCredentials,
+        "viam.app.v1.RemoteAuth.Credentials",
+        (
+            "type",
+            "payload",
+        ),
+        (
+            values_of_CredentialsType[0],
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AgentInfo",
+        AgentInfo,
+        "viam.app.v1.AgentInfo",
+        (
+            "host",
+            "os",
+            "ips",
+            "version",
+            "git_revision",
+            "platform",
+            "platform_tags",
+        ),
+        (
+            "",
+            "",
+            None,
+            "",
+            "",
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ConfigRequest",
+        ConfigRequest,
+        "viam.app.v1.ConfigRequest",
+        (
+            "id",
+            "agent_info",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned, "decode_ConfigResponse", ConfigResponse, "viam.app.v1.ConfigResponse", ("config",), (None,)
+    )
+    _w.plan(
+        _planned,
+        "decode_CertificateRequest",
+        CertificateRequest,
+        "viam.app.v1.CertificateRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_CertificateResponse",
+        CertificateResponse,
+        "viam.app.v1.CertificateResponse",
+        (
+            "id",
+            "tls_certificate",
+            "tls_private_key",
+        ),
+        (
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_LogRequest",
+        LogRequest,
+        "viam.app.v1.LogRequest",
+        (
+            "id",
+            "logs",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(_planned, "decode_LogResponse", LogResponse, "viam.app.v1.LogResponse", (), ())
+    _w.plan(
+        _planned,
+        "decode_NeedsRestartRequest",
+        NeedsRestartRequest,
+        "viam.app.v1.NeedsRestartRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_NeedsRestartResponse",
+        NeedsRestartResponse,
+        "viam.app.v1.NeedsRestartResponse",
+        (
+            "id",
+            "must_restart",
+            "restart_check_interval",
+        ),
+        (
+            "",
+            False,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_PackageConfig",
+        PackageConfig,
+        "viam.app.v1.PackageConfig",
+        (
+            "name",
+            "package",
+            "version",
+            "type",
+            "status",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_MaintenanceConfig",
+        MaintenanceConfig,
+        "viam.app.v1.MaintenanceConfig",
+        (
+            "sensor_name",
+            "maintenance_allowed_key",
+        ),
+        (
+            None,
+            "",
+        ),
+    )
+    _w.plan_fields(
+        decode_Robot,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (48, 5, _w.K_ENUM, values_of_OnlineState, OnlineState, ()),
+            (56, 6, _w.K_INT64, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_RobotPart,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (82, 2, _w.K_STRING, None, None, ()),
+            (26, 3, _w.K_STRING, None, None, ()),
+            (34, 4, _w.K_STRING, None, None, ()),
+            (98, 5, _w.K_STRING, None, None, ()),
+            (42, 6, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (50, 7, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (58, 8, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (64, 9, _w.K_BOOL, None, None, ()),
+            (74, 10, _w.K_STRING, None, None, ()),
+            (90, 11, _w.K_STRING, None, None, ()),
+            (106, 12, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (114, 13, _w.K_REP_MESSAGE, decode_SharedSecret, None, ()),
+            (122, 14, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (128, 15, _w.K_ENUM, values_of_OnlineState, OnlineState, ()),
+            (136, 16, _w.K_INT64, None, None, ()),
+            (146, 17, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_RobotPartHistoryEntry,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_MESSAGE, decode_RobotPart, None, ()),
+            (42, 4, _w.K_MESSAGE, decode_AuthenticatorInfo, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_AuthenticatorInfo,
+        (
+            (8, 0, _w.K_ENUM, values_of_AuthenticationType, AuthenticationType, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Organization,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+            (58, 6, _w.K_MESSAGE, decode_FragmentImportList, None, ()),
+            (66, 7, _w.K_MESSAGE, decode_AllowedLoginMethods, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_OrganizationMember,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_STRING, None, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListOrganizationsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Organization, None, ()),)
+    )
+    _w.plan_fields(
+        decode_OrganizationInvite,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_REP_MESSAGE, decode_Authorization, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_CreateOrganizationRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_CreateOrganizationResponse, ((10, 0, _w.K_MESSAGE, decode_Organization, None, ()),))
+    _w.plan_fields(decode_GetOrganizationRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetOrganizationResponse, ((10, 0, _w.K_MESSAGE, decode_Organization, None, ()),))
+    _w.plan_fields(
+        decode_GetOrganizationNamespaceAvailabilityRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetOrganizationNamespaceAvailabilityResponse, ((8, 0, _w.K_BOOL, None, None, ()),))
+    _w.plan_fields(decode_FragmentImportList, ((10, 0, _w.K_REP_MESSAGE, decode_FragmentImport, None, ()),))
+    _w.plan_fields(
+        decode_UpdateOrganizationRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_MESSAGE, decode_FragmentImportList, None, ()),
+            (58, 6, _w.K_MESSAGE, decode_AllowedLoginMethods, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_UpdateOrganizationResponse, ((10, 0, _w.K_MESSAGE, decode_Organization, None, ()),))
+    _w.plan_fields(
+        decode_UpdateOrganizationNamespaceRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UpdateOrganizationNamespaceResponse, ((10, 0, _w.K_MESSAGE, decode_Organization, None, ()),)
+    )
+    _w.plan_fields(decode_DeleteOrganizationRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetOrganizationMetadataRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetOrganizationMetadataResponse,
+        ((10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),),
+    )
+    _w.plan_fields(
+        decode_UpdateOrganizationMetadataRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_ListOrganizationMembersRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_ListOrganizationMembersResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_OrganizationMember, None, ()),
+            (26, 2, _w.K_REP_MESSAGE, decode_OrganizationInvite, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CreateOrganizationInviteRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_REP_MESSAGE, decode_Authorization, None, ()),
+            (32, 3, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CreateOrganizationInviteResponse, ((10, 0, _w.K_MESSAGE, decode_OrganizationInvite, None, ()),)
+    )
+    _w.plan_fields(
+        decode_UpdateOrganizationInviteAuthorizationsRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_REP_MESSAGE, decode_Authorization, None, ()),
+            (34, 3, _w.K_REP_MESSAGE, decode_Authorization, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UpdateOrganizationInviteAuthorizationsResponse,
+        ((10, 0, _w.K_MESSAGE, decode_OrganizationInvite, None, ()),),
+    )
+    _w.plan_fields(
+        decode_DeleteOrganizationInviteRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ResendOrganizationInviteRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ResendOrganizationInviteResponse, ((10, 0, _w.K_MESSAGE, decode_OrganizationInvite, None, ()),)
+    )
+    _w.plan_fields(
+        decode_DeleteOrganizationMemberRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_BillingAddress,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_EnableBillingServiceRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, decode_BillingAddress, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UpdateBillingServiceRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, decode_BillingAddress, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetBillingServiceConfigRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetBillingServiceConfigResponse,
+        (
+            (10, 0, _w.K_MESSAGE, decode_BillingAddress, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_DisableBillingServiceRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_OrganizationSetSupportEmailRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_OrganizationGetSupportEmailRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_OrganizationGetSupportEmailResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_OrganizationIdentity,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_LocationOrganization,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_LocationAuth,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_REP_MESSAGE, decode_SharedSecret, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_StorageConfig, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_Location,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (34, 2, _w.K_STRING, None, None, ()),
+            (42, 3, _w.K_MESSAGE, decode_LocationAuth, None, ()),
+            (50, 4, _w.K_REP_MESSAGE, decode_LocationOrganization, None, ()),
+            (26, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (56, 6, _w.K_INT32, None, None, ()),
+            (66, 7, _w.K_MESSAGE, decode_StorageConfig, None, ()),
+            (74, 8, _w.K_MESSAGE, decode_OrganizationIdentity, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_SharedSecret,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (32, 3, _w.K_ENUM, values_of_SharedSecretState, SharedSecretState, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CreateLocationRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_CreateLocationResponse, ((10, 0, _w.K_MESSAGE, decode_Location, None, ()),))
+    _w.plan_fields(decode_GetLocationRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetLocationResponse, ((10, 0, _w.K_MESSAGE, decode_Location, None, ()),))
+    _w.plan_fields(
+        decode_UpdateLocationRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_UpdateLocationResponse, ((10, 0, _w.K_MESSAGE, decode_Location, None, ()),))
+    _w.plan_fields(decode_DeleteLocationRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetLocationMetadataRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetLocationMetadataResponse,
+        ((10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),),
+    )
+    _w.plan_fields(
+        decode_UpdateLocationMetadataRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetOrganizationsWithAccessToLocationRequest, ((10, 0, _w.K_STRING, None, None, ()),)
+    )
+    _w.plan_fields(
+        decode_GetOrganizationsWithAccessToLocationResponse,
+        ((10, 0, _w.K_REP_MESSAGE, decode_OrganizationIdentity, None, ()),),
+    )
+    _w.plan_fields(decode_ListLocationsRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_ShareLocationRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UnshareLocationRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_ListLocationsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Location, None, ()),))
+    _w.plan_fields(decode_CreateLocationSecretRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_CreateLocationSecretResponse, ((10, 0, _w.K_MESSAGE, decode_LocationAuth, None, ()),)
+    )
+    _w.plan_fields(
+        decode_DeleteLocationSecretRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_LocationAuthRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_LocationAuthResponse, ((10, 0, _w.K_MESSAGE, decode_LocationAuth, None, ()),))
+    _w.plan_fields(decode_GetRobotRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetRoverRentalRobotsRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_RoverRentalRobot,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetRoverRentalRobotsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_RoverRentalRobot, None, ()),)
+    )
+    _w.plan_fields(decode_GetRobotResponse, ((10, 0, _w.K_MESSAGE, decode_Robot, None, ()),))
+    _w.plan_fields(decode_GetRobotPartsRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetRobotPartsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_RobotPart, None, ()),))
+    _w.plan_fields(decode_GetRobotPartRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetRobotPartResponse,
+        (
+            (10, 0, _w.K_MESSAGE, decode_RobotPart, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetRobotPartByNameAndLocationRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetRobotPartByNameAndLocationResponse, ((10, 0, _w.K_MESSAGE, decode_RobotPart, None, ()),)
+    )
+    _w.plan_fields(
+        decode_GetRobotPartLogsRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_BOOL, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_REP_STRING, None, None, ()),
+            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (64, 7, _w.K_INT64, None, None, ()),
+            (74, 8, _w.K_STRING, None, None, ()),
+            (80, 9, _w.K_BOOL, None, None, ()),
+            (88, 10, _w.K_ENUM, values_of_LogOrder, LogOrder, ()),
+            (98, 11, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetRobotPartLogsResponse,
+        (
+            (10, 0, _w.K_REP_MESSAGE, _c_common_v1.decode_LogEntry, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_TailRobotPartLogsRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_BOOL, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_TailRobotPartLogsResponse, ((10, 0, _w.K_REP_MESSAGE, _c_common_v1.decode_LogEntry, None, ()),)
+    )
+    _w.plan_fields(
+        decode_GetRobotPartHistoryRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_INT64, None, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetRobotPartHistoryResponse,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_RobotPartHistoryEntry, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UpdateRobotPartRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_UpdateRobotPartResponse, ((10, 0, _w.K_MESSAGE, decode_RobotPart, None, ()),))
+    _w.plan_fields(
+        decode_ConfigPropertyChange,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Value, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_SetConfigPropertyRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_ConfigPropertyChange, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ConfigPropertyChangeResult,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Value, None, ()),
+            (24, 2, _w.K_BOOL, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_SetConfigPropertyResponse,
+        ((10, 0, _w.K_REP_MESSAGE, decode_ConfigPropertyChangeResult, None, ()),),
+    )
+    _w.plan_fields(
+        decode_NewRobotPartRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_NewRobotPartResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_DeleteRobotPartRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetRobotPartMetadataRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetRobotPartMetadataResponse,
+        ((10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),),
+    )
+    _w.plan_fields(
+        decode_UpdateRobotPartMetadataRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetRobotAPIKeysRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_APIKey,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetRobotAPIKeysResponse,
+        ((10, 0, _w.K_REP_MESSAGE, decode_APIKeyWithAuthorizations, None, ()),),
+    )
+    _w.plan_fields(
+        decode_Fragment,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (40, 4, _w.K_BOOL, None, None, ()),
+            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (58, 6, _w.K_STRING, None, None, ()),
+            (72, 7, _w.K_INT32, None, None, ()),
+            (80, 8, _w.K_INT32, None, None, ()),
+            (88, 9, _w.K_BOOL, None, None, ()),
+            (96, 10, _w.K_ENUM, values_of_FragmentVisibility, FragmentVisibility, ()),
+            (106, 11, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (114, 12, _w.K_STRING, None, None, ()),
+            (122, 13, _w.K_STRING, None, None, ()),
+            (130, 14, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_FragmentHistoryEntry,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (26, 2, _w.K_MESSAGE, decode_Fragment, None, ()),
+            (34, 3, _w.K_MESSAGE, decode_AuthenticatorInfo, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_FragmentRevision,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_FragmentTag,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_FragmentError,
+        (
+            (8, 0, _w.K_ENUM, values_of_FragmentErrorType, FragmentErrorType, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_FragmentUsage,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_INT32, None, None, ()),
+            (24, 2, _w.K_INT32, None, None, ()),
+            (32, 3, _w.K_INT32, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ResolvedFragment,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (26, 2, _w.K_MESSAGE, decode_FragmentError, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListFragmentsResponse,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_Fragment, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_FragmentUsage, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetFragmentRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetFragmentResponse,
+        (
+            (10, 0, _w.K_MESSAGE, decode_Fragment, None, ()),
+            (18, 1, _w.K_MESSAGE, decode_FragmentUsage, None, ()),
+            (26, 2, _w.K_REP_MESSAGE, decode_FragmentRevision, None, ()),
+            (34, 3, _w.K_REP_MESSAGE, decode_FragmentTag, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CreateFragmentRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (32, 3, _w.K_ENUM, values_of_FragmentVisibility, FragmentVisibility, ()),
+        ),
+    )
+    _w.plan_fields(decode_CreateFragmentResponse, ((10, 0, _w.K_MESSAGE, decode_Fragment, None, ()),))
+    _w.plan_fields(
+        decode_UpdateFragmentRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (32, 3, _w.K_BOOL, None, None, ()),
+            (40, 4, _w.K_ENUM, values_of_FragmentVisibility, FragmentVisibility, ()),
+            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (58, 6, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_UpdateFragmentResponse, ((10, 0, _w.K_MESSAGE, decode_Fragment, None, ()),))
+    _w.plan_fields(decode_DeleteFragmentRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetFragmentHistoryRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_INT64, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetFragmentHistoryResponse,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_FragmentHistoryEntry, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetFragmentUsageRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetFragmentUsageResponse, ((10, 0, _w.K_REP_MESSAGE, decode_FragmentUsage, None, ()),)
+    )
+    _w.plan_fields(
+        decode_SetFragmentTagRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_SetFragmentTagResponse, ((10, 0, _w.K_REP_MESSAGE, decode_FragmentTag, None, ()),))
+    _w.plan_fields(
+        decode_DeleteFragmentTagRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_DeleteFragmentTagResponse, ((10, 0, _w.K_REP_MESSAGE, decode_FragmentTag, None, ()),)
+    )
+    _w.plan_fields(decode_ListRobotsRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_ListRobotsForLocationsRequest, ((10, 0, _w.K_REP_STRING, None, None, ()),))
+    _w.plan_fields(decode_ListRobotsForOrgRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_AdditionalFragment,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListNestedFragmentsRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_AdditionalFragment, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListNestedFragmentsResponse,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_Fragment, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_ResolvedFragment, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListMachineFragmentsRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_STRING, None, None, ()),
+            (26, 2, _w.K_REP_MESSAGE, decode_AdditionalFragment, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListMachineFragmentsResponse,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_Fragment, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_ResolvedFragment, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListMachineSummariesRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_STRING, None, None, ()),
+            (26, 2, _w.K_REP_STRING, None, None, ()),
+            (32, 3, _w.K_INT32, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListMachineSummariesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_LocationSummary, None, ()),)
+    )
+    _w.plan_fields(
+        decode_LocationSummary,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_REP_MESSAGE, decode_MachineSummary, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_MachineSummary,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_REP_MESSAGE, decode_PartSummary, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_FragmentSummary,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (26, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ViamServerVersion,
+        (
+            (10, 0, _w.K_STRING, None, None, (1,)),
+            (18, 1, _w.K_STRING, None, None, (0,)),
+        ),
+    )
+    _w.plan_fields(
+        decode_ViamAgentVersion,
+        (
+            (10, 0, _w.K_STRING, None, None, (1,)),
+            (18, 1, _w.K_STRING, None, None, (0,)),
+        ),
+    )
+    _w.plan_fields(
+        decode_PartSummary,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (88, 2, _w.K_BOOL, None, None, ()),
+            (96, 3, _w.K_ENUM, values_of_OnlineState, OnlineState, ()),
+            (104, 4, _w.K_INT64, None, None, ()),
+            (114, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (26, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 7, _w.K_MESSAGE, decode_ViamServerVersion, None, ()),
+            (42, 8, _w.K_MESSAGE, decode_ViamAgentVersion, None, ()),
+            (50, 9, _w.K_STRING, None, None, ()),
+            (58, 10, _w.K_STRING, None, None, ()),
+            (66, 11, _w.K_STRING, None, None, ()),
+            (82, 12, _w.K_STRING, None, None, ()),
+            (74, 13, _w.K_REP_MESSAGE, decode_FragmentSummary, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_ListRobotsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Robot, None, ()),))
+    _w.plan_fields(
+        decode_ListRobotsForLocationsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Robot, None, ()),)
+    )
+    _w.plan_fields(decode_ListRobotsForOrgResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Robot, None, ()),))
+    _w.plan_fields(
+        decode_NewRobotRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_NewRobotResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_UpdateRobotRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_UpdateRobotResponse, ((10, 0, _w.K_MESSAGE, decode_Robot, None, ()),))
+    _w.plan_fields(decode_DeleteRobotRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_FavoriteMachine,
+        (
+            (10, 0, _w.K_MESSAGE, decode_Robot, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_AddFavoriteMachineRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_RemoveFavoriteMachineRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_ListFavoriteMachinesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_FavoriteMachine, None, ()),)
+    )
+    _w.plan_fields(decode_GetRobotMetadataRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetRobotMetadataResponse, ((10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),)
+    )
+    _w.plan_fields(
+        decode_UpdateRobotMetadataRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_MarkPartAsMainRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_MarkPartForRestartRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_CreateRobotPartSecretRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_CreateRobotPartSecretResponse, ((10, 0, _w.K_MESSAGE, decode_RobotPart, None, ()),))
+    _w.plan_fields(
+        decode_DeleteRobotPartSecretRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Authorization,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+            (58, 6, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_AddRoleRequest, ((10, 0, _w.K_MESSAGE, decode_Authorization, None, ()),))
+    _w.plan_fields(decode_RemoveRoleRequest, ((10, 0, _w.K_MESSAGE, decode_Authorization, None, ()),))
+    _w.plan_fields(
+        decode_ChangeRoleRequest,
+        (
+            (10, 0, _w.K_MESSAGE, decode_Authorization, None, ()),
+            (18, 1, _w.K_MESSAGE, decode_Authorization, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListAuthorizationsRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListAuthorizationsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Authorization, None, ()),)
+    )
+    _w.plan_fields(
+        decode_CheckPermissionsRequest, ((10, 0, _w.K_REP_MESSAGE, decode_AuthorizedPermissions, None, ()),)
+    )
+    _w.plan_fields(
+        decode_AuthorizedPermissions,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CheckPermissionsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_AuthorizedPermissions, None, ()),)
+    )
+    _w.plan_fields(
+        decode_ModuleVersion,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_Uploads, None, ()),
+            (26, 2, _w.K_REP_MESSAGE, decode_Model, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+            (58, 6, _w.K_REP_MESSAGE, decode_App, None, ()),
+            (66, 7, _w.K_MESSAGE, decode_DeprecatedStatus, None, ()),
+            (74, 8, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ModuleMetadata,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_Model, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_ModuleVersion, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_REP_MESSAGE, decode_App, None, ()),
+            (56, 6, _w.K_ENUM, values_of_ModuleSourceType, ModuleSourceType, ()),
+            (64, 7, _w.K_ENUM, values_of_ModuleLanguage, ModuleLanguage, ()),
+            (74, 8, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_MLModelVersion,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_MLModelMetadata,
+        (
+            (10, 0, _w.K_REP_STRING, None, None, ()),
+            (16, 1, _w.K_ENUM, values_of_app_mltraining_v1_ModelType, _app_mltraining_v1.ModelType, ()),
+            (
+                24,
+                2,
+                _w.K_ENUM,
+                values_of_app_mltraining_v1_ModelFramework,
+                _app_mltraining_v1.ModelFramework,
+                (),
+            ),
+            (34, 3, _w.K_REP_MESSAGE, decode_MLModelVersion, None, ()),
+            (42, 4, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_MLTrainingVersion,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_MLTrainingMetadata,
+        (
+            (42, 0, _w.K_REP_MESSAGE, decode_MLTrainingVersion, None, ()),
+            (16, 1, _w.K_ENUM, values_of_app_mltraining_v1_ModelType, _app_mltraining_v1.ModelType, ()),
+            (
+                24,
+                2,
+                _w.K_ENUM,
+                values_of_app_mltraining_v1_ModelFramework,
+                _app_mltraining_v1.ModelFramework,
+                (),
+            ),
+            (32, 3, _w.K_BOOL, None, None, ()),
+            (50, 4, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_DeprecatedStatus,
+        (
+            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_RegistryItemBilling,
+        (
+            (10, 0, _w.K_MESSAGE, decode_RegistryItemCostByResource, None, (1,)),
+            (18, 1, _w.K_MESSAGE, decode_RegistryItemCostByResource, None, (0,)),
+        ),
+    )
+    _w.plan_fields(decode_RegistryItemCostByResource, ((9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),))
+    _w.plan_fields(
+        decode_RegistryItem,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (40, 4, _w.K_ENUM, values_of_app_packages_v1_PackageType, _app_packages_v1.PackageType, ()),
+            (48, 5, _w.K_ENUM, values_of_Visibility, Visibility, ()),
+            (58, 6, _w.K_STRING, None, None, ()),
+            (66, 7, _w.K_STRING, None, None, ()),
+            (72, 8, _w.K_INT64, None, None, ()),
+            (104, 9, _w.K_INT64, None, None, ()),
+            (80, 10, _w.K_INT64, None, None, ()),
+            (112, 11, _w.K_INT64, None, None, ()),
+            (
+                90,
+                12,
+                _w.K_MESSAGE,
+                decode_ModuleMetadata,
+                None,
+                (
+                    13,
+                    14,
+                ),
+            ),
+            (
+                98,
+                13,
+                _w.K_MESSAGE,
+                decode_MLModelMetadata,
+                None,
+                (
+                    12,
+                    14,
+                ),
+            ),
+            (
+                146,
+                14,
+                _w.K_MESSAGE,
+                decode_MLTrainingMetadata,
+                None,
+                (
+                    12,
+                    13,
+                ),
+            ),
+            (122, 15, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (130, 16, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (138, 17, _w.K_MESSAGE, decode_DeprecatedStatus, None, ()),
+            (154, 18, _w.K_MESSAGE, decode_RegistryItemBilling, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetRegistryItemRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetRegistryItemResponse, ((10, 0, _w.K_MESSAGE, decode_RegistryItem, None, ()),))
+    _w.plan_fields(
+        decode_CreateRegistryItemRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_ENUM, values_of_app_packages_v1_PackageType, _app_packages_v1.PackageType, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UpdateRegistryItemRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_ENUM, values_of_app_packages_v1_PackageType, _app_packages_v1.PackageType, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (32, 3, _w.K_ENUM, values_of_Visibility, Visibility, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (
+                50,
+                5,
+                _w.K_MESSAGE,
+                decode_UpdateModuleMetadata,
+                None,
+                (
+                    6,
+                    7,
+                ),
+            ),
+            (
+                58,
+                6,
+                _w.K_MESSAGE,
+                decode_UpdateMLModelMetadata,
+                None,
+                (
+                    5,
+                    7,
+                ),
+            ),
+            (
+                66,
+                7,
+                _w.K_MESSAGE,
+                decode_UpdateMLTrainingMetadata,
+                None,
+                (
+                    5,
+                    6,
+                ),
+            ),
+            (74, 8, _w.K_STRING, None, None, ()),
+            (82, 9, _w.K_MESSAGE, decode_RegistryItemBilling, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListRegistryItemsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_RegistryItem, None, ()),)
+    )
+    _w.plan_fields(decode_DeleteRegistryItemRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_RenameRegistryItemRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_RenameRegistryItemResponse, ((10, 0, _w.K_MESSAGE, decode_RegistryItem, None, ()),))
+    _w.plan_fields(
+        decode_TransferRegistryItemRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_DeprecateRegistryItemRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_UndeprecateRegistryItemRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_CreateModuleRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CreateModuleResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UpdateModuleRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_ENUM, values_of_Visibility, Visibility, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_REP_MESSAGE, decode_Model, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+            (58, 6, _w.K_STRING, None, None, ()),
+            (66, 7, _w.K_REP_MESSAGE, decode_App, None, ()),
+            (74, 8, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_AllowedOrgIDs, ((10, 0, _w.K_REP_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_App,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_REP_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_MESSAGE, decode_AppCustomizations, None, ()),
+            (58, 6, _w.K_MESSAGE, decode_AllowedOrgIDs, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_UpdateModuleResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_UpdateModuleMetadata,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_Model, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_REP_MESSAGE, decode_App, None, ()),
+            (32, 3, _w.K_ENUM, values_of_ModuleSourceType, ModuleSourceType, ()),
+            (40, 4, _w.K_ENUM, values_of_ModuleLanguage, ModuleLanguage, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UpdateMLModelMetadata,
+        (
+            (8, 0, _w.K_ENUM, values_of_app_mltraining_v1_ModelType, _app_mltraining_v1.ModelType, ()),
+            (
+                16,
+                1,
+                _w.K_ENUM,
+                values_of_app_mltraining_v1_ModelFramework,
+                _app_mltraining_v1.ModelFramework,
+                (),
+            ),
+            (26, 2, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UpdateMLTrainingMetadata,
+        (
+            (8, 0, _w.K_ENUM, values_of_app_mltraining_v1_ModelType, _app_mltraining_v1.ModelType, ()),
+            (
+                16,
+                1,
+                _w.K_ENUM,
+                values_of_app_mltraining_v1_ModelFramework,
+                _app_mltraining_v1.ModelFramework,
+                (),
+            ),
+            (24, 2, _w.K_BOOL, None, None, ()),
+            (34, 3, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Model,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ModuleFileInfo,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (42, 3, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UploadModuleFileRequest,
+        (
+            (10, 0, _w.K_MESSAGE, decode_ModuleFileInfo, None, (1,)),
+            (18, 1, _w.K_BYTES, None, None, (0,)),
+        ),
+    )
+    _w.plan_fields(decode_UploadModuleFileResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetModuleRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetModuleResponse, ((10, 0, _w.K_MESSAGE, decode_Module, None, ()),))
+    _w.plan_fields(
+        decode_Module,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_ENUM, values_of_Visibility, Visibility, ()),
+            (34, 3, _w.K_REP_MESSAGE, decode_VersionHistory, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+            (58, 6, _w.K_REP_MESSAGE, decode_Model, None, ()),
+            (64, 7, _w.K_INT64, None, None, ()),
+            (72, 8, _w.K_INT64, None, None, ()),
+            (82, 9, _w.K_STRING, None, None, ()),
+            (90, 10, _w.K_STRING, None, None, ()),
+            (98, 11, _w.K_STRING, None, None, ()),
+            (106, 12, _w.K_STRING, None, None, ()),
+            (114, 13, _w.K_STRING, None, None, ()),
+            (122, 14, _w.K_REP_MESSAGE, decode_App, None, ()),
+            (130, 15, _w.K_MESSAGE, decode_DeprecatedStatus, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_VersionHistory,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_Uploads, None, ()),
+            (26, 2, _w.K_REP_MESSAGE, decode_Model, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+            (58, 6, _w.K_REP_MESSAGE, decode_App, None, ()),
+            (66, 7, _w.K_MESSAGE, decode_DeprecatedStatus, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Uploads,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListModulesRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_ListModulesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Module, None, ()),))
+    _w.plan_fields(
+        decode_DeprecateRegistryItemVersionRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UndeprecateRegistryItemVersionRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetUserIDByEmailRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetUserIDByEmailResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_ListOrganizationsByUserRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_OrgDetails,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListOrganizationsByUserResponse, ((10, 0, _w.K_REP_MESSAGE, decode_OrgDetails, None, ()),)
+    )
+    _w.plan_fields(
+        decode_SearchOrganizationsRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_SearchOrganizationsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_OrgDetails, None, ()),)
+    )
+    _w.plan_fields(
+        decode_CreateKeyRequest,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_Authorization, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CreateKeyResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_DeleteKeyRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_RenameKeyRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_RenameKeyResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_AuthorizationDetails,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_APIKeyWithAuthorizations,
+        (
+            (10, 0, _w.K_MESSAGE, decode_APIKey, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_AuthorizationDetails, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_ListKeysRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_ListKeysResponse, ((10, 0, _w.K_REP_MESSAGE, decode_APIKeyWithAuthorizations, None, ()),)
+    )
+    _w.plan_fields(decode_RotateKeyRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_RotateKeyResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CreateKeyFromExistingKeyAuthorizationsRequest, ((10, 0, _w.K_STRING, None, None, ()),)
+    )
+    _w.plan_fields(
+        decode_CreateKeyFromExistingKeyAuthorizationsResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetAppContentRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetAppContentResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_ENUM, values_of_AppType, AppType, ()),
+            (32, 3, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_OrganizationSetLogoRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_BYTES, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_OrganizationGetLogoRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_OrganizationGetLogoResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_EnableAuthServiceRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_DisableAuthServiceRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_CreateOAuthAppRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_MESSAGE, decode_OAuthConfig, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CreateOAuthAppResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ReadOAuthAppRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ReadOAuthAppResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_MESSAGE, decode_OAuthConfig, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UpdateOAuthAppRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_MESSAGE, decode_OAuthConfig, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_DeleteOAuthAppRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_ListOAuthAppsRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_ListOAuthAppsResponse, ((10, 0, _w.K_REP_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_CreateOAuthAppUserRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CreateOAuthAppUserResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetAppBrandingRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_AppCustomizations, ((10, 0, _w.K_MESSAGE, decode_MachinePickerCustomizations, None, ()),)
+    )
+    _w.plan_fields(
+        decode_MachinePickerCustomizations,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UploadDevicePushTokenRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_DeleteDevicePushTokenRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetDevicePushTokensRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetDevicePushTokensResponse, ((10, 0, _w.K_REP_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_SetFirebaseConfigRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetFirebaseConfigRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetFirebaseConfigResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_DeleteFirebaseConfigRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_InvoiceSummary,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (58, 6, _w.K_STRING, None, None, ()),
+            (66, 7, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_PaymentMethodCard,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_VerificationInfo,
+        (
+            (8, 0, _w.K_INT64, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_PaymentMethodUSBankAccount,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_MESSAGE, decode_VerificationInfo, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetCurrentMonthUsageRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_UsageCost,
+        (
+            (8, 0, _w.K_ENUM, values_of_UsageCostType, UsageCostType, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ResourceUsageCostsBySource,
+        (
+            (8, 0, _w.K_ENUM, values_of_SourceType, SourceType, ()),
+            (18, 1, _w.K_MESSAGE, decode_ResourceUsageCosts, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ResourceUsageCosts,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_UsageCost, None, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetCurrentMonthUsageResponse,
+        (
+            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (114, 2, _w.K_REP_MESSAGE, decode_ResourceUsageCostsBySource, None, ()),
+            (121, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 4, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 5, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (41, 6, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (49, 7, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (57, 8, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (65, 9, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (73, 10, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (81, 11, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (89, 12, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (97, 13, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (105, 14, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetOrgBillingInformationRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetOrgBillingInformationResponse,
+        (
+            (8, 0, _w.K_ENUM, values_of_PaymentMethodType, PaymentMethodType, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_MESSAGE, decode_PaymentMethodCard, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_MESSAGE, decode_PaymentMethodUSBankAccount, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetInvoicesSummaryRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetInvoicesSummaryResponse,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_InvoiceSummary, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetInvoicePdfRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetInvoicePdfResponse, ((10, 0, _w.K_BYTES, None, None, ()),))
+    _w.plan_fields(
+        decode_SendPaymentRequiredEmailRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetAvailableBillingTiersResponse, ((10, 0, _w.K_REP_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_UpdateOrganizationBillingTierRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetLocationBillingOrganizationRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetLocationBillingOrganizationResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_UpdateLocationBillingOrganizationRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ChargeOrganizationRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (48, 5, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_ChargeOrganizationResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_CreateInvoiceAndChargeImmediatelyRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (40, 4, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_CreateInvoiceAndChargeImmediatelyResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_IsLegalAcceptedResponse,
+        (
+            (8, 0, _w.K_BOOL, None, None, ()),
+            (16, 1, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_RegisterAuthApplicationRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_REP_STRING, None, None, ()),
+            (34, 3, _w.K_REP_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_RegisterAuthApplicationResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UpdateAuthApplicationRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_REP_STRING, None, None, ()),
+            (42, 4, _w.K_REP_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UpdateAuthApplicationResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetAuthApplicationRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetAuthApplicationResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_REP_STRING, None, None, ()),
+            (42, 4, _w.K_REP_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_RobotConfig,
+        (
+            (10, 0, _w.K_MESSAGE, decode_CloudConfig, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_RemoteConfig, None, ()),
+            (26, 2, _w.K_REP_MESSAGE, decode_ComponentConfig, None, ()),
+            (34, 3, _w.K_REP_MESSAGE, decode_ProcessConfig, None, ()),
+            (42, 4, _w.K_REP_MESSAGE, decode_ServiceConfig, None, ()),
+            (50, 5, _w.K_MESSAGE, decode_NetworkConfig, None, ()),
+            (58, 6, _w.K_MESSAGE, decode_AuthConfig, None, ()),
+            (64, 7, _w.K_BOOL, None, None, ()),
+            (74, 8, _w.K_REP_MESSAGE, decode_ModuleConfig, None, ()),
+            (80, 9, _w.K_BOOL, None, None, ()),
+            (90, 10, _w.K_REP_MESSAGE, decode_PackageConfig, None, ()),
+            (98, 11, _w.K_REP_MESSAGE, decode_AppValidationStatus, None, ()),
+            (104, 12, _w.K_BOOL, None, None, ()),
+            (114, 13, _w.K_REP_MESSAGE, decode_LogPatternConfig, None, ()),
+            (122, 14, _w.K_STRING, None, None, ()),
+            (130, 15, _w.K_MESSAGE, decode_MaintenanceConfig, None, ()),
+            (136, 16, _w.K_BOOL, None, None, ()),
+            (146, 17, _w.K_REP_MESSAGE, decode_JobConfig, None, ()),
+            (154, 18, _w.K_MESSAGE, decode_TracingConfig, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_LogPatternConfig,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_JobConfig,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (50, 5, _w.K_MESSAGE, decode_LogConfiguration, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_TracingConfig,
+        (
+            (8, 0, _w.K_BOOL, None, None, ()),
+            (16, 1, _w.K_BOOL, None, None, ()),
+            (24, 2, _w.K_BOOL, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_LocationSecret,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_AppValidationStatus, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_CloudConfig,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (48, 5, _w.K_BOOL, None, None, ()),
+            (58, 6, _w.K_STRING, None, None, ()),
+            (66, 7, _w.K_STRING, None, None, ()),
+            (74, 8, _w.K_REP_MESSAGE, decode_LocationSecret, None, ()),
+            (82, 9, _w.K_STRING, None, None, ()),
+            (90, 10, _w.K_STRING, None, None, ()),
+            (98, 11, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ComponentConfig,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_MESSAGE, decode_Frame, None, ()),
+            (50, 5, _w.K_REP_STRING, None, None, ()),
+            (58, 6, _w.K_REP_MESSAGE, decode_ResourceLevelServiceConfig, None, ()),
+            (66, 7, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (74, 8, _w.K_STRING, None, None, ()),
+            (82, 9, _w.K_MESSAGE, decode_LogConfiguration, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ResourceLevelServiceConfig,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ServiceConfig,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (42, 4, _w.K_REP_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+            (74, 6, _w.K_STRING, None, None, ()),
+            (82, 7, _w.K_REP_MESSAGE, decode_ResourceLevelServiceConfig, None, ()),
+            (90, 8, _w.K_MESSAGE, decode_LogConfiguration, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_NetworkConfig,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_MESSAGE, decode_SessionsConfig, None, ()),
+            (50, 5, _w.K_REP_MESSAGE, decode_TrafficTunnelEndpoint, None, ()),
+            (56, 6, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_SessionsConfig, ((10, 0, _w.K_DURATION, _c_google_protobuf.decode_Duration_value, None, ()),)
+    )
+    _w.plan_fields(
+        decode_TrafficTunnelEndpoint,
+        (
+            (8, 0, _w.K_INT32, None, None, ()),
+            (18, 1, _w.K_DURATION, _c_google_protobuf.decode_Duration_value, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_AuthConfig,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_AuthHandlerConfig, None, ()),
+            (18, 1, _w.K_REP_STRING, None, None, ()),
+            (26, 2, _w.K_MESSAGE, decode_ExternalAuthConfig, None, ()),
+            (34, 3, _w.K_REP_MESSAGE, decode_UserPermission, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UserPermission,
+        (
+            (10, 0, _w.K_MESSAGE, decode_User, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_Permission, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_User,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Permission,
+        (
+            (10, 0, _w.K_REP_STRING, None, None, ()),
+            (18, 1, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_JWKSFile, ((10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),))
+    _w.plan_fields(decode_ExternalAuthConfig, ((10, 0, _w.K_MESSAGE, decode_JWKSFile, None, ()),))
+    _w.plan_fields(
+        decode_AuthHandlerConfig,
+        (
+            (8, 0, _w.K_ENUM, values_of_CredentialsType, CredentialsType, ()),
+            (42, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Frame,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, decode_Translation, None, ()),
+            (26, 2, _w.K_MESSAGE, decode_Orientation, None, ()),
+            (34, 3, _w.K_MESSAGE, _c_common_v1.decode_Geometry, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_LogConfiguration, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_Translation,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Orientation,
+        (
+            (
+                10,
+                0,
+                _w.K_MESSAGE,
+                decode_OrientationNoOrientation,
+                None,
+                (
+                    1,
+                    2,
+                    3,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                18,
+                1,
+                _w.K_MESSAGE,
+                decode_OrientationOrientationVectorRadians,
+                None,
+                (
+                    0,
+                    2,
+                    3,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                26,
+                2,
+                _w.K_MESSAGE,
+                decode_OrientationOrientationVectorDegrees,
+                None,
+                (
+                    0,
+                    1,
+                    3,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                34,
+                3,
+                _w.K_MESSAGE,
+                decode_OrientationEulerAngles,
+                None,
+                (
+                    0,
+                    1,
+                    2,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                42,
+                4,
+                _w.K_MESSAGE,
+                decode_OrientationAxisAngles,
+                None,
+                (
+                    0,
+                    1,
+                    2,
+                    3,
+                    5,
+                ),
+            ),
+            (
+                50,
+                5,
+                _w.K_MESSAGE,
+                decode_OrientationQuaternion,
+                None,
+                (
+                    0,
+                    1,
+                    2,
+                    3,
+                    4,
+                ),
+            ),
+        ),
+    )
+    _w.plan_fields(
+        decode_OrientationOrientationVectorRadians,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_OrientationOrientationVectorDegrees,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_OrientationEulerAngles,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_OrientationAxisAngles,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_OrientationQuaternion,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_RemoteConfig,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_MESSAGE, decode_Frame, None, ()),
+            (34, 3, _w.K_MESSAGE, decode_RemoteAuth, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (48, 5, _w.K_BOOL, None, None, ()),
+            (58, 6, _w.K_DURATION, _c_google_protobuf.decode_Duration_value, None, ()),
+            (66, 7, _w.K_DURATION, _c_google_protobuf.decode_Duration_value, None, ()),
+            (74, 8, _w.K_REP_MESSAGE, decode_ResourceLevelServiceConfig, None, ()),
+            (82, 9, _w.K_STRING, None, None, ()),
+            (90, 10, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_RemoteAuth,
+        (
+            (10, 0, _w.K_MESSAGE, decode_RemoteAuthCredentials, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_RemoteAuthCredentials,
+        (
+            (8, 0, _w.K_ENUM, values_of_CredentialsType, CredentialsType, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_AgentInfo,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_REP_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+            (58, 6, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ConfigRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, decode_AgentInfo, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_ConfigResponse, ((10, 0, _w.K_MESSAGE, decode_RobotConfig, None, ()),))
+    _w.plan_fields(decode_CertificateRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_CertificateResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_LogRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, _c_common_v1.decode_LogEntry, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_NeedsRestartRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_NeedsRestartResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_BOOL, None, None, ()),
+            (26, 2, _w.K_DURATION, _c_google_protobuf.decode_Duration_value, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_PackageConfig,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_MESSAGE, decode_AppValidationStatus, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_MaintenanceConfig,
+        (
+            (10, 0, _w.K_MESSAGE, _c_common_v1.decode_ResourceName, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+
 _w.attach(Robot, decode_Robot, encode_Robot)
 _w.attach(RobotPart, decode_RobotPart, encode_RobotPart)
 _w.attach(RobotPartHistoryEntry, decode_RobotPartHistoryEntry, encode_RobotPartHistoryEntry)

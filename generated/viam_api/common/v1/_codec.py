@@ -5747,6 +5747,1110 @@ def encode_GetPropertiesResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_ResourceName",
+        ResourceName,
+        "viam.common.v1.ResourceName",
+        (
+            "namespace",
+            "type",
+            "subtype",
+            "name",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Pose",
+        Pose,
+        "viam.common.v1.Pose",
+        (
+            "x",
+            "y",
+            "z",
+            "o_x",
+            "o_y",
+            "o_z",
+            "theta",
+        ),
+        (
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Orientation",
+        Orientation,
+        "viam.common.v1.Orientation",
+        (
+            "o_x",
+            "o_y",
+            "o_z",
+            "theta",
+        ),
+        (
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_PoseCloud",
+        PoseCloud,
+        "viam.common.v1.PoseCloud",
+        (
+            "x",
+            "y",
+            "z",
+            "o_x",
+            "o_y",
+            "o_z",
+            "theta",
+        ),
+        (
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_PoseInFrame",
+        PoseInFrame,
+        "viam.common.v1.PoseInFrame",
+        (
+            "reference_frame",
+            "pose",
+            "goal_cloud",
+        ),
+        (
+            "",
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Vector3",
+        Vector3,
+        "viam.common.v1.Vector3",
+        (
+            "x",
+            "y",
+            "z",
+        ),
+        (
+            0.0,
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(_planned, "decode_Sphere", Sphere, "viam.common.v1.Sphere", ("radius_mm",), (0.0,))
+    _w.plan(
+        _planned,
+        "decode_Capsule",
+        Capsule,
+        "viam.common.v1.Capsule",
+        (
+            "radius_mm",
+            "length_mm",
+        ),
+        (
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RectangularPrism",
+        RectangularPrism,
+        "viam.common.v1.RectangularPrism",
+        ("dims_mm",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_Mesh",
+        Mesh,
+        "viam.common.v1.Mesh",
+        (
+            "content_type",
+            "mesh",
+            "original_file_source_path_diagnostic",
+        ),
+        (
+            "",
+            b"",
+            None,
+        ),
+    )
+    _w.plan(_planned, "decode_PointCloud", PointCloud, "viam.common.v1.PointCloud", ("point_cloud",), (b"",))
+    _w.plan(
+        _planned,
+        "decode_Geometry",
+        Geometry,
+        "viam.common.v1.Geometry",
+        (
+            "center",
+            "sphere",
+            "box",
+            "capsule",
+            "mesh",
+            "pointcloud",
+            "label",
+        ),
+        (
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GeometriesInFrame",
+        GeometriesInFrame,
+        "viam.common.v1.GeometriesInFrame",
+        (
+            "reference_frame",
+            "geometries",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_PointCloudObject",
+        PointCloudObject,
+        "viam.common.v1.PointCloudObject",
+        (
+            "point_cloud",
+            "geometries",
+        ),
+        (
+            b"",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GeoPoint",
+        GeoPoint,
+        "viam.common.v1.GeoPoint",
+        (
+            "latitude",
+            "longitude",
+        ),
+        (
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GeoPose",
+        GeoPose,
+        "viam.common.v1.GeoPose",
+        (
+            "location",
+            "altitude",
+            "heading",
+            "orientation_vector",
+        ),
+        (
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GeoGeometry",
+        GeoGeometry,
+        "viam.common.v1.GeoGeometry",
+        (
+            "location",
+            "geometries",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Transform",
+        Transform,
+        "viam.common.v1.Transform",
+        (
+            "reference_frame",
+            "pose_in_observer_frame",
+            "physical_object",
+            "uuid",
+            "metadata",
+        ),
+        (
+            "",
+            None,
+            None,
+            b"",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_WorldState",
+        WorldState,
+        "viam.common.v1.WorldState",
+        (
+            "obstacles",
+            "transforms",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ActuatorStatus",
+        ActuatorStatus,
+        "viam.common.v1.ActuatorStatus",
+        ("is_moving",),
+        (False,),
+    )
+    _w.plan(
+        _planned,
+        "decode_ResponseMetadata",
+        ResponseMetadata,
+        "viam.common.v1.ResponseMetadata",
+        ("captured_at",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_DoCommandRequest",
+        DoCommandRequest,
+        "viam.common.v1.DoCommandRequest",
+        (
+            "name",
+            "command",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DoCommandResponse",
+        DoCommandResponse,
+        "viam.common.v1.DoCommandResponse",
+        ("result",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetStatusRequest",
+        GetStatusRequest,
+        "viam.common.v1.GetStatusRequest",
+        ("name",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetStatusResponse",
+        GetStatusResponse,
+        "viam.common.v1.GetStatusResponse",
+        ("result",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetKinematicsRequest",
+        GetKinematicsRequest,
+        "viam.common.v1.GetKinematicsRequest",
+        (
+            "name",
+            "include_collision_meshes",
+            "include_visual_meshes",
+            "extra",
+        ),
+        (
+            "",
+            False,
+            False,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_KinematicModel",
+        KinematicModel,
+        "viam.common.v1.KinematicModel",
+        (
+            "name",
+            "links",
+            "joints",
+            "output_frames",
+            "properties",
+        ),
+        (
+            "",
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_KinematicLink",
+        KinematicLink,
+        "viam.common.v1.KinematicLink",
+        (
+            "id",
+            "parent",
+            "pose",
+            "collision",
+            "visual",
+        ),
+        (
+            "",
+            "",
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_LinkPose",
+        LinkPose,
+        "viam.common.v1.LinkPose",
+        (
+            "translation",
+            "quaternion",
+            "orientation_vector",
+            "euler_angles",
+            "axis_angles",
+        ),
+        (
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Quaternion",
+        Quaternion,
+        "viam.common.v1.Quaternion",
+        (
+            "w",
+            "x",
+            "y",
+            "z",
+        ),
+        (
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_EulerAngles",
+        EulerAngles,
+        "viam.common.v1.EulerAngles",
+        (
+            "roll",
+            "pitch",
+            "yaw",
+        ),
+        (
+            0.0,
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AxisAngles",
+        AxisAngles,
+        "viam.common.v1.AxisAngles",
+        (
+            "rx",
+            "ry",
+            "rz",
+            "theta",
+        ),
+        (
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_KinematicJoint",
+        KinematicJoint,
+        "viam.common.v1.KinematicJoint",
+        (
+            "id",
+            "parent",
+            "type",
+            "axis",
+            "limits",
+            "mimic",
+            "geometry",
+        ),
+        (
+            "",
+            "",
+            values_of_JointType[0],
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_JointLimits",
+        JointLimits,
+        "viam.common.v1.JointLimits",
+        (
+            "min",
+            "max",
+            "max_velocity",
+            "max_acceleration",
+        ),
+        (
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_MimicJoint",
+        MimicJoint,
+        "viam.common.v1.MimicJoint",
+        (
+            "joint",
+            "multiplier",
+            "offset",
+        ),
+        (
+            "",
+            0.0,
+            0.0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_KinematicProperties",
+        KinematicProperties,
+        "viam.common.v1.KinematicProperties",
+        (
+            "operating_freq_hz",
+            "max_linear_tcp_speed_mm_per_sec",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetGeometriesRequest",
+        GetGeometriesRequest,
+        "viam.common.v1.GetGeometriesRequest",
+        (
+            "name",
+            "extra",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetGeometriesResponse",
+        GetGeometriesResponse,
+        "viam.common.v1.GetGeometriesResponse",
+        ("geometries",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_Get3DModelsRequest",
+        Get3DModelsRequest,
+        "viam.common.v1.Get3DModelsRequest",
+        (
+            "name",
+            "extra",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetWorldPoseResponse",
+        GetWorldPoseResponse,
+        "viam.common.v1.GetWorldPoseResponse",
+        ("pose",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetReadingsRequest",
+        GetReadingsRequest,
+        "viam.common.v1.GetReadingsRequest",
+        (
+            "name",
+            "extra",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_LogEntry",
+        LogEntry,
+        "viam.common.v1.LogEntry",
+        (
+            "host",
+            "level",
+            "time",
+            "logger_name",
+            "message",
+            "caller",
+            "stack",
+            "fields",
+        ),
+        (
+            "",
+            "",
+            None,
+            "",
+            "",
+            None,
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AudioInfo",
+        AudioInfo,
+        "viam.common.v1.AudioInfo",
+        (
+            "codec",
+            "sample_rate_hz",
+            "num_channels",
+        ),
+        (
+            "",
+            0,
+            0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetPropertiesRequest",
+        GetPropertiesRequest,
+        "viam.common.v1.GetPropertiesRequest",
+        (
+            "name",
+            "extra",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetPropertiesResponse",
+        GetPropertiesResponse,
+        "viam.common.v1.GetPropertiesResponse",
+        (
+            "supported_codecs",
+            "sample_rate_hz",
+            "num_channels",
+        ),
+        (
+            None,
+            0,
+            0,
+        ),
+    )
+    _w.plan_fields(
+        decode_ResourceName,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Pose,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (41, 4, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (49, 5, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (57, 6, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Orientation,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_PoseCloud,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (41, 4, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (49, 5, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (57, 6, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_PoseInFrame,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, decode_Pose, None, ()),
+            (26, 2, _w.K_MESSAGE, decode_PoseCloud, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Vector3,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(decode_Sphere, ((9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),))
+    _w.plan_fields(
+        decode_Capsule,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(decode_RectangularPrism, ((10, 0, _w.K_MESSAGE, decode_Vector3, None, ()),))
+    _w.plan_fields(
+        decode_Mesh,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_BYTES, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_PointCloud, ((10, 0, _w.K_BYTES, None, None, ()),))
+    _w.plan_fields(
+        decode_Geometry,
+        (
+            (10, 0, _w.K_MESSAGE, decode_Pose, None, ()),
+            (
+                18,
+                1,
+                _w.K_MESSAGE,
+                decode_Sphere,
+                None,
+                (
+                    2,
+                    3,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                26,
+                2,
+                _w.K_MESSAGE,
+                decode_RectangularPrism,
+                None,
+                (
+                    1,
+                    3,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                42,
+                3,
+                _w.K_MESSAGE,
+                decode_Capsule,
+                None,
+                (
+                    1,
+                    2,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                50,
+                4,
+                _w.K_MESSAGE,
+                decode_Mesh,
+                None,
+                (
+                    1,
+                    2,
+                    3,
+                    5,
+                ),
+            ),
+            (
+                58,
+                5,
+                _w.K_MESSAGE,
+                decode_PointCloud,
+                None,
+                (
+                    1,
+                    2,
+                    3,
+                    4,
+                ),
+            ),
+            (34, 6, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GeometriesInFrame,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_Geometry, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_PointCloudObject,
+        (
+            (10, 0, _w.K_BYTES, None, None, ()),
+            (18, 1, _w.K_MESSAGE, decode_GeometriesInFrame, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GeoPoint,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GeoPose,
+        (
+            (10, 0, _w.K_MESSAGE, decode_GeoPoint, None, ()),
+            (25, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 2, _w.K_FIXED, _w.unpack_d, 8, (3,)),
+            (34, 3, _w.K_MESSAGE, decode_Orientation, None, (2,)),
+        ),
+    )
+    _w.plan_fields(
+        decode_GeoGeometry,
+        (
+            (10, 0, _w.K_MESSAGE, decode_GeoPoint, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_Geometry, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Transform,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, decode_PoseInFrame, None, ()),
+            (26, 2, _w.K_MESSAGE, decode_Geometry, None, ()),
+            (34, 3, _w.K_BYTES, None, None, ()),
+            (42, 4, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_WorldState,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_GeometriesInFrame, None, ()),
+            (26, 1, _w.K_REP_MESSAGE, decode_Transform, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_ActuatorStatus, ((8, 0, _w.K_BOOL, None, None, ()),))
+    _w.plan_fields(
+        decode_ResponseMetadata,
+        ((10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),),
+    )
+    _w.plan_fields(
+        decode_DoCommandRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_DoCommandResponse, ((10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),)
+    )
+    _w.plan_fields(decode_GetStatusRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetStatusResponse, ((10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),)
+    )
+    _w.plan_fields(
+        decode_GetKinematicsRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_BOOL, None, None, ()),
+            (24, 2, _w.K_BOOL, None, None, ()),
+            (794, 3, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_KinematicModel,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_KinematicLink, None, ()),
+            (26, 2, _w.K_REP_MESSAGE, decode_KinematicJoint, None, ()),
+            (34, 3, _w.K_REP_STRING, None, None, ()),
+            (42, 4, _w.K_MESSAGE, decode_KinematicProperties, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_KinematicLink,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_MESSAGE, decode_LinkPose, None, ()),
+            (34, 3, _w.K_REP_MESSAGE, decode_Geometry, None, ()),
+            (42, 4, _w.K_REP_MESSAGE, decode_Geometry, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_LinkPose,
+        (
+            (10, 0, _w.K_MESSAGE, decode_Vector3, None, ()),
+            (
+                18,
+                1,
+                _w.K_MESSAGE,
+                decode_Quaternion,
+                None,
+                (
+                    2,
+                    3,
+                    4,
+                ),
+            ),
+            (
+                26,
+                2,
+                _w.K_MESSAGE,
+                decode_Orientation,
+                None,
+                (
+                    1,
+                    3,
+                    4,
+                ),
+            ),
+            (
+                34,
+                3,
+                _w.K_MESSAGE,
+                decode_EulerAngles,
+                None,
+                (
+                    1,
+                    2,
+                    4,
+                ),
+            ),
+            (
+                42,
+                4,
+                _w.K_MESSAGE,
+                decode_AxisAngles,
+                None,
+                (
+                    1,
+                    2,
+                    3,
+                ),
+            ),
+        ),
+    )
+    _w.plan_fields(
+        decode_Quaternion,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_EulerAngles,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_AxisAngles,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_KinematicJoint,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_ENUM, values_of_JointType, JointType, ()),
+            (34, 3, _w.K_MESSAGE, decode_Vector3, None, ()),
+            (42, 4, _w.K_MESSAGE, decode_JointLimits, None, ()),
+            (50, 5, _w.K_MESSAGE, decode_MimicJoint, None, ()),
+            (58, 6, _w.K_MESSAGE, decode_Geometry, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_JointLimits,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_MimicJoint,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_KinematicProperties,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetGeometriesRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (794, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetGeometriesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Geometry, None, ()),))
+    _w.plan_fields(
+        decode_Get3DModelsRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (794, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetWorldPoseResponse, ((10, 0, _w.K_MESSAGE, decode_Pose, None, ()),))
+    _w.plan_fields(
+        decode_GetReadingsRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (794, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_LogEntry,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (58, 6, _w.K_STRING, None, None, ()),
+            (66, 7, _w.K_REP_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_AudioInfo,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_INT32, None, None, ()),
+            (24, 2, _w.K_INT32, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetPropertiesRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (794, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetPropertiesResponse,
+        (
+            (10, 0, _w.K_REP_STRING, None, None, ()),
+            (16, 1, _w.K_INT32, None, None, ()),
+            (24, 2, _w.K_INT32, None, None, ()),
+        ),
+    )
+
 _w.attach(ResourceName, decode_ResourceName, encode_ResourceName)
 _w.attach(Pose, decode_Pose, encode_Pose)
 _w.attach(Orientation, decode_Orientation, encode_Orientation)

@@ -782,6 +782,189 @@ def encode_FieldMask(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_Duration",
+        Duration,
+        "google.protobuf.Duration",
+        (
+            "seconds",
+            "nanos",
+        ),
+        (
+            0,
+            0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Value",
+        Value,
+        "google.protobuf.Value",
+        (
+            "null_value",
+            "number_value",
+            "string_value",
+            "bool_value",
+            "struct_value",
+            "list_value",
+        ),
+        (
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(_planned, "decode_ListValue", ListValue, "google.protobuf.ListValue", ("values",), (None,))
+    _w.plan(
+        _planned,
+        "decode_Timestamp",
+        Timestamp,
+        "google.protobuf.Timestamp",
+        (
+            "seconds",
+            "nanos",
+        ),
+        (
+            0,
+            0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Any",
+        Any,
+        "google.protobuf.Any",
+        (
+            "type_url",
+            "value",
+        ),
+        (
+            "",
+            b"",
+        ),
+    )
+    _w.plan(_planned, "decode_FieldMask", FieldMask, "google.protobuf.FieldMask", ("paths",), (None,))
+    _w.plan_fields(
+        decode_Duration,
+        (
+            (8, 0, _w.K_INT64, None, None, ()),
+            (16, 1, _w.K_INT32, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Value,
+        (
+            (
+                8,
+                0,
+                _w.K_ENUM,
+                values_of_NullValue,
+                NullValue,
+                (
+                    1,
+                    2,
+                    3,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                17,
+                1,
+                _w.K_FIXED,
+                _w.unpack_d,
+                8,
+                (
+                    0,
+                    2,
+                    3,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                26,
+                2,
+                _w.K_STRING,
+                None,
+                None,
+                (
+                    0,
+                    1,
+                    3,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                32,
+                3,
+                _w.K_BOOL,
+                None,
+                None,
+                (
+                    0,
+                    1,
+                    2,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                42,
+                4,
+                _w.K_MESSAGE,
+                decode_Struct,
+                None,
+                (
+                    0,
+                    1,
+                    2,
+                    3,
+                    5,
+                ),
+            ),
+            (
+                50,
+                5,
+                _w.K_MESSAGE,
+                decode_ListValue,
+                None,
+                (
+                    0,
+                    1,
+                    2,
+                    3,
+                    4,
+                ),
+            ),
+        ),
+    )
+    _w.plan_fields(decode_ListValue, ((10, 0, _w.K_REP_MESSAGE, decode_Value, None, ()),))
+    _w.plan_fields(
+        decode_Timestamp,
+        (
+            (8, 0, _w.K_INT64, None, None, ()),
+            (16, 1, _w.K_INT32, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Any,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_BYTES, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_FieldMask, ((10, 0, _w.K_REP_STRING, None, None, ()),))
+
 _w.attach(Duration, decode_Duration, encode_Duration)
 _w.attach(Struct, decode_Struct, encode_Struct, decode_Struct_wire)
 _w.attach(Value, decode_Value, encode_Value)

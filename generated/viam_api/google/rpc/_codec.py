@@ -134,4 +134,33 @@ def encode_Status(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_Status",
+        Status,
+        "google.rpc.Status",
+        (
+            "code",
+            "message",
+            "details",
+        ),
+        (
+            0,
+            "",
+            None,
+        ),
+    )
+    _w.plan_fields(
+        decode_Status,
+        (
+            (8, 0, _w.K_INT32, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_REP_MESSAGE, _c_google_protobuf.decode_Any, None, ()),
+        ),
+    )
+
 _w.attach(Status, decode_Status, encode_Status)

@@ -1268,6 +1268,241 @@ def encode_APIKey(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_ExitProvisioningRequest",
+        ExitProvisioningRequest,
+        "viam.provisioning.v1.ExitProvisioningRequest",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_ExitProvisioningResponse",
+        ExitProvisioningResponse,
+        "viam.provisioning.v1.ExitProvisioningResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetSmartMachineStatusRequest",
+        GetSmartMachineStatusRequest,
+        "viam.provisioning.v1.GetSmartMachineStatusRequest",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetSmartMachineStatusResponse",
+        GetSmartMachineStatusResponse,
+        "viam.provisioning.v1.GetSmartMachineStatusResponse",
+        (
+            "provisioning_info",
+            "has_smart_machine_credentials",
+            "is_online",
+            "latest_connection_attempt",
+            "errors",
+            "agent_version",
+        ),
+        (
+            None,
+            False,
+            False,
+            None,
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SetNetworkCredentialsRequest",
+        SetNetworkCredentialsRequest,
+        "viam.provisioning.v1.SetNetworkCredentialsRequest",
+        (
+            "type",
+            "ssid",
+            "psk",
+        ),
+        (
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SetNetworkCredentialsResponse",
+        SetNetworkCredentialsResponse,
+        "viam.provisioning.v1.SetNetworkCredentialsResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_SetSmartMachineCredentialsRequest",
+        SetSmartMachineCredentialsRequest,
+        "viam.provisioning.v1.SetSmartMachineCredentialsRequest",
+        ("cloud",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_SetSmartMachineCredentialsResponse",
+        SetSmartMachineCredentialsResponse,
+        "viam.provisioning.v1.SetSmartMachineCredentialsResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetNetworkListRequest",
+        GetNetworkListRequest,
+        "viam.provisioning.v1.GetNetworkListRequest",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetNetworkListResponse",
+        GetNetworkListResponse,
+        "viam.provisioning.v1.GetNetworkListResponse",
+        ("networks",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_ProvisioningInfo",
+        ProvisioningInfo,
+        "viam.provisioning.v1.ProvisioningInfo",
+        (
+            "fragment_id",
+            "model",
+            "manufacturer",
+        ),
+        (
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_NetworkInfo",
+        NetworkInfo,
+        "viam.provisioning.v1.NetworkInfo",
+        (
+            "type",
+            "ssid",
+            "security",
+            "signal",
+            "connected",
+            "last_error",
+        ),
+        (
+            "",
+            "",
+            "",
+            0,
+            False,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CloudConfig",
+        CloudConfig,
+        "viam.provisioning.v1.CloudConfig",
+        (
+            "id",
+            "secret",
+            "app_address",
+            "api_key",
+        ),
+        (
+            "",
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_APIKey",
+        APIKey,
+        "viam.provisioning.v1.APIKey",
+        (
+            "id",
+            "key",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan_fields(
+        decode_GetSmartMachineStatusResponse,
+        (
+            (10, 0, _w.K_MESSAGE, decode_ProvisioningInfo, None, ()),
+            (16, 1, _w.K_BOOL, None, None, ()),
+            (24, 2, _w.K_BOOL, None, None, ()),
+            (34, 3, _w.K_MESSAGE, decode_NetworkInfo, None, ()),
+            (42, 4, _w.K_REP_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_SetNetworkCredentialsRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_SetSmartMachineCredentialsRequest, ((10, 0, _w.K_MESSAGE, decode_CloudConfig, None, ()),)
+    )
+    _w.plan_fields(decode_GetNetworkListResponse, ((10, 0, _w.K_REP_MESSAGE, decode_NetworkInfo, None, ()),))
+    _w.plan_fields(
+        decode_ProvisioningInfo,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_NetworkInfo,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (32, 3, _w.K_INT32, None, None, ()),
+            (40, 4, _w.K_BOOL, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CloudConfig,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_MESSAGE, decode_APIKey, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_APIKey,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+
 _w.attach(ExitProvisioningRequest, decode_ExitProvisioningRequest, encode_ExitProvisioningRequest)
 _w.attach(ExitProvisioningResponse, decode_ExitProvisioningResponse, encode_ExitProvisioningResponse)
 _w.attach(

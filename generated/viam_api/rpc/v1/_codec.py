@@ -400,6 +400,80 @@ def encode_AuthenticateToResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_Credentials",
+        Credentials,
+        "proto.rpc.v1.Credentials",
+        (
+            "type",
+            "payload",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AuthenticateRequest",
+        AuthenticateRequest,
+        "proto.rpc.v1.AuthenticateRequest",
+        (
+            "entity",
+            "credentials",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AuthenticateResponse",
+        AuthenticateResponse,
+        "proto.rpc.v1.AuthenticateResponse",
+        ("access_token",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_AuthenticateToRequest",
+        AuthenticateToRequest,
+        "proto.rpc.v1.AuthenticateToRequest",
+        ("entity",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_AuthenticateToResponse",
+        AuthenticateToResponse,
+        "proto.rpc.v1.AuthenticateToResponse",
+        ("access_token",),
+        ("",),
+    )
+    _w.plan_fields(
+        decode_Credentials,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_AuthenticateRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, decode_Credentials, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_AuthenticateResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_AuthenticateToRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_AuthenticateToResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+
 _w.attach(Credentials, decode_Credentials, encode_Credentials)
 _w.attach(AuthenticateRequest, decode_AuthenticateRequest, encode_AuthenticateRequest)
 _w.attach(AuthenticateResponse, decode_AuthenticateResponse, encode_AuthenticateResponse)

@@ -1456,6 +1456,119 @@ def encode_UpdateInfo(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_DeviceSubsystemConfig",
+        DeviceSubsystemConfig,
+        "viam.app.agent.v1.DeviceSubsystemConfig",
+        (
+            "update_info",
+            "disable",
+            "force_restart",
+            "attributes",
+        ),
+        (
+            None,
+            False,
+            False,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_VersionInfo",
+        VersionInfo,
+        "viam.app.agent.v1.VersionInfo",
+        (
+            "agent_running",
+            "agent_installed",
+            "viam_server_running",
+            "viam_server_installed",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_HostInfo",
+        HostInfo,
+        "viam.app.agent.v1.HostInfo",
+        (
+            "platform",
+            "distro",
+            "tags",
+        ),
+        (
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateInfo",
+        UpdateInfo,
+        "viam.app.agent.v1.UpdateInfo",
+        (
+            "filename",
+            "url",
+            "version",
+            "sha256",
+            "format",
+        ),
+        (
+            "",
+            "",
+            "",
+            b"",
+            values_of_PackageFormat[0],
+        ),
+    )
+    _w.plan_fields(
+        decode_DeviceSubsystemConfig,
+        (
+            (10, 0, _w.K_MESSAGE, decode_UpdateInfo, None, ()),
+            (16, 1, _w.K_BOOL, None, None, ()),
+            (24, 2, _w.K_BOOL, None, None, ()),
+            (34, 3, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_VersionInfo,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_HostInfo,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UpdateInfo,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_BYTES, None, None, ()),
+            (40, 4, _w.K_ENUM, values_of_PackageFormat, PackageFormat, ()),
+        ),
+    )
+
 _w.attach(DeviceAgentConfigRequest, decode_DeviceAgentConfigRequest, encode_DeviceAgentConfigRequest)
 _w.attach(DeviceAgentConfigResponse, decode_DeviceAgentConfigResponse, encode_DeviceAgentConfigResponse)
 _w.attach(DeviceSubsystemConfig, decode_DeviceSubsystemConfig, encode_DeviceSubsystemConfig)

@@ -2149,6 +2149,325 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_StartMappingSessionRequest",
+        StartMappingSessionRequest,
+        "viam.app.cloudslam.v1.StartMappingSessionRequest",
+        (
+            "slam_version",
+            "viam_server_version",
+            "map_name",
+            "organization_id",
+            "location_id",
+            "robot_id",
+            "capture_interval",
+            "sensors",
+            "slam_config",
+            "existing_map_version",
+            "module",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            None,
+            None,
+            None,
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Module",
+        Module,
+        "viam.app.cloudslam.v1.Module",
+        (
+            "name",
+            "module_id",
+            "version",
+        ),
+        (
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SensorInfo",
+        SensorInfo,
+        "viam.app.cloudslam.v1.SensorInfo",
+        (
+            "source_component_name",
+            "type",
+            "data_frequency_hz",
+        ),
+        (
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CaptureInterval",
+        CaptureInterval,
+        "viam.app.cloudslam.v1.CaptureInterval",
+        (
+            "start_time",
+            "end_time",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_StartMappingSessionResponse",
+        StartMappingSessionResponse,
+        "viam.app.cloudslam.v1.StartMappingSessionResponse",
+        ("session_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetActiveMappingSessionsForRobotRequest",
+        GetActiveMappingSessionsForRobotRequest,
+        "viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotRequest",
+        ("robot_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetActiveMappingSessionsForRobotResponse",
+        GetActiveMappingSessionsForRobotResponse,
+        "viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotResponse",
+        ("session_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetMappingSessionPointCloudRequest",
+        GetMappingSessionPointCloudRequest,
+        "viam.app.cloudslam.v1.GetMappingSessionPointCloudRequest",
+        ("session_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetMappingSessionPointCloudResponse",
+        GetMappingSessionPointCloudResponse,
+        "viam.app.cloudslam.v1.GetMappingSessionPointCloudResponse",
+        (
+            "map_url",
+            "pose",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListMappingSessionsRequest",
+        ListMappingSessionsRequest,
+        "viam.app.cloudslam.v1.ListMappingSessionsRequest",
+        (
+            "organization_id",
+            "location_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListMappingSessionsResponse",
+        ListMappingSessionsResponse,
+        "viam.app.cloudslam.v1.ListMappingSessionsResponse",
+        ("session",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_StopMappingSessionRequest",
+        StopMappingSessionRequest,
+        "viam.app.cloudslam.v1.StopMappingSessionRequest",
+        ("session_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_StopMappingSessionResponse",
+        StopMappingSessionResponse,
+        "viam.app.cloudslam.v1.StopMappingSessionResponse",
+        (
+            "package_id",
+            "version",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetMappingSessionMetadataByIDRequest",
+        GetMappingSessionMetadataByIDRequest,
+        "viam.app.cloudslam.v1.GetMappingSessionMetadataByIDRequest",
+        ("session_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetMappingSessionMetadataByIDResponse",
+        GetMappingSessionMetadataByIDResponse,
+        "viam.app.cloudslam.v1.GetMappingSessionMetadataByIDResponse",
+        ("session_metadata",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_MappingMetadata",
+        MappingMetadata,
+        "viam.app.cloudslam.v1.MappingMetadata",
+        (
+            "org_id",
+            "location_id",
+            "robot_id",
+            "time_start_submitted",
+            "time_cloud_run_job_started",
+            "time_end_submitted",
+            "time_cloud_run_job_ended",
+            "end_status",
+            "cloud_run_job_id",
+            "viam_server_version",
+            "map_name",
+            "slam_version",
+            "config",
+            "error_msg",
+        ),
+        (
+            "",
+            "",
+            "",
+            None,
+            None,
+            None,
+            None,
+            values_of_EndStatus[0],
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan_fields(
+        decode_StartMappingSessionRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+            (58, 6, _w.K_MESSAGE, decode_CaptureInterval, None, ()),
+            (66, 7, _w.K_REP_MESSAGE, decode_SensorInfo, None, ()),
+            (82, 8, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (90, 9, _w.K_STRING, None, None, ()),
+            (98, 10, _w.K_MESSAGE, decode_Module, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Module,
+        (
+            (18, 0, _w.K_STRING, None, None, ()),
+            (26, 1, _w.K_STRING, None, None, ()),
+            (34, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_SensorInfo,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CaptureInterval,
+        (
+            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_StartMappingSessionResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetActiveMappingSessionsForRobotRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetActiveMappingSessionsForRobotResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetMappingSessionPointCloudRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetMappingSessionPointCloudResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, _c_common_v1.decode_Pose, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListMappingSessionsRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListMappingSessionsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_MappingMetadata, None, ()),)
+    )
+    _w.plan_fields(decode_StopMappingSessionRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_StopMappingSessionResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetMappingSessionMetadataByIDRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetMappingSessionMetadataByIDResponse,
+        ((10, 0, _w.K_MESSAGE, decode_MappingMetadata, None, ()),),
+    )
+    _w.plan_fields(
+        decode_MappingMetadata,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (64, 7, _w.K_ENUM, values_of_EndStatus, EndStatus, ()),
+            (74, 8, _w.K_STRING, None, None, ()),
+            (82, 9, _w.K_STRING, None, None, ()),
+            (90, 10, _w.K_STRING, None, None, ()),
+            (98, 11, _w.K_STRING, None, None, ()),
+            (106, 12, _w.K_STRING, None, None, ()),
+            (114, 13, _w.K_STRING, None, None, ()),
+        ),
+    )
+
 _w.attach(StartMappingSessionRequest, decode_StartMappingSessionRequest, encode_StartMappingSessionRequest)
 _w.attach(Module, decode_Module, encode_Module)
 _w.attach(SensorInfo, decode_SensorInfo, encode_SensorInfo)

@@ -11673,6 +11673,1982 @@ def encode_GetSequenceBinaryDataResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_DataRequest",
+        DataRequest,
+        "viam.app.data.v1.DataRequest",
+        (
+            "filter",
+            "limit",
+            "last",
+            "sort_order",
+        ),
+        (
+            None,
+            0,
+            "",
+            values_of_Order[0],
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Filter",
+        Filter,
+        "viam.app.data.v1.Filter",
+        (
+            "component_name",
+            "component_type",
+            "method",
+            "robot_name",
+            "robot_id",
+            "part_name",
+            "part_id",
+            "location_ids",
+            "organization_ids",
+            "mime_type",
+            "interval",
+            "tags_filter",
+            "bbox_labels",
+            "dataset_id",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_TagsFilter",
+        TagsFilter,
+        "viam.app.data.v1.TagsFilter",
+        (
+            "type",
+            "tags",
+        ),
+        (
+            values_of_TagsFilterType[0],
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CaptureInterval",
+        CaptureInterval,
+        "viam.app.data.v1.CaptureInterval",
+        (
+            "start",
+            "end",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_TabularDataByFilterRequest",
+        TabularDataByFilterRequest,
+        "viam.app.data.v1.TabularDataByFilterRequest",
+        (
+            "data_request",
+            "count_only",
+            "include_internal_data",
+        ),
+        (
+            None,
+            False,
+            False,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_TabularDataByFilterResponse",
+        TabularDataByFilterResponse,
+        "viam.app.data.v1.TabularDataByFilterResponse",
+        (
+            "metadata",
+            "data",
+            "count",
+            "last",
+            "total_size_bytes",
+        ),
+        (
+            None,
+            None,
+            0,
+            "",
+            0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_TabularData",
+        TabularData,
+        "viam.app.data.v1.TabularData",
+        (
+            "data",
+            "metadata_index",
+            "time_requested",
+            "time_received",
+        ),
+        (
+            None,
+            0,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_TabularDataBySQLRequest",
+        TabularDataBySQLRequest,
+        "viam.app.data.v1.TabularDataBySQLRequest",
+        (
+            "organization_id",
+            "sql_query",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_TabularDataBySQLResponse",
+        TabularDataBySQLResponse,
+        "viam.app.data.v1.TabularDataBySQLResponse",
+        ("raw_data",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_TabularDataSource",
+        TabularDataSource,
+        "viam.app.data.v1.TabularDataSource",
+        (
+            "type",
+            "pipeline_id",
+        ),
+        (
+            values_of_TabularDataSourceType[0],
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_TabularDataByMQLRequest",
+        TabularDataByMQLRequest,
+        "viam.app.data.v1.TabularDataByMQLRequest",
+        (
+            "organization_id",
+            "mql_binary",
+            "use_recent_data",
+            "data_source",
+            "query_prefix_name",
+        ),
+        (
+            "",
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_TabularDataByMQLResponse",
+        TabularDataByMQLResponse,
+        "viam.app.data.v1.TabularDataByMQLResponse",
+        ("raw_data",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_ExportTabularDataRequest",
+        ExportTabularDataRequest,
+        "viam.app.data.v1.ExportTabularDataRequest",
+        (
+            "part_id",
+            "resource_name",
+            "resource_subtype",
+            "method_name",
+            "interval",
+            "additional_parameters",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ExportTabularDataResponse",
+        ExportTabularDataResponse,
+        "viam.app.data.v1.ExportTabularDataResponse",
+        (
+            "part_id",
+            "resource_name",
+            "resource_subtype",
+            "method_name",
+            "time_captured",
+            "organization_id",
+            "location_id",
+            "robot_name",
+            "robot_id",
+            "part_name",
+            "method_parameters",
+            "tags",
+            "payload",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            None,
+            "",
+            "",
+            "",
+            "",
+            "",
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetLatestTabularDataRequest",
+        GetLatestTabularDataRequest,
+        "viam.app.data.v1.GetLatestTabularDataRequest",
+        (
+            "part_id",
+            "resource_name",
+            "method_name",
+            "resource_subtype",
+            "additional_parameters",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetLatestTabularDataResponse",
+        GetLatestTabularDataResponse,
+        "viam.app.data.v1.GetLatestTabularDataResponse",
+        (
+            "time_captured",
+            "time_synced",
+            "payload",
+        ),
+        (
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_BinaryData",
+        BinaryData,
+        "viam.app.data.v1.BinaryData",
+        (
+            "binary",
+            "metadata",
+        ),
+        (
+            b"",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_BinaryDataByFilterRequest",
+        BinaryDataByFilterRequest,
+        "viam.app.data.v1.BinaryDataByFilterRequest",
+        (
+            "data_request",
+            "include_binary",
+            "count_only",
+            "include_internal_data",
+        ),
+        (
+            None,
+            False,
+            False,
+            False,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_BinaryDataByFilterResponse",
+        BinaryDataByFilterResponse,
+        "viam.app.data.v1.BinaryDataByFilterResponse",
+        (
+            "data",
+            "count",
+            "last",
+            "total_size_bytes",
+        ),
+        (
+            None,
+            0,
+            "",
+            0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_BinaryID",
+        BinaryID,
+        "viam.app.data.v1.BinaryID",
+        (
+            "file_id",
+            "organization_id",
+            "location_id",
+        ),
+        (
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_BinaryDataByIDsRequest",
+        BinaryDataByIDsRequest,
+        "viam.app.data.v1.BinaryDataByIDsRequest",
+        (
+            "include_binary",
+            "binary_ids",
+            "binary_data_ids",
+        ),
+        (
+            False,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_BinaryDataByIDsResponse",
+        BinaryDataByIDsResponse,
+        "viam.app.data.v1.BinaryDataByIDsResponse",
+        (
+            "data",
+            "count",
+        ),
+        (
+            None,
+            0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_BoundingBox",
+        BoundingBox,
+        "viam.app.data.v1.BoundingBox",
+        (
+            "id",
+            "label",
+            "x_min_normalized",
+            "y_min_normalized",
+            "x_max_normalized",
+            "y_max_normalized",
+            "confidence",
+        ),
+        (
+            "",
+            "",
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Classification",
+        Classification,
+        "viam.app.data.v1.Classification",
+        (
+            "id",
+            "label",
+            "confidence",
+        ),
+        (
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Annotations",
+        Annotations,
+        "viam.app.data.v1.Annotations",
+        (
+            "bboxes",
+            "classifications",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_BinaryMetadata",
+        BinaryMetadata,
+        "viam.app.data.v1.BinaryMetadata",
+        (
+            "id",
+            "capture_metadata",
+            "time_requested",
+            "time_received",
+            "file_name",
+            "file_ext",
+            "uri",
+            "annotations",
+            "dataset_ids",
+            "binary_data_id",
+            "file_size_bytes",
+        ),
+        (
+            "",
+            None,
+            None,
+            None,
+            "",
+            "",
+            "",
+            None,
+            None,
+            "",
+            0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteTabularFilter",
+        DeleteTabularFilter,
+        "viam.app.data.v1.DeleteTabularFilter",
+        (
+            "location_ids",
+            "robot_id",
+            "part_id",
+            "component_type",
+            "component_name",
+            "method",
+            "tags_filter",
+        ),
+        (
+            None,
+            "",
+            "",
+            "",
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteTabularDataRequest",
+        DeleteTabularDataRequest,
+        "viam.app.data.v1.DeleteTabularDataRequest",
+        (
+            "organization_id",
+            "delete_older_than_days",
+            "filter",
+        ),
+        (
+            "",
+            0,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteTabularDataResponse",
+        DeleteTabularDataResponse,
+        "viam.app.data.v1.DeleteTabularDataResponse",
+        ("deleted_count",),
+        (0,),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteBinaryDataByFilterRequest",
+        DeleteBinaryDataByFilterRequest,
+        "viam.app.data.v1.DeleteBinaryDataByFilterRequest",
+        (
+            "filter",
+            "include_internal_data",
+        ),
+        (
+            None,
+            False,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteBinaryDataByFilterResponse",
+        DeleteBinaryDataByFilterResponse,
+        "viam.app.data.v1.DeleteBinaryDataByFilterResponse",
+        ("deleted_count",),
+        (0,),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteBinaryDataByIDsRequest",
+        DeleteBinaryDataByIDsRequest,
+        "viam.app.data.v1.DeleteBinaryDataByIDsRequest",
+        (
+            "binary_ids",
+            "binary_data_ids",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteBinaryDataByIDsResponse",
+        DeleteBinaryDataByIDsResponse,
+        "viam.app.data.v1.DeleteBinaryDataByIDsResponse",
+        ("deleted_count",),
+        (0,),
+    )
+    _w.plan(
+        _planned,
+        "decode_AddTagsToBinaryDataByIDsRequest",
+        AddTagsToBinaryDataByIDsRequest,
+        "viam.app.data.v1.AddTagsToBinaryDataByIDsRequest",
+        (
+            "binary_ids",
+            "binary_data_ids",
+            "tags",
+        ),
+        (
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AddTagsToBinaryDataByIDsResponse",
+        AddTagsToBinaryDataByIDsResponse,
+        "viam.app.data.v1.AddTagsToBinaryDataByIDsResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_AddTagsToBinaryDataByFilterRequest",
+        AddTagsToBinaryDataByFilterRequest,
+        "viam.app.data.v1.AddTagsToBinaryDataByFilterRequest",
+        (
+            "filter",
+            "tags",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AddTagsToBinaryDataByFilterResponse",
+        AddTagsToBinaryDataByFilterResponse,
+        "viam.app.data.v1.AddTagsToBinaryDataByFilterResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_RemoveTagsFromBinaryDataByIDsRequest",
+        RemoveTagsFromBinaryDataByIDsRequest,
+        "viam.app.data.v1.RemoveTagsFromBinaryDataByIDsRequest",
+        (
+            "binary_ids",
+            "binary_data_ids",
+            "tags",
+        ),
+        (
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RemoveTagsFromBinaryDataByIDsResponse",
+        RemoveTagsFromBinaryDataByIDsResponse,
+        "viam.app.data.v1.RemoveTagsFromBinaryDataByIDsResponse",
+        ("deleted_count",),
+        (0,),
+    )
+    _w.plan(
+        _planned,
+        "decode_RemoveTagsFromBinaryDataByFilterRequest",
+        RemoveTagsFromBinaryDataByFilterRequest,
+        "viam.app.data.v1.RemoveTagsFromBinaryDataByFilterRequest",
+        (
+            "filter",
+            "tags",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RemoveTagsFromBinaryDataByFilterResponse",
+        RemoveTagsFromBinaryDataByFilterResponse,
+        "viam.app.data.v1.RemoveTagsFromBinaryDataByFilterResponse",
+        ("deleted_count",),
+        (0,),
+    )
+    _w.plan(
+        _planned,
+        "decode_TagsByFilterRequest",
+        TagsByFilterRequest,
+        "viam.app.data.v1.TagsByFilterRequest",
+        ("filter",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_TagsByFilterResponse",
+        TagsByFilterResponse,
+        "viam.app.data.v1.TagsByFilterResponse",
+        ("tags",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_AddBoundingBoxToImageByIDRequest",
+        AddBoundingBoxToImageByIDRequest,
+        "viam.app.data.v1.AddBoundingBoxToImageByIDRequest",
+        (
+            "binary_id",
+            "binary_data_id",
+            "label",
+            "x_min_normalized",
+            "y_min_normalized",
+            "x_max_normalized",
+            "y_max_normalized",
+            "confidence",
+        ),
+        (
+            None,
+            "",
+            "",
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AddBoundingBoxToImageByIDResponse",
+        AddBoundingBoxToImageByIDResponse,
+        "viam.app.data.v1.AddBoundingBoxToImageByIDResponse",
+        ("bbox_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_RemoveBoundingBoxFromImageByIDRequest",
+        RemoveBoundingBoxFromImageByIDRequest,
+        "viam.app.data.v1.RemoveBoundingBoxFromImageByIDRequest",
+        (
+            "binary_id",
+            "binary_data_id",
+            "bbox_id",
+        ),
+        (
+            None,
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RemoveBoundingBoxFromImageByIDResponse",
+        RemoveBoundingBoxFromImageByIDResponse,
+        "viam.app.data.v1.RemoveBoundingBoxFromImageByIDResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateBoundingBoxRequest",
+        UpdateBoundingBoxRequest,
+        "viam.app.data.v1.UpdateBoundingBoxRequest",
+        (
+            "binary_id",
+            "binary_data_id",
+            "bbox_id",
+            "label",
+            "x_min_normalized",
+            "y_min_normalized",
+            "x_max_normalized",
+            "y_max_normalized",
+            "confidence",
+        ),
+        (
+            None,
+            "",
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateBoundingBoxResponse",
+        UpdateBoundingBoxResponse,
+        "viam.app.data.v1.UpdateBoundingBoxResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_BoundingBoxLabelsByFilterRequest",
+        BoundingBoxLabelsByFilterRequest,
+        "viam.app.data.v1.BoundingBoxLabelsByFilterRequest",
+        ("filter",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_BoundingBoxLabelsByFilterResponse",
+        BoundingBoxLabelsByFilterResponse,
+        "viam.app.data.v1.BoundingBoxLabelsByFilterResponse",
+        ("labels",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_ConfigureDatabaseUserRequest",
+        ConfigureDatabaseUserRequest,
+        "viam.app.data.v1.ConfigureDatabaseUserRequest",
+        (
+            "organization_id",
+            "password",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ConfigureDatabaseUserResponse",
+        ConfigureDatabaseUserResponse,
+        "viam.app.data.v1.ConfigureDatabaseUserResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetDatabaseConnectionRequest",
+        GetDatabaseConnectionRequest,
+        "viam.app.data.v1.GetDatabaseConnectionRequest",
+        ("organization_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetDatabaseConnectionResponse",
+        GetDatabaseConnectionResponse,
+        "viam.app.data.v1.GetDatabaseConnectionResponse",
+        (
+            "hostname",
+            "mongodb_uri",
+            "has_database_user",
+        ),
+        (
+            "",
+            "",
+            False,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AddBinaryDataToDatasetByIDsRequest",
+        AddBinaryDataToDatasetByIDsRequest,
+        "viam.app.data.v1.AddBinaryDataToDatasetByIDsRequest",
+        (
+            "binary_ids",
+            "binary_data_ids",
+            "dataset_id",
+        ),
+        (
+            None,
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AddBinaryDataToDatasetByIDsResponse",
+        AddBinaryDataToDatasetByIDsResponse,
+        "viam.app.data.v1.AddBinaryDataToDatasetByIDsResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_RemoveBinaryDataFromDatasetByIDsRequest",
+        RemoveBinaryDataFromDatasetByIDsRequest,
+        "viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsRequest",
+        (
+            "binary_ids",
+            "binary_data_ids",
+            "dataset_id",
+        ),
+        (
+            None,
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RemoveBinaryDataFromDatasetByIDsResponse",
+        RemoveBinaryDataFromDatasetByIDsResponse,
+        "viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_AddSequencesToDatasetRequest",
+        AddSequencesToDatasetRequest,
+        "viam.app.data.v1.AddSequencesToDatasetRequest",
+        (
+            "dataset_id",
+            "sequence_ids",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_AddSequencesToDatasetResponse",
+        AddSequencesToDatasetResponse,
+        "viam.app.data.v1.AddSequencesToDatasetResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_RemoveSequencesFromDatasetRequest",
+        RemoveSequencesFromDatasetRequest,
+        "viam.app.data.v1.RemoveSequencesFromDatasetRequest",
+        (
+            "dataset_id",
+            "sequence_ids",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RemoveSequencesFromDatasetResponse",
+        RemoveSequencesFromDatasetResponse,
+        "viam.app.data.v1.RemoveSequencesFromDatasetResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateIndexRequest",
+        CreateIndexRequest,
+        "viam.app.data.v1.CreateIndexRequest",
+        (
+            "organization_id",
+            "collection_type",
+            "pipeline_name",
+            "index_spec",
+        ),
+        (
+            "",
+            values_of_IndexableCollection[0],
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateIndexResponse",
+        CreateIndexResponse,
+        "viam.app.data.v1.CreateIndexResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteIndexRequest",
+        DeleteIndexRequest,
+        "viam.app.data.v1.DeleteIndexRequest",
+        (
+            "organization_id",
+            "collection_type",
+            "pipeline_name",
+            "index_name",
+        ),
+        (
+            "",
+            values_of_IndexableCollection[0],
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteIndexResponse",
+        DeleteIndexResponse,
+        "viam.app.data.v1.DeleteIndexResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListIndexesRequest",
+        ListIndexesRequest,
+        "viam.app.data.v1.ListIndexesRequest",
+        (
+            "organization_id",
+            "collection_type",
+            "pipeline_name",
+        ),
+        (
+            "",
+            values_of_IndexableCollection[0],
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListIndexesResponse",
+        ListIndexesResponse,
+        "viam.app.data.v1.ListIndexesResponse",
+        ("indexes",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_Index",
+        Index,
+        "viam.app.data.v1.Index",
+        (
+            "collection_type",
+            "pipeline_name",
+            "index_name",
+            "index_spec",
+            "created_by",
+        ),
+        (
+            values_of_IndexableCollection[0],
+            None,
+            "",
+            None,
+            values_of_IndexCreator[0],
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateSavedQueryRequest",
+        CreateSavedQueryRequest,
+        "viam.app.data.v1.CreateSavedQueryRequest",
+        (
+            "organization_id",
+            "name",
+            "mql_binary",
+        ),
+        (
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateSavedQueryResponse",
+        CreateSavedQueryResponse,
+        "viam.app.data.v1.CreateSavedQueryResponse",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_Query",
+        Query,
+        "viam.app.data.v1.Query",
+        (
+            "id",
+            "organization_id",
+            "name",
+            "mql_binary",
+            "created_on",
+            "updated_at",
+        ),
+        (
+            "",
+            "",
+            "",
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteSavedQueryRequest",
+        DeleteSavedQueryRequest,
+        "viam.app.data.v1.DeleteSavedQueryRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteSavedQueryResponse",
+        DeleteSavedQueryResponse,
+        "viam.app.data.v1.DeleteSavedQueryResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetSavedQueryRequest",
+        GetSavedQueryRequest,
+        "viam.app.data.v1.GetSavedQueryRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetSavedQueryResponse",
+        GetSavedQueryResponse,
+        "viam.app.data.v1.GetSavedQueryResponse",
+        ("saved_query",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateSavedQueryRequest",
+        UpdateSavedQueryRequest,
+        "viam.app.data.v1.UpdateSavedQueryRequest",
+        (
+            "id",
+            "name",
+            "mql_binary",
+        ),
+        (
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateSavedQueryResponse",
+        UpdateSavedQueryResponse,
+        "viam.app.data.v1.UpdateSavedQueryResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListSavedQueriesRequest",
+        ListSavedQueriesRequest,
+        "viam.app.data.v1.ListSavedQueriesRequest",
+        (
+            "organization_id",
+            "limit",
+        ),
+        (
+            "",
+            0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListSavedQueriesResponse",
+        ListSavedQueriesResponse,
+        "viam.app.data.v1.ListSavedQueriesResponse",
+        ("queries",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateBinaryDataSignedURLRequest",
+        CreateBinaryDataSignedURLRequest,
+        "viam.app.data.v1.CreateBinaryDataSignedURLRequest",
+        (
+            "binary_data_id",
+            "expiration_minutes",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateBinaryDataSignedURLResponse",
+        CreateBinaryDataSignedURLResponse,
+        "viam.app.data.v1.CreateBinaryDataSignedURLResponse",
+        (
+            "signed_url",
+            "expires_at",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SequenceResourceFilter",
+        SequenceResourceFilter,
+        "viam.app.data.v1.SequenceResourceFilter",
+        (
+            "resource_name",
+            "method_name",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Sequence",
+        Sequence,
+        "viam.app.data.v1.Sequence",
+        (
+            "id",
+            "part_id",
+            "sequence_tags",
+            "created_at",
+            "updated_at",
+            "start_time",
+            "end_time",
+            "resources",
+            "dataset_ids",
+        ),
+        (
+            "",
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateSequenceRequest",
+        CreateSequenceRequest,
+        "viam.app.data.v1.CreateSequenceRequest",
+        (
+            "part_id",
+            "resources",
+            "sequence_tags",
+            "start_time",
+            "end_time",
+        ),
+        (
+            "",
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateSequenceResponse",
+        CreateSequenceResponse,
+        "viam.app.data.v1.CreateSequenceResponse",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetSequenceRequest",
+        GetSequenceRequest,
+        "viam.app.data.v1.GetSequenceRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetSequenceResponse",
+        GetSequenceResponse,
+        "viam.app.data.v1.GetSequenceResponse",
+        ("sequence",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateSequenceRequest",
+        UpdateSequenceRequest,
+        "viam.app.data.v1.UpdateSequenceRequest",
+        (
+            "id",
+            "resources",
+            "sequence_tags",
+            "start_time",
+            "end_time",
+            "field_mask",
+        ),
+        (
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_UpdateSequenceResponse",
+        UpdateSequenceResponse,
+        "viam.app.data.v1.UpdateSequenceResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteSequenceRequest",
+        DeleteSequenceRequest,
+        "viam.app.data.v1.DeleteSequenceRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteSequenceResponse",
+        DeleteSequenceResponse,
+        "viam.app.data.v1.DeleteSequenceResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListSequencesRequest",
+        ListSequencesRequest,
+        "viam.app.data.v1.ListSequencesRequest",
+        (
+            "organization_id",
+            "page_token",
+            "page_size",
+        ),
+        (
+            "",
+            "",
+            0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListSequencesResponse",
+        ListSequencesResponse,
+        "viam.app.data.v1.ListSequencesResponse",
+        (
+            "sequences",
+            "next_page_token",
+        ),
+        (
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SequencesByDatasetIDRequest",
+        SequencesByDatasetIDRequest,
+        "viam.app.data.v1.SequencesByDatasetIDRequest",
+        (
+            "dataset_id",
+            "page_token",
+            "page_size",
+            "count_only",
+        ),
+        (
+            "",
+            "",
+            0,
+            False,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SequencesByDatasetIDResponse",
+        SequencesByDatasetIDResponse,
+        "viam.app.data.v1.SequencesByDatasetIDResponse",
+        (
+            "sequences",
+            "next_page_token",
+            "count",
+        ),
+        (
+            None,
+            "",
+            0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetSequenceBinaryDataRequest",
+        GetSequenceBinaryDataRequest,
+        "viam.app.data.v1.GetSequenceBinaryDataRequest",
+        (
+            "sequence_id",
+            "page_token",
+            "page_size",
+        ),
+        (
+            "",
+            "",
+            0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetSequenceBinaryDataResponse",
+        GetSequenceBinaryDataResponse,
+        "viam.app.data.v1.GetSequenceBinaryDataResponse",
+        (
+            "data",
+            "next_page_token",
+        ),
+        (
+            None,
+            "",
+        ),
+    )
+    _w.plan_fields(
+        decode_DataRequest,
+        (
+            (10, 0, _w.K_MESSAGE, decode_Filter, None, ()),
+            (16, 1, _w.K_UINT64, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (32, 3, _w.K_ENUM, values_of_Order, Order, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Filter,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (34, 2, _w.K_STRING, None, None, ()),
+            (50, 3, _w.K_STRING, None, None, ()),
+            (58, 4, _w.K_STRING, None, None, ()),
+            (66, 5, _w.K_STRING, None, None, ()),
+            (74, 6, _w.K_STRING, None, None, ()),
+            (82, 7, _w.K_REP_STRING, None, None, ()),
+            (90, 8, _w.K_REP_STRING, None, None, ()),
+            (98, 9, _w.K_REP_STRING, None, None, ()),
+            (106, 10, _w.K_MESSAGE, decode_CaptureInterval, None, ()),
+            (114, 11, _w.K_MESSAGE, decode_TagsFilter, None, ()),
+            (122, 12, _w.K_REP_STRING, None, None, ()),
+            (130, 13, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_TagsFilter,
+        (
+            (8, 0, _w.K_ENUM, values_of_TagsFilterType, TagsFilterType, ()),
+            (18, 1, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CaptureInterval,
+        (
+            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_TabularDataByFilterRequest,
+        (
+            (10, 0, _w.K_MESSAGE, decode_DataRequest, None, ()),
+            (16, 1, _w.K_BOOL, None, None, ()),
+            (24, 2, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_TabularDataByFilterResponse,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_CaptureMetadata, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_TabularData, None, ()),
+            (24, 2, _w.K_UINT64, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (40, 4, _w.K_UINT64, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_TabularData,
+        (
+            (10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (16, 1, _w.K_UINT32, None, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_TabularDataBySQLRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_TabularDataBySQLResponse, ((18, 0, _w.K_REP_BYTES, None, None, ()),))
+    _w.plan_fields(
+        decode_TabularDataSource,
+        (
+            (8, 0, _w.K_ENUM, values_of_TabularDataSourceType, TabularDataSourceType, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_TabularDataByMQLRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (26, 1, _w.K_REP_BYTES, None, None, ()),
+            (32, 2, _w.K_BOOL, None, None, ()),
+            (50, 3, _w.K_MESSAGE, decode_TabularDataSource, None, ()),
+            (58, 4, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_TabularDataByMQLResponse, ((18, 0, _w.K_REP_BYTES, None, None, ()),))
+    _w.plan_fields(
+        decode_ExportTabularDataRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_MESSAGE, decode_CaptureInterval, None, ()),
+            (50, 5, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ExportTabularDataResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+            (58, 6, _w.K_STRING, None, None, ()),
+            (66, 7, _w.K_STRING, None, None, ()),
+            (74, 8, _w.K_STRING, None, None, ()),
+            (82, 9, _w.K_STRING, None, None, ()),
+            (90, 10, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (98, 11, _w.K_REP_STRING, None, None, ()),
+            (106, 12, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetLatestTabularDataRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetLatestTabularDataResponse,
+        (
+            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (26, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_BinaryData,
+        (
+            (10, 0, _w.K_BYTES, None, None, ()),
+            (18, 1, _w.K_MESSAGE, decode_BinaryMetadata, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_BinaryDataByFilterRequest,
+        (
+            (10, 0, _w.K_MESSAGE, decode_DataRequest, None, ()),
+            (16, 1, _w.K_BOOL, None, None, ()),
+            (24, 2, _w.K_BOOL, None, None, ()),
+            (32, 3, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_BinaryDataByFilterResponse,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_BinaryData, None, ()),
+            (16, 1, _w.K_UINT64, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (32, 3, _w.K_UINT64, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_BinaryID,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_BinaryDataByIDsRequest,
+        (
+            (16, 0, _w.K_BOOL, None, None, ()),
+            (26, 1, _w.K_REP_MESSAGE, decode_BinaryID, None, ()),
+            (34, 2, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_BinaryDataByIDsResponse,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_BinaryData, None, ()),
+            (16, 1, _w.K_UINT64, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_BoundingBox,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (41, 4, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (49, 5, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (57, 6, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Classification,
+        (
+            (26, 0, _w.K_STRING, None, None, ()),
+            (10, 1, _w.K_STRING, None, None, ()),
+            (17, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Annotations,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_BoundingBox, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_Classification, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_BinaryMetadata,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_MESSAGE, decode_CaptureMetadata, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+            (58, 6, _w.K_STRING, None, None, ()),
+            (66, 7, _w.K_MESSAGE, decode_Annotations, None, ()),
+            (74, 8, _w.K_REP_STRING, None, None, ()),
+            (82, 9, _w.K_STRING, None, None, ()),
+            (88, 10, _w.K_UINT64, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_DeleteTabularFilter,
+        (
+            (10, 0, _w.K_REP_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+            (58, 6, _w.K_MESSAGE, decode_TagsFilter, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_DeleteTabularDataRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_UINT32, None, None, ()),
+            (26, 2, _w.K_MESSAGE, decode_DeleteTabularFilter, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_DeleteTabularDataResponse, ((8, 0, _w.K_UINT64, None, None, ()),))
+    _w.plan_fields(
+        decode_DeleteBinaryDataByFilterRequest,
+        (
+            (10, 0, _w.K_MESSAGE, decode_Filter, None, ()),
+            (16, 1, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_DeleteBinaryDataByFilterResponse, ((8, 0, _w.K_UINT64, None, None, ()),))
+    _w.plan_fields(
+        decode_DeleteBinaryDataByIDsRequest,
+        (
+            (18, 0, _w.K_REP_MESSAGE, decode_BinaryID, None, ()),
+            (26, 1, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_DeleteBinaryDataByIDsResponse, ((8, 0, _w.K_UINT64, None, None, ()),))
+    _w.plan_fields(
+        decode_AddTagsToBinaryDataByIDsRequest,
+        (
+            (26, 0, _w.K_REP_MESSAGE, decode_BinaryID, None, ()),
+            (34, 1, _w.K_REP_STRING, None, None, ()),
+            (18, 2, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_AddTagsToBinaryDataByFilterRequest,
+        (
+            (10, 0, _w.K_MESSAGE, decode_Filter, None, ()),
+            (18, 1, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_RemoveTagsFromBinaryDataByIDsRequest,
+        (
+            (26, 0, _w.K_REP_MESSAGE, decode_BinaryID, None, ()),
+            (34, 1, _w.K_REP_STRING, None, None, ()),
+            (18, 2, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_RemoveTagsFromBinaryDataByIDsResponse, ((8, 0, _w.K_UINT64, None, None, ()),))
+    _w.plan_fields(
+        decode_RemoveTagsFromBinaryDataByFilterRequest,
+        (
+            (10, 0, _w.K_MESSAGE, decode_Filter, None, ()),
+            (18, 1, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_RemoveTagsFromBinaryDataByFilterResponse, ((8, 0, _w.K_UINT64, None, None, ()),))
+    _w.plan_fields(decode_TagsByFilterRequest, ((10, 0, _w.K_MESSAGE, decode_Filter, None, ()),))
+    _w.plan_fields(decode_TagsByFilterResponse, ((10, 0, _w.K_REP_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_AddBoundingBoxToImageByIDRequest,
+        (
+            (58, 0, _w.K_MESSAGE, decode_BinaryID, None, ()),
+            (66, 1, _w.K_STRING, None, None, ()),
+            (18, 2, _w.K_STRING, None, None, ()),
+            (25, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 4, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (41, 5, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (49, 6, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (73, 7, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(decode_AddBoundingBoxToImageByIDResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_RemoveBoundingBoxFromImageByIDRequest,
+        (
+            (26, 0, _w.K_MESSAGE, decode_BinaryID, None, ()),
+            (34, 1, _w.K_STRING, None, None, ()),
+            (18, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_UpdateBoundingBoxRequest,
+        (
+            (10, 0, _w.K_MESSAGE, decode_BinaryID, None, ()),
+            (66, 1, _w.K_STRING, None, None, ()),
+            (18, 2, _w.K_STRING, None, None, ()),
+            (26, 3, _w.K_STRING, None, None, ()),
+            (33, 4, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (41, 5, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (49, 6, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (57, 7, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (73, 8, _w.K_FIXED, _w.unpack_d, 8, ()),
+        ),
+    )
+    _w.plan_fields(decode_BoundingBoxLabelsByFilterRequest, ((10, 0, _w.K_MESSAGE, decode_Filter, None, ()),))
+    _w.plan_fields(decode_BoundingBoxLabelsByFilterResponse, ((10, 0, _w.K_REP_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_ConfigureDatabaseUserRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetDatabaseConnectionRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetDatabaseConnectionResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_AddBinaryDataToDatasetByIDsRequest,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_BinaryID, None, ()),
+            (26, 1, _w.K_REP_STRING, None, None, ()),
+            (18, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_RemoveBinaryDataFromDatasetByIDsRequest,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_BinaryID, None, ()),
+            (26, 1, _w.K_REP_STRING, None, None, ()),
+            (18, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_AddSequencesToDatasetRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_RemoveSequencesFromDatasetRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CreateIndexRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_ENUM, values_of_IndexableCollection, IndexableCollection, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_REP_BYTES, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_DeleteIndexRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_ENUM, values_of_IndexableCollection, IndexableCollection, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListIndexesRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_ENUM, values_of_IndexableCollection, IndexableCollection, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_ListIndexesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Index, None, ()),))
+    _w.plan_fields(
+        decode_Index,
+        (
+            (8, 0, _w.K_ENUM, values_of_IndexableCollection, IndexableCollection, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_REP_BYTES, None, None, ()),
+            (40, 4, _w.K_ENUM, values_of_IndexCreator, IndexCreator, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CreateSavedQueryRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_REP_BYTES, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_CreateSavedQueryResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_Query,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_REP_BYTES, None, None, ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_DeleteSavedQueryRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetSavedQueryRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetSavedQueryResponse, ((10, 0, _w.K_MESSAGE, decode_Query, None, ()),))
+    _w.plan_fields(
+        decode_UpdateSavedQueryRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_REP_BYTES, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListSavedQueriesRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_INT64, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_ListSavedQueriesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Query, None, ()),))
+    _w.plan_fields(
+        decode_CreateBinaryDataSignedURLRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_UINT32, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CreateBinaryDataSignedURLResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_SequenceResourceFilter,
+        (
+            (18, 0, _w.K_STRING, None, None, ()),
+            (26, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Sequence,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (74, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_REP_STRING, None, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (66, 7, _w.K_REP_MESSAGE, decode_SequenceResourceFilter, None, ()),
+            (82, 8, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CreateSequenceRequest,
+        (
+            (50, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_SequenceResourceFilter, None, ()),
+            (26, 2, _w.K_REP_STRING, None, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_CreateSequenceResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetSequenceRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetSequenceResponse, ((10, 0, _w.K_MESSAGE, decode_Sequence, None, ()),))
+    _w.plan_fields(
+        decode_UpdateSequenceRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_SequenceResourceFilter, None, ()),
+            (26, 2, _w.K_REP_STRING, None, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (50, 5, _w.K_MESSAGE, _c_google_protobuf.decode_FieldMask, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_DeleteSequenceRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_ListSequencesRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_UINT32, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListSequencesResponse,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_Sequence, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_SequencesByDatasetIDRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_UINT32, None, None, ()),
+            (32, 3, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_SequencesByDatasetIDResponse,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_Sequence, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_UINT64, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetSequenceBinaryDataRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_UINT32, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetSequenceBinaryDataResponse,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_BinaryData, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+
 _w.attach(DataRequest, decode_DataRequest, encode_DataRequest)
 _w.attach(Filter, decode_Filter, encode_Filter)
 _w.attach(TagsFilter, decode_TagsFilter, encode_TagsFilter)

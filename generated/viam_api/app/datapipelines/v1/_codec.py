@@ -1831,6 +1831,321 @@ def encode_DataPipelineRun(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_DataPipeline",
+        DataPipeline,
+        "viam.app.datapipelines.v1.DataPipeline",
+        (
+            "id",
+            "organization_id",
+            "name",
+            "mql_binary",
+            "schedule",
+            "enabled",
+            "created_on",
+            "updated_at",
+            "data_source_type",
+        ),
+        (
+            "",
+            "",
+            "",
+            None,
+            "",
+            False,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetDataPipelineRequest",
+        GetDataPipelineRequest,
+        "viam.app.datapipelines.v1.GetDataPipelineRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetDataPipelineResponse",
+        GetDataPipelineResponse,
+        "viam.app.datapipelines.v1.GetDataPipelineResponse",
+        ("data_pipeline",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListDataPipelinesRequest",
+        ListDataPipelinesRequest,
+        "viam.app.datapipelines.v1.ListDataPipelinesRequest",
+        ("organization_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListDataPipelinesResponse",
+        ListDataPipelinesResponse,
+        "viam.app.datapipelines.v1.ListDataPipelinesResponse",
+        ("data_pipelines",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateDataPipelineRequest",
+        CreateDataPipelineRequest,
+        "viam.app.datapipelines.v1.CreateDataPipelineRequest",
+        (
+            "organization_id",
+            "name",
+            "mql_binary",
+            "schedule",
+            "enable_backfill",
+            "data_source_type",
+        ),
+        (
+            "",
+            "",
+            None,
+            "",
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateDataPipelineResponse",
+        CreateDataPipelineResponse,
+        "viam.app.datapipelines.v1.CreateDataPipelineResponse",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_RenameDataPipelineRequest",
+        RenameDataPipelineRequest,
+        "viam.app.datapipelines.v1.RenameDataPipelineRequest",
+        (
+            "id",
+            "name",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RenameDataPipelineResponse",
+        RenameDataPipelineResponse,
+        "viam.app.datapipelines.v1.RenameDataPipelineResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteDataPipelineRequest",
+        DeleteDataPipelineRequest,
+        "viam.app.datapipelines.v1.DeleteDataPipelineRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteDataPipelineResponse",
+        DeleteDataPipelineResponse,
+        "viam.app.datapipelines.v1.DeleteDataPipelineResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_EnableDataPipelineRequest",
+        EnableDataPipelineRequest,
+        "viam.app.datapipelines.v1.EnableDataPipelineRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_EnableDataPipelineResponse",
+        EnableDataPipelineResponse,
+        "viam.app.datapipelines.v1.EnableDataPipelineResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_DisableDataPipelineRequest",
+        DisableDataPipelineRequest,
+        "viam.app.datapipelines.v1.DisableDataPipelineRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DisableDataPipelineResponse",
+        DisableDataPipelineResponse,
+        "viam.app.datapipelines.v1.DisableDataPipelineResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListDataPipelineRunsRequest",
+        ListDataPipelineRunsRequest,
+        "viam.app.datapipelines.v1.ListDataPipelineRunsRequest",
+        (
+            "id",
+            "page_size",
+            "page_token",
+        ),
+        (
+            "",
+            0,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListDataPipelineRunsResponse",
+        ListDataPipelineRunsResponse,
+        "viam.app.datapipelines.v1.ListDataPipelineRunsResponse",
+        (
+            "pipeline_id",
+            "runs",
+            "next_page_token",
+        ),
+        (
+            "",
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DataPipelineRun",
+        DataPipelineRun,
+        "viam.app.datapipelines.v1.DataPipelineRun",
+        (
+            "id",
+            "start_time",
+            "end_time",
+            "data_start_time",
+            "data_end_time",
+            "status",
+            "error_message",
+            "data_source_type",
+        ),
+        (
+            "",
+            None,
+            None,
+            None,
+            None,
+            values_of_DataPipelineRunStatus[0],
+            "",
+            values_of_app_data_v1_TabularDataSourceType[0],
+        ),
+    )
+    _w.plan_fields(
+        decode_DataPipeline,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_REP_BYTES, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (48, 5, _w.K_BOOL, None, None, ()),
+            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (66, 7, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (
+                72,
+                8,
+                _w.K_ENUM,
+                values_of_app_data_v1_TabularDataSourceType,
+                _app_data_v1.TabularDataSourceType,
+                (),
+            ),
+        ),
+    )
+    _w.plan_fields(decode_GetDataPipelineRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetDataPipelineResponse, ((10, 0, _w.K_MESSAGE, decode_DataPipeline, None, ()),))
+    _w.plan_fields(decode_ListDataPipelinesRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_ListDataPipelinesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_DataPipeline, None, ()),)
+    )
+    _w.plan_fields(
+        decode_CreateDataPipelineRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_REP_BYTES, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (40, 4, _w.K_BOOL, None, None, ()),
+            (
+                48,
+                5,
+                _w.K_ENUM,
+                values_of_app_data_v1_TabularDataSourceType,
+                _app_data_v1.TabularDataSourceType,
+                (),
+            ),
+        ),
+    )
+    _w.plan_fields(decode_CreateDataPipelineResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_RenameDataPipelineRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_DeleteDataPipelineRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_EnableDataPipelineRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_DisableDataPipelineRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_ListDataPipelineRunsRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_UINT32, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListDataPipelineRunsResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_DataPipelineRun, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_DataPipelineRun,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (48, 5, _w.K_ENUM, values_of_DataPipelineRunStatus, DataPipelineRunStatus, ()),
+            (58, 6, _w.K_STRING, None, None, ()),
+            (
+                64,
+                7,
+                _w.K_ENUM,
+                values_of_app_data_v1_TabularDataSourceType,
+                _app_data_v1.TabularDataSourceType,
+                (),
+            ),
+        ),
+    )
+
 _w.attach(DataPipeline, decode_DataPipeline, encode_DataPipeline)
 _w.attach(GetDataPipelineRequest, decode_GetDataPipelineRequest, encode_GetDataPipelineRequest)
 _w.attach(GetDataPipelineResponse, decode_GetDataPipelineResponse, encode_GetDataPipelineResponse)

@@ -1528,6 +1528,266 @@ def encode_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_Dataset",
+        Dataset,
+        "viam.app.dataset.v1.Dataset",
+        (
+            "id",
+            "name",
+            "organization_id",
+            "time_created",
+            "type",
+        ),
+        (
+            "",
+            "",
+            "",
+            None,
+            values_of_DatasetType[0],
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateDatasetRequest",
+        CreateDatasetRequest,
+        "viam.app.dataset.v1.CreateDatasetRequest",
+        (
+            "name",
+            "organization_id",
+            "type",
+        ),
+        (
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreateDatasetResponse",
+        CreateDatasetResponse,
+        "viam.app.dataset.v1.CreateDatasetResponse",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteDatasetRequest",
+        DeleteDatasetRequest,
+        "viam.app.dataset.v1.DeleteDatasetRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteDatasetResponse",
+        DeleteDatasetResponse,
+        "viam.app.dataset.v1.DeleteDatasetResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_RenameDatasetRequest",
+        RenameDatasetRequest,
+        "viam.app.dataset.v1.RenameDatasetRequest",
+        (
+            "id",
+            "name",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RenameDatasetResponse",
+        RenameDatasetResponse,
+        "viam.app.dataset.v1.RenameDatasetResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListDatasetsByOrganizationIDRequest",
+        ListDatasetsByOrganizationIDRequest,
+        "viam.app.dataset.v1.ListDatasetsByOrganizationIDRequest",
+        (
+            "organization_id",
+            "type",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListDatasetsByOrganizationIDResponse",
+        ListDatasetsByOrganizationIDResponse,
+        "viam.app.dataset.v1.ListDatasetsByOrganizationIDResponse",
+        ("datasets",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListDatasetsByIDsRequest",
+        ListDatasetsByIDsRequest,
+        "viam.app.dataset.v1.ListDatasetsByIDsRequest",
+        ("ids",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListDatasetsByIDsResponse",
+        ListDatasetsByIDsResponse,
+        "viam.app.dataset.v1.ListDatasetsByIDsResponse",
+        ("datasets",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_MergeDatasetsRequest",
+        MergeDatasetsRequest,
+        "viam.app.dataset.v1.MergeDatasetsRequest",
+        (
+            "dataset_ids",
+            "name",
+            "organization_id",
+        ),
+        (
+            None,
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_MergeDatasetsResponse",
+        MergeDatasetsResponse,
+        "viam.app.dataset.v1.MergeDatasetsResponse",
+        ("dataset_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_StartSequenceDatasetExportRequest",
+        StartSequenceDatasetExportRequest,
+        "viam.app.dataset.v1.StartSequenceDatasetExportRequest",
+        ("dataset_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_StartSequenceDatasetExportResponse",
+        StartSequenceDatasetExportResponse,
+        "viam.app.dataset.v1.StartSequenceDatasetExportResponse",
+        ("job_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetSequenceDatasetExportRequest",
+        GetSequenceDatasetExportRequest,
+        "viam.app.dataset.v1.GetSequenceDatasetExportRequest",
+        ("job_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetSequenceDatasetExportResponse",
+        GetSequenceDatasetExportResponse,
+        "viam.app.dataset.v1.GetSequenceDatasetExportResponse",
+        (
+            "job_id",
+            "status",
+            "download_url",
+            "expires_at",
+            "error_message",
+            "created_at",
+            "completed_at",
+        ),
+        (
+            "",
+            values_of_SequenceDatasetExportStatus[0],
+            "",
+            None,
+            "",
+            None,
+            None,
+        ),
+    )
+    _w.plan_fields(
+        decode_Dataset,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (40, 4, _w.K_ENUM, values_of_DatasetType, DatasetType, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CreateDatasetRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_ENUM, values_of_DatasetType, DatasetType, ()),
+        ),
+    )
+    _w.plan_fields(decode_CreateDatasetResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_DeleteDatasetRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_RenameDatasetRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListDatasetsByOrganizationIDRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_ENUM, values_of_DatasetType, DatasetType, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListDatasetsByOrganizationIDResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Dataset, None, ()),)
+    )
+    _w.plan_fields(decode_ListDatasetsByIDsRequest, ((10, 0, _w.K_REP_STRING, None, None, ()),))
+    _w.plan_fields(decode_ListDatasetsByIDsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Dataset, None, ()),))
+    _w.plan_fields(
+        decode_MergeDatasetsRequest,
+        (
+            (10, 0, _w.K_REP_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_MergeDatasetsResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_StartSequenceDatasetExportRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_StartSequenceDatasetExportResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetSequenceDatasetExportRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetSequenceDatasetExportResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_ENUM, values_of_SequenceDatasetExportStatus, SequenceDatasetExportStatus, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+
 _w.attach(Dataset, decode_Dataset, encode_Dataset)
 _w.attach(CreateDatasetRequest, decode_CreateDatasetRequest, encode_CreateDatasetRequest)
 _w.attach(CreateDatasetResponse, decode_CreateDatasetResponse, encode_CreateDatasetResponse)

@@ -2129,6 +2129,232 @@ def encode_DataCaptureUploadMetadata(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_DataCaptureUploadRequest",
+        DataCaptureUploadRequest,
+        "viam.app.datasync.v1.DataCaptureUploadRequest",
+        (
+            "metadata",
+            "sensor_contents",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DataCaptureUploadResponse",
+        DataCaptureUploadResponse,
+        "viam.app.datasync.v1.DataCaptureUploadResponse",
+        (
+            "file_id",
+            "binary_data_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_FileUploadRequest",
+        FileUploadRequest,
+        "viam.app.datasync.v1.FileUploadRequest",
+        (
+            "metadata",
+            "file_contents",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_FileUploadResponse",
+        FileUploadResponse,
+        "viam.app.datasync.v1.FileUploadResponse",
+        (
+            "file_id",
+            "binary_data_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_StreamingDataCaptureUploadRequest",
+        StreamingDataCaptureUploadRequest,
+        "viam.app.datasync.v1.StreamingDataCaptureUploadRequest",
+        (
+            "metadata",
+            "data",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_StreamingDataCaptureUploadResponse",
+        StreamingDataCaptureUploadResponse,
+        "viam.app.datasync.v1.StreamingDataCaptureUploadResponse",
+        (
+            "file_id",
+            "binary_data_id",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SensorMetadata",
+        SensorMetadata,
+        "viam.app.datasync.v1.SensorMetadata",
+        (
+            "time_requested",
+            "time_received",
+            "mime_type",
+            "annotations",
+        ),
+        (
+            None,
+            None,
+            values_of_MimeType[0],
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SensorData",
+        SensorData,
+        "viam.app.datasync.v1.SensorData",
+        (
+            "metadata",
+            "struct",
+            "binary",
+        ),
+        (
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(_planned, "decode_FileData", FileData, "viam.app.datasync.v1.FileData", ("data",), (b"",))
+    _w.plan(
+        _planned,
+        "decode_CaptureInterval",
+        CaptureInterval,
+        "viam.app.datasync.v1.CaptureInterval",
+        (
+            "start",
+            "end",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DataCaptureUploadMetadata",
+        DataCaptureUploadMetadata,
+        "viam.app.datasync.v1.DataCaptureUploadMetadata",
+        (
+            "upload_metadata",
+            "sensor_metadata",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan_fields(
+        decode_DataCaptureUploadRequest,
+        (
+            (10, 0, _w.K_MESSAGE, decode_UploadMetadata, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_SensorData, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_DataCaptureUploadResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_FileUploadRequest,
+        (
+            (10, 0, _w.K_MESSAGE, decode_UploadMetadata, None, (1,)),
+            (18, 1, _w.K_MESSAGE, decode_FileData, None, (0,)),
+        ),
+    )
+    _w.plan_fields(
+        decode_FileUploadResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_StreamingDataCaptureUploadRequest,
+        (
+            (10, 0, _w.K_MESSAGE, decode_DataCaptureUploadMetadata, None, (1,)),
+            (18, 1, _w.K_BYTES, None, None, (0,)),
+        ),
+    )
+    _w.plan_fields(
+        decode_StreamingDataCaptureUploadResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_SensorMetadata,
+        (
+            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (24, 2, _w.K_ENUM, values_of_MimeType, MimeType, ()),
+            (34, 3, _w.K_MESSAGE, _c_app_data_v1.decode_Annotations, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_SensorData,
+        (
+            (10, 0, _w.K_MESSAGE, decode_SensorMetadata, None, ()),
+            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, (2,)),
+            (26, 2, _w.K_BYTES, None, None, (1,)),
+        ),
+    )
+    _w.plan_fields(decode_FileData, ((10, 0, _w.K_BYTES, None, None, ()),))
+    _w.plan_fields(
+        decode_CaptureInterval,
+        (
+            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_DataCaptureUploadMetadata,
+        (
+            (10, 0, _w.K_MESSAGE, decode_UploadMetadata, None, ()),
+            (18, 1, _w.K_MESSAGE, decode_SensorMetadata, None, ()),
+        ),
+    )
+
 _w.attach(DataCaptureUploadRequest, decode_DataCaptureUploadRequest, encode_DataCaptureUploadRequest)
 _w.attach(DataCaptureUploadResponse, decode_DataCaptureUploadResponse, encode_DataCaptureUploadResponse)
 _w.attach(FileUploadRequest, decode_FileUploadRequest, encode_FileUploadRequest)

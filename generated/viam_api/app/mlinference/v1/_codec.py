@@ -358,5 +358,61 @@ def encode_GetInferenceResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_GetInferenceRequest",
+        GetInferenceRequest,
+        "viam.app.mlinference.v1.GetInferenceRequest",
+        (
+            "registry_item_id",
+            "registry_item_version",
+            "binary_id",
+            "binary_data_id",
+            "organization_id",
+        ),
+        (
+            "",
+            "",
+            None,
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetInferenceResponse",
+        GetInferenceResponse,
+        "viam.app.mlinference.v1.GetInferenceResponse",
+        (
+            "output_tensors",
+            "annotations",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan_fields(
+        decode_GetInferenceRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_MESSAGE, _c_app_data_v1.decode_BinaryID, None, ()),
+            (42, 3, _w.K_STRING, None, None, ()),
+            (34, 4, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetInferenceResponse,
+        (
+            (10, 0, _w.K_MESSAGE, _c_service_mlmodel_v1.decode_FlatTensors, None, ()),
+            (18, 1, _w.K_MESSAGE, _c_app_data_v1.decode_Annotations, None, ()),
+        ),
+    )
+
 _w.attach(GetInferenceRequest, decode_GetInferenceRequest, encode_GetInferenceRequest)
 _w.attach(GetInferenceResponse, decode_GetInferenceResponse, encode_GetInferenceResponse)

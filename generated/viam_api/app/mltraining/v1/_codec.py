@@ -3237,6 +3237,353 @@ def encode_Container(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_SubmitTrainingJobRequest",
+        SubmitTrainingJobRequest,
+        "viam.app.mltraining.v1.SubmitTrainingJobRequest",
+        (
+            "dataset_id",
+            "organization_id",
+            "model_name",
+            "model_version",
+            "model_type",
+            "model_framework",
+            "tags",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            values_of_ModelType[0],
+            values_of_ModelFramework[0],
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_SubmitTrainingJobResponse",
+        SubmitTrainingJobResponse,
+        "viam.app.mltraining.v1.SubmitTrainingJobResponse",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_SubmitCustomTrainingJobResponse",
+        SubmitCustomTrainingJobResponse,
+        "viam.app.mltraining.v1.SubmitCustomTrainingJobResponse",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetTrainingJobRequest",
+        GetTrainingJobRequest,
+        "viam.app.mltraining.v1.GetTrainingJobRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetTrainingJobResponse",
+        GetTrainingJobResponse,
+        "viam.app.mltraining.v1.GetTrainingJobResponse",
+        ("metadata",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListTrainingJobsRequest",
+        ListTrainingJobsRequest,
+        "viam.app.mltraining.v1.ListTrainingJobsRequest",
+        (
+            "organization_id",
+            "status",
+        ),
+        (
+            "",
+            values_of_TrainingStatus[0],
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListTrainingJobsResponse",
+        ListTrainingJobsResponse,
+        "viam.app.mltraining.v1.ListTrainingJobsResponse",
+        ("jobs",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_CancelTrainingJobRequest",
+        CancelTrainingJobRequest,
+        "viam.app.mltraining.v1.CancelTrainingJobRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_CancelTrainingJobResponse",
+        CancelTrainingJobResponse,
+        "viam.app.mltraining.v1.CancelTrainingJobResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteCompletedTrainingJobRequest",
+        DeleteCompletedTrainingJobRequest,
+        "viam.app.mltraining.v1.DeleteCompletedTrainingJobRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteCompletedTrainingJobResponse",
+        DeleteCompletedTrainingJobResponse,
+        "viam.app.mltraining.v1.DeleteCompletedTrainingJobResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_TrainingJobLogEntry",
+        TrainingJobLogEntry,
+        "viam.app.mltraining.v1.TrainingJobLogEntry",
+        (
+            "level",
+            "time",
+            "message",
+        ),
+        (
+            "",
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetTrainingJobLogsRequest",
+        GetTrainingJobLogsRequest,
+        "viam.app.mltraining.v1.GetTrainingJobLogsRequest",
+        (
+            "id",
+            "page_token",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetTrainingJobLogsResponse",
+        GetTrainingJobLogsResponse,
+        "viam.app.mltraining.v1.GetTrainingJobLogsResponse",
+        (
+            "logs",
+            "next_page_token",
+        ),
+        (
+            None,
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListSupportedContainersRequest",
+        ListSupportedContainersRequest,
+        "viam.app.mltraining.v1.ListSupportedContainersRequest",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListContainersRequest",
+        ListContainersRequest,
+        "viam.app.mltraining.v1.ListContainersRequest",
+        ("organization_id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListContainersResponse",
+        ListContainersResponse,
+        "viam.app.mltraining.v1.ListContainersResponse",
+        ("containers",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetContainerRequest",
+        GetContainerRequest,
+        "viam.app.mltraining.v1.GetContainerRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetContainerResponse",
+        GetContainerResponse,
+        "viam.app.mltraining.v1.GetContainerResponse",
+        ("container",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_RegisterCustomTrainingContainerRequest",
+        RegisterCustomTrainingContainerRequest,
+        "viam.app.mltraining.v1.RegisterCustomTrainingContainerRequest",
+        (
+            "organization_id",
+            "image_uri",
+            "description",
+        ),
+        (
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_RegisterCustomTrainingContainerResponse",
+        RegisterCustomTrainingContainerResponse,
+        "viam.app.mltraining.v1.RegisterCustomTrainingContainerResponse",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteCustomTrainingContainerRequest",
+        DeleteCustomTrainingContainerRequest,
+        "viam.app.mltraining.v1.DeleteCustomTrainingContainerRequest",
+        ("id",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeleteCustomTrainingContainerResponse",
+        DeleteCustomTrainingContainerResponse,
+        "viam.app.mltraining.v1.DeleteCustomTrainingContainerResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_Container",
+        Container,
+        "viam.app.mltraining.v1.Container",
+        (
+            "key",
+            "uri",
+            "framework",
+            "description",
+            "eol",
+            "organization_id",
+            "created_on",
+            "id",
+            "visibility",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            None,
+            "",
+            None,
+            "",
+            values_of_Visibility[0],
+        ),
+    )
+    _w.plan_fields(
+        decode_SubmitTrainingJobRequest,
+        (
+            (58, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (40, 4, _w.K_ENUM, values_of_ModelType, ModelType, ()),
+            (64, 5, _w.K_ENUM, values_of_ModelFramework, ModelFramework, ()),
+            (50, 6, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_SubmitTrainingJobResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_SubmitCustomTrainingJobResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetTrainingJobRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_GetTrainingJobResponse, ((10, 0, _w.K_MESSAGE, decode_TrainingJobMetadata, None, ()),)
+    )
+    _w.plan_fields(
+        decode_ListTrainingJobsRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_ENUM, values_of_TrainingStatus, TrainingStatus, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_ListTrainingJobsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_TrainingJobMetadata, None, ()),)
+    )
+    _w.plan_fields(decode_CancelTrainingJobRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_DeleteCompletedTrainingJobRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_TrainingJobLogEntry,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetTrainingJobLogsRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetTrainingJobLogsResponse,
+        (
+            (10, 0, _w.K_REP_MESSAGE, decode_TrainingJobLogEntry, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_ListContainersRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_ListContainersResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Container, None, ()),))
+    _w.plan_fields(decode_GetContainerRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_GetContainerResponse, ((10, 0, _w.K_MESSAGE, decode_Container, None, ()),))
+    _w.plan_fields(
+        decode_RegisterCustomTrainingContainerRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_RegisterCustomTrainingContainerResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_DeleteCustomTrainingContainerRequest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_Container,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (66, 7, _w.K_STRING, None, None, ()),
+            (72, 8, _w.K_ENUM, values_of_Visibility, Visibility, ()),
+        ),
+    )
+
 _w.attach(SubmitTrainingJobRequest, decode_SubmitTrainingJobRequest, encode_SubmitTrainingJobRequest)
 _w.attach(SubmitTrainingJobResponse, decode_SubmitTrainingJobResponse, encode_SubmitTrainingJobResponse)
 _w.attach(

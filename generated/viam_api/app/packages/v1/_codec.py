@@ -1385,6 +1385,253 @@ def encode_ListPackagesResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_FileInfo",
+        FileInfo,
+        "viam.app.packages.v1.FileInfo",
+        (
+            "name",
+            "size",
+            "is_directory",
+        ),
+        (
+            "",
+            0,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_PackageInfo",
+        PackageInfo,
+        "viam.app.packages.v1.PackageInfo",
+        (
+            "organization_id",
+            "name",
+            "version",
+            "type",
+            "platform",
+            "files",
+            "metadata",
+        ),
+        (
+            "",
+            "",
+            "",
+            values_of_PackageType[0],
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreatePackageRequest",
+        CreatePackageRequest,
+        "viam.app.packages.v1.CreatePackageRequest",
+        (
+            "info",
+            "contents",
+        ),
+        (
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_CreatePackageResponse",
+        CreatePackageResponse,
+        "viam.app.packages.v1.CreatePackageResponse",
+        (
+            "id",
+            "version",
+        ),
+        (
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeletePackageRequest",
+        DeletePackageRequest,
+        "viam.app.packages.v1.DeletePackageRequest",
+        (
+            "id",
+            "version",
+            "type",
+        ),
+        (
+            "",
+            "",
+            values_of_PackageType[0],
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_DeletePackageResponse",
+        DeletePackageResponse,
+        "viam.app.packages.v1.DeletePackageResponse",
+        (),
+        (),
+    )
+    _w.plan(
+        _planned,
+        "decode_Package",
+        Package,
+        "viam.app.packages.v1.Package",
+        (
+            "info",
+            "url",
+            "created_on",
+            "checksum",
+            "id",
+        ),
+        (
+            None,
+            "",
+            None,
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetPackageRequest",
+        GetPackageRequest,
+        "viam.app.packages.v1.GetPackageRequest",
+        (
+            "id",
+            "version",
+            "include_url",
+            "type",
+            "platform",
+        ),
+        (
+            "",
+            "",
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_GetPackageResponse",
+        GetPackageResponse,
+        "viam.app.packages.v1.GetPackageResponse",
+        ("package",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListPackagesRequest",
+        ListPackagesRequest,
+        "viam.app.packages.v1.ListPackagesRequest",
+        (
+            "organization_id",
+            "name",
+            "version",
+            "type",
+            "include_url",
+        ),
+        (
+            "",
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_ListPackagesResponse",
+        ListPackagesResponse,
+        "viam.app.packages.v1.ListPackagesResponse",
+        ("packages",),
+        (None,),
+    )
+    _w.plan_fields(
+        decode_FileInfo,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_UINT64, None, None, ()),
+            (24, 2, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_PackageInfo,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (32, 3, _w.K_ENUM, values_of_PackageType, PackageType, ()),
+            (58, 4, _w.K_STRING, None, None, ()),
+            (42, 5, _w.K_REP_MESSAGE, decode_FileInfo, None, ()),
+            (50, 6, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_CreatePackageRequest,
+        (
+            (10, 0, _w.K_MESSAGE, decode_PackageInfo, None, (1,)),
+            (18, 1, _w.K_BYTES, None, None, (0,)),
+        ),
+    )
+    _w.plan_fields(
+        decode_CreatePackageResponse,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_DeletePackageRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_ENUM, values_of_PackageType, PackageType, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Package,
+        (
+            (10, 0, _w.K_MESSAGE, decode_PackageInfo, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_GetPackageRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_BOOL, None, None, ()),
+            (32, 3, _w.K_ENUM, values_of_PackageType, PackageType, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_GetPackageResponse, ((10, 0, _w.K_MESSAGE, decode_Package, None, ()),))
+    _w.plan_fields(
+        decode_ListPackagesRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (32, 3, _w.K_ENUM, values_of_PackageType, PackageType, ()),
+            (40, 4, _w.K_BOOL, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_ListPackagesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Package, None, ()),))
+
 _w.attach(FileInfo, decode_FileInfo, encode_FileInfo)
 _w.attach(PackageInfo, decode_PackageInfo, encode_PackageInfo)
 _w.attach(CreatePackageRequest, decode_CreatePackageRequest, encode_CreatePackageRequest)

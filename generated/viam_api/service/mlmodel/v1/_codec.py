@@ -2333,6 +2333,146 @@ def encode_FlatTensors(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_InferRequest",
+        InferRequest,
+        "viam.service.mlmodel.v1.InferRequest",
+        (
+            "name",
+            "input_tensors",
+            "extra",
+        ),
+        (
+            "",
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_InferResponse",
+        InferResponse,
+        "viam.service.mlmodel.v1.InferResponse",
+        ("output_tensors",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_MetadataRequest",
+        MetadataRequest,
+        "viam.service.mlmodel.v1.MetadataRequest",
+        (
+            "name",
+            "extra",
+        ),
+        (
+            "",
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_MetadataResponse",
+        MetadataResponse,
+        "viam.service.mlmodel.v1.MetadataResponse",
+        ("metadata",),
+        (None,),
+    )
+    _w.plan(
+        _planned,
+        "decode_Metadata",
+        Metadata,
+        "viam.service.mlmodel.v1.Metadata",
+        (
+            "name",
+            "type",
+            "description",
+            "input_info",
+            "output_info",
+        ),
+        (
+            "",
+            "",
+            "",
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_File",
+        File,
+        "viam.service.mlmodel.v1.File",
+        (
+            "name",
+            "description",
+            "label_type",
+        ),
+        (
+            "",
+            "",
+            values_of_LabelType[0],
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_FlatTensorDataInt8",
+        FlatTensorDataInt8,
+        "viam.service.mlmodel.v1.FlatTensorDataInt8",
+        ("data",),
+        (b"",),
+    )
+    _w.plan(
+        _planned,
+        "decode_FlatTensorDataUInt8",
+        FlatTensorDataUInt8,
+        "viam.service.mlmodel.v1.FlatTensorDataUInt8",
+        ("data",),
+        (b"",),
+    )
+    _w.plan_fields(
+        decode_InferRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (26, 1, _w.K_MESSAGE, decode_FlatTensors, None, ()),
+            (794, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_InferResponse, ((26, 0, _w.K_MESSAGE, decode_FlatTensors, None, ()),))
+    _w.plan_fields(
+        decode_MetadataRequest,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (794, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_MetadataResponse, ((10, 0, _w.K_MESSAGE, decode_Metadata, None, ()),))
+    _w.plan_fields(
+        decode_Metadata,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_REP_MESSAGE, decode_TensorInfo, None, ()),
+            (42, 4, _w.K_REP_MESSAGE, decode_TensorInfo, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_File,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_ENUM, values_of_LabelType, LabelType, ()),
+        ),
+    )
+    _w.plan_fields(decode_FlatTensorDataInt8, ((10, 0, _w.K_BYTES, None, None, ()),))
+    _w.plan_fields(decode_FlatTensorDataUInt8, ((10, 0, _w.K_BYTES, None, None, ()),))
+
 _w.attach(InferRequest, decode_InferRequest, encode_InferRequest)
 _w.attach(InferResponse, decode_InferResponse, encode_InferResponse)
 _w.attach(MetadataRequest, decode_MetadataRequest, encode_MetadataRequest)

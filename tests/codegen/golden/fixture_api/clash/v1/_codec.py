@@ -923,6 +923,84 @@ def encode_Response(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_Keywords",
+        Keywords,
+        "fixture.clash.v1.Keywords",
+        (
+            "from_",
+            "class_",
+            "import_",
+            "none",
+            "lambda_",
+            "type",
+            "match",
+        ),
+        (
+            "",
+            "",
+            0,
+            False,
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Methods",
+        Methods,
+        "fixture.clash.v1.Methods",
+        (
+            "parse_",
+            "to_dict_",
+            "from_dict_",
+            "is_set_",
+            "serialize_to_string",
+            "dump_",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(_planned, "decode_Request", Request, "fixture.clash.v1.Request", ("id",), ("",))
+    _w.plan(_planned, "decode_Response", Response, "fixture.clash.v1.Response", ("id",), ("",))
+    _w.plan_fields(
+        decode_Keywords,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (24, 2, _w.K_INT32, None, None, ()),
+            (32, 3, _w.K_BOOL, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+            (58, 6, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Methods,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_Request, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_Response, ((10, 0, _w.K_STRING, None, None, ()),))
+
 _w.attach(Keywords, decode_Keywords, encode_Keywords)
 _w.attach(Methods, decode_Methods, encode_Methods)
 _w.attach(Builtins, decode_Builtins, encode_Builtins)

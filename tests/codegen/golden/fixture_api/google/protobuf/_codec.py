@@ -1272,6 +1272,205 @@ def encode_BytesValue_value(value: _t.Any) -> bytes:
     return encode_BytesValue(BytesValue(value=value))
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_Timestamp",
+        Timestamp,
+        "google.protobuf.Timestamp",
+        (
+            "seconds",
+            "nanos",
+        ),
+        (
+            0,
+            0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Any",
+        Any,
+        "google.protobuf.Any",
+        (
+            "type_url",
+            "value",
+        ),
+        (
+            "",
+            b"",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Duration",
+        Duration,
+        "google.protobuf.Duration",
+        (
+            "seconds",
+            "nanos",
+        ),
+        (
+            0,
+            0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Value",
+        Value,
+        "google.protobuf.Value",
+        (
+            "null_value",
+            "number_value",
+            "string_value",
+            "bool_value",
+            "struct_value",
+            "list_value",
+        ),
+        (
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(_planned, "decode_ListValue", ListValue, "google.protobuf.ListValue", ("values",), (None,))
+    _w.plan(_planned, "decode_DoubleValue", DoubleValue, "google.protobuf.DoubleValue", ("value",), (0.0,))
+    _w.plan(_planned, "decode_FloatValue", FloatValue, "google.protobuf.FloatValue", ("value",), (0.0,))
+    _w.plan(_planned, "decode_Int64Value", Int64Value, "google.protobuf.Int64Value", ("value",), (0,))
+    _w.plan(_planned, "decode_UInt64Value", UInt64Value, "google.protobuf.UInt64Value", ("value",), (0,))
+    _w.plan(_planned, "decode_Int32Value", Int32Value, "google.protobuf.Int32Value", ("value",), (0,))
+    _w.plan(_planned, "decode_UInt32Value", UInt32Value, "google.protobuf.UInt32Value", ("value",), (0,))
+    _w.plan(_planned, "decode_BoolValue", BoolValue, "google.protobuf.BoolValue", ("value",), (False,))
+    _w.plan(_planned, "decode_StringValue", StringValue, "google.protobuf.StringValue", ("value",), ("",))
+    _w.plan(_planned, "decode_BytesValue", BytesValue, "google.protobuf.BytesValue", ("value",), (b"",))
+    _w.plan_fields(
+        decode_Timestamp,
+        (
+            (8, 0, _w.K_INT64, None, None, ()),
+            (16, 1, _w.K_INT32, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Any,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_BYTES, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Duration,
+        (
+            (8, 0, _w.K_INT64, None, None, ()),
+            (16, 1, _w.K_INT32, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Value,
+        (
+            (
+                8,
+                0,
+                _w.K_ENUM,
+                values_of_NullValue,
+                NullValue,
+                (
+                    1,
+                    2,
+                    3,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                17,
+                1,
+                _w.K_FIXED,
+                _w.unpack_d,
+                8,
+                (
+                    0,
+                    2,
+                    3,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                26,
+                2,
+                _w.K_STRING,
+                None,
+                None,
+                (
+                    0,
+                    1,
+                    3,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                32,
+                3,
+                _w.K_BOOL,
+                None,
+                None,
+                (
+                    0,
+                    1,
+                    2,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                42,
+                4,
+                _w.K_MESSAGE,
+                decode_Struct,
+                None,
+                (
+                    0,
+                    1,
+                    2,
+                    3,
+                    5,
+                ),
+            ),
+            (
+                50,
+                5,
+                _w.K_MESSAGE,
+                decode_ListValue,
+                None,
+                (
+                    0,
+                    1,
+                    2,
+                    3,
+                    4,
+                ),
+            ),
+        ),
+    )
+    _w.plan_fields(decode_ListValue, ((10, 0, _w.K_REP_MESSAGE, decode_Value, None, ()),))
+    _w.plan_fields(decode_DoubleValue, ((9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),))
+    _w.plan_fields(decode_FloatValue, ((13, 0, _w.K_FIXED, _w.unpack_f, 4, ()),))
+    _w.plan_fields(decode_Int64Value, ((8, 0, _w.K_INT64, None, None, ()),))
+    _w.plan_fields(decode_UInt64Value, ((8, 0, _w.K_UINT64, None, None, ()),))
+    _w.plan_fields(decode_Int32Value, ((8, 0, _w.K_INT32, None, None, ()),))
+    _w.plan_fields(decode_UInt32Value, ((8, 0, _w.K_UINT32, None, None, ()),))
+    _w.plan_fields(decode_BoolValue, ((8, 0, _w.K_BOOL, None, None, ()),))
+    _w.plan_fields(decode_StringValue, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(decode_BytesValue, ((10, 0, _w.K_BYTES, None, None, ()),))
+
 _w.attach(Timestamp, decode_Timestamp, encode_Timestamp)
 _w.attach(Any, decode_Any, encode_Any)
 _w.attach(Duration, decode_Duration, encode_Duration)

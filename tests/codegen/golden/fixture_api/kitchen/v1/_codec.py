@@ -3193,6 +3193,305 @@ def encode_Empty(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_Outer",
+        Outer,
+        "fixture.kitchen.v1.Outer",
+        (
+            "inner",
+            "inners",
+            "mode",
+            "recursive",
+        ),
+        (
+            None,
+            None,
+            values_of_OuterMode[0],
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_OuterInner",
+        OuterInner,
+        "fixture.kitchen.v1.Outer.Inner",
+        (
+            "depth",
+            "deepest",
+        ),
+        (
+            0,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_OuterInnerDeepest",
+        OuterInnerDeepest,
+        "fixture.kitchen.v1.Outer.Inner.Deepest",
+        ("note",),
+        ("",),
+    )
+    _w.plan(
+        _planned,
+        "decode_Choice",
+        Choice,
+        "fixture.kitchen.v1.Choice",
+        (
+            "label",
+            "text",
+            "number",
+            "inner",
+            "level",
+            "when",
+            "flag",
+            "blob",
+        ),
+        (
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Optionals",
+        Optionals,
+        "fixture.kitchen.v1.Optionals",
+        (
+            "maybe_text",
+            "maybe_int",
+            "maybe_level",
+            "maybe_flag",
+            "maybe_double",
+            "maybe_inner",
+        ),
+        (
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_KnownTypes",
+        KnownTypes,
+        "fixture.kitchen.v1.KnownTypes",
+        (
+            "at",
+            "took",
+            "attributes",
+            "value",
+            "items",
+            "nickname",
+            "big",
+            "maybe",
+            "payload",
+            "history",
+            "laps",
+            "ratio",
+            "raw",
+        ),
+        (
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Imported",
+        Imported,
+        "fixture.kitchen.v1.Imported",
+        (
+            "point",
+            "path",
+            "color",
+        ),
+        (
+            None,
+            None,
+            values_of_shared_v1_Color[0],
+        ),
+    )
+    _w.plan(_planned, "decode_Legacy", Legacy, "fixture.kitchen.v1.Legacy", ("what",), ("",))
+    _w.plan(
+        _planned,
+        "decode_WithOldField",
+        WithOldField,
+        "fixture.kitchen.v1.WithOldField",
+        (
+            "current",
+            "old",
+            "legacy",
+        ),
+        (
+            "",
+            "",
+            None,
+        ),
+    )
+    _w.plan(_planned, "decode_Empty", Empty, "fixture.kitchen.v1.Empty", (), ())
+    _w.plan_fields(
+        decode_Outer,
+        (
+            (10, 0, _w.K_MESSAGE, decode_OuterInner, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, decode_OuterInner, None, ()),
+            (24, 2, _w.K_ENUM, values_of_OuterMode, OuterMode, ()),
+            (34, 3, _w.K_MESSAGE, decode_Outer, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_OuterInner,
+        (
+            (8, 0, _w.K_INT32, None, None, ()),
+            (18, 1, _w.K_MESSAGE, decode_OuterInnerDeepest, None, ()),
+        ),
+    )
+    _w.plan_fields(decode_OuterInnerDeepest, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_Choice,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (
+                18,
+                1,
+                _w.K_STRING,
+                None,
+                None,
+                (
+                    2,
+                    3,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                24,
+                2,
+                _w.K_INT64,
+                None,
+                None,
+                (
+                    1,
+                    3,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                34,
+                3,
+                _w.K_MESSAGE,
+                decode_OuterInner,
+                None,
+                (
+                    1,
+                    2,
+                    4,
+                    5,
+                ),
+            ),
+            (
+                40,
+                4,
+                _w.K_ENUM,
+                values_of_Level,
+                Level,
+                (
+                    1,
+                    2,
+                    3,
+                    5,
+                ),
+            ),
+            (
+                50,
+                5,
+                _w.K_TIMESTAMP,
+                _c_google_protobuf.decode_Timestamp_value,
+                None,
+                (
+                    1,
+                    2,
+                    3,
+                    4,
+                ),
+            ),
+            (56, 6, _w.K_BOOL, None, None, (7,)),
+            (66, 7, _w.K_BYTES, None, None, (6,)),
+        ),
+    )
+    _w.plan_fields(
+        decode_Optionals,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (16, 1, _w.K_INT32, None, None, ()),
+            (24, 2, _w.K_ENUM, values_of_Level, Level, ()),
+            (32, 3, _w.K_BOOL, None, None, ()),
+            (41, 4, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (50, 5, _w.K_MESSAGE, decode_OuterInner, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_KnownTypes,
+        (
+            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_DURATION, _c_google_protobuf.decode_Duration_value, None, ()),
+            (26, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (34, 3, _w.K_MESSAGE, _c_google_protobuf.decode_Value, None, ()),
+            (42, 4, _w.K_MESSAGE, _c_google_protobuf.decode_ListValue, None, ()),
+            (50, 5, _w.K_MESSAGE, _c_google_protobuf.decode_StringValue_value, None, ()),
+            (58, 6, _w.K_MESSAGE, _c_google_protobuf.decode_Int64Value_value, None, ()),
+            (66, 7, _w.K_MESSAGE, _c_google_protobuf.decode_BoolValue_value, None, ()),
+            (74, 8, _w.K_MESSAGE, _c_google_protobuf.decode_Any, None, ()),
+            (82, 9, _w.K_REP_MESSAGE, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (90, 10, _w.K_REP_MESSAGE, _c_google_protobuf.decode_Duration_value, None, ()),
+            (98, 11, _w.K_MESSAGE, _c_google_protobuf.decode_DoubleValue_value, None, ()),
+            (106, 12, _w.K_MESSAGE, _c_google_protobuf.decode_BytesValue_value, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Imported,
+        (
+            (10, 0, _w.K_MESSAGE, _c_shared_v1.decode_Point, None, ()),
+            (18, 1, _w.K_REP_MESSAGE, _c_shared_v1.decode_Point, None, ()),
+            (24, 2, _w.K_ENUM, values_of_shared_v1_Color, _shared_v1.Color, ()),
+        ),
+    )
+    _w.plan_fields(decode_Legacy, ((10, 0, _w.K_STRING, None, None, ()),))
+    _w.plan_fields(
+        decode_WithOldField,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_MESSAGE, decode_Legacy, None, ()),
+        ),
+    )
+
 _w.attach(Scalars, decode_Scalars, encode_Scalars)
 _w.attach(Outer, decode_Outer, encode_Outer)
 _w.attach(OuterInner, decode_OuterInner, encode_OuterInner)

@@ -1723,6 +1723,203 @@ def encode_Reserved(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_Conformance",
+        Conformance,
+        "fixture.names.v1.Conformance",
+        (
+            "field_name1",
+            "field_name2",
+            "field_name3",
+            "field_name4",
+            "field0name5",
+            "field_0_name6",
+            "field_name7",
+            "field_name8",
+            "field_name9",
+            "field_name10",
+            "field_name11",
+            "field_name12",
+            "field_name13",
+            "field_name14",
+            "field__name15",
+            "field_name16",
+            "field_name17__",
+            "field_name18",
+        ),
+        (
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Internals",
+        Internals,
+        "fixture.names.v1.Internals",
+        (
+            "init__",
+            "class__",
+            "dict__",
+            "post_init__",
+            "unknown_fields",
+            "viam_label",
+            "betterproto",
+            "slots__",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Cases",
+        Cases,
+        "fixture.names.v1.Cases",
+        (
+            "name",
+            "name_2",
+            "name_3",
+            "foo_bar",
+            "foo_bar_5",
+            "foo_bar_6",
+            "kind_text",
+            "kind_other",
+        ),
+        (
+            "",
+            "",
+            "",
+            0,
+            0,
+            0,
+            None,
+            None,
+        ),
+    )
+    _w.plan(
+        _planned,
+        "decode_Reserved",
+        Reserved,
+        "fixture.names.v1.Reserved",
+        (
+            "from__1",
+            "from_",
+            "self_",
+            "parse_",
+            "str_",
+            "none",
+            "property",
+            "classmethod",
+            "betterproto2_",
+            "__",
+        ),
+        (
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ),
+    )
+    _w.plan_fields(
+        decode_Conformance,
+        (
+            (8, 0, _w.K_INT32, None, None, ()),
+            (16, 1, _w.K_INT32, None, None, ()),
+            (24, 2, _w.K_INT32, None, None, ()),
+            (32, 3, _w.K_INT32, None, None, ()),
+            (40, 4, _w.K_INT32, None, None, ()),
+            (48, 5, _w.K_INT32, None, None, ()),
+            (56, 6, _w.K_INT32, None, None, ()),
+            (64, 7, _w.K_INT32, None, None, ()),
+            (72, 8, _w.K_INT32, None, None, ()),
+            (80, 9, _w.K_INT32, None, None, ()),
+            (88, 10, _w.K_INT32, None, None, ()),
+            (96, 11, _w.K_INT32, None, None, ()),
+            (104, 12, _w.K_INT32, None, None, ()),
+            (112, 13, _w.K_INT32, None, None, ()),
+            (120, 14, _w.K_INT32, None, None, ()),
+            (128, 15, _w.K_INT32, None, None, ()),
+            (136, 16, _w.K_INT32, None, None, ()),
+            (144, 17, _w.K_INT32, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Internals,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+            (58, 6, _w.K_STRING, None, None, ()),
+            (66, 7, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Cases,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (32, 3, _w.K_INT32, None, None, ()),
+            (40, 4, _w.K_INT32, None, None, ()),
+            (48, 5, _w.K_INT32, None, None, ()),
+            (58, 6, _w.K_STRING, None, None, ()),
+            (66, 7, _w.K_STRING, None, None, ()),
+        ),
+    )
+    _w.plan_fields(
+        decode_Reserved,
+        (
+            (10, 0, _w.K_STRING, None, None, ()),
+            (18, 1, _w.K_STRING, None, None, ()),
+            (26, 2, _w.K_STRING, None, None, ()),
+            (34, 3, _w.K_STRING, None, None, ()),
+            (42, 4, _w.K_STRING, None, None, ()),
+            (50, 5, _w.K_STRING, None, None, ()),
+            (58, 6, _w.K_STRING, None, None, ()),
+            (66, 7, _w.K_STRING, None, None, ()),
+            (74, 8, _w.K_STRING, None, None, ()),
+            (82, 9, _w.K_STRING, None, None, ()),
+        ),
+    )
+
 _w.attach(Conformance, decode_Conformance, encode_Conformance)
 _w.attach(Underscores, decode_Underscores, encode_Underscores)
 _w.attach(Internals, decode_Internals, encode_Internals)

@@ -104,4 +104,33 @@ def encode_Point(m: _t.Any) -> bytes:
     return bytes(out)
 
 
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
+    _planned = globals()
+    _w.plan(
+        _planned,
+        "decode_Point",
+        Point,
+        "fixture.shared.v1.Point",
+        (
+            "x",
+            "y",
+            "color",
+        ),
+        (
+            0.0,
+            0.0,
+            values_of_Color[0],
+        ),
+    )
+    _w.plan_fields(
+        decode_Point,
+        (
+            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (24, 2, _w.K_ENUM, values_of_Color, Color, ()),
+        ),
+    )
+
 _w.attach(Point, decode_Point, encode_Point)
