@@ -114,6 +114,9 @@ class FacadeClass:
     doc: str
     members: list[Member]
     has_close: bool
+    #: The async class releases itself when dropped unclosed (``_blocking_finaliser``):
+    #: the blocking factories have the runner call it when the runner is dropped unclosed.
+    on_drop: bool = False
 
 
 @dataclass
@@ -595,7 +598,8 @@ def build_class(
         except _Skip as skip:
             notes.append(f"left out {skip}")
     doc = _sync_doc(cls.__doc__)
-    return FacadeClass(cls.__name__, root, doc, members, has_close), notes
+    on_drop = root and callable(getattr(cls, "_blocking_finaliser", None))
+    return FacadeClass(cls.__name__, root, doc, members, has_close, on_drop), notes
 
 
 def _sync_module_name(async_module: str) -> str:

@@ -14,7 +14,8 @@ The loop is driven in one of two ways:
 
 * **direct** (how every runner starts): a call made from the thread that
   created the runner, while that thread has no running event loop (a plain
-  script), runs the private loop right there with ``loop.run_until_complete``.
+  script), runs the private loop right there (``run_forever``, stopped by the
+  call itself in the turn it ends: see ``_then_stop``).
   No thread hop: no ``run_coroutine_threadsafe``, no wake-up of another
   thread, no cross-thread future.  Between calls the loop is simply stopped;
   pending socket data waits in the kernel, and after an idle spell (see
@@ -29,11 +30,11 @@ The switch is one-way and happens on the first call that direct mode cannot
 serve: a call from a thread with a running loop (a notebook cell, a
 coroutine), or from any thread other than the creating one (so shared and
 concurrent use works).  The rule that keeps the loop single-driver: the loop
-is only ever run by the creating thread inside ``run_until_complete``
+is only ever run by the creating thread inside ``_drive``
 (``_driving`` is set, under ``_lock``, for exactly that span) or, after the
 switch, by the helper thread; the helper thread is started by whoever flips
 the mode if no direct call is in progress, otherwise by the direct caller
-itself as soon as its ``run_until_complete`` has returned.  A call that
+itself as soon as its run of the loop has returned.  A call that
 triggers the switch while a direct call is in progress does not wait for it:
 its coroutine is queued on the loop with ``run_coroutine_threadsafe``, the
 direct caller's turn of the loop runs it, and the helper thread carries on
@@ -46,7 +47,9 @@ Deadlines belong to the calls themselves (a stub's ``timeout``): the bridge
 waits for the call's own answer, so an expired deadline comes back as the
 call's error.  ``close()`` cancels whatever is still running on the loop,
 shuts its async generators down and closes the loop (joining the helper
-thread if there is one); later calls raise ``RuntimeError``.  Interrupting a
+thread if there is one); later calls raise ``RuntimeError``.  A runner
+garbage-collected without ``close()`` does the same by itself, after running
+the hooks its owner gave ``on_drop`` (a client releasing its connection).  Interrupting a
 call (Ctrl-C) cancels its coroutine before the ``KeyboardInterrupt`` goes on,
 in both modes.
 
@@ -93,6 +96,53 @@ async def _settle() -> None:
     """Nothing: running it is one turn of the loop."""
 
 
+async def _then_stop(coro: Coroutine[Any, Any, T], loop: asyncio.AbstractEventLoop, driven: list[bool]) -> T:
+    """``coro``, then stop ``loop``: a direct call's ``run_forever`` ends in the turn the call ends.
+
+    ``run_until_complete`` stops the loop from the task's done callback, which
+    runs one turn later (one more poll of the selector, per call).  ``driven[0]``
+    is cleared when the caller stops waiting (an interrupted call): the call may
+    then end during somebody else's run of the loop, which it must not stop.
+    """
+    try:
+        return await coro
+    finally:
+        if driven[0]:
+            loop.stop()
+
+
+def _serve(loop: asyncio.AbstractEventLoop, dropped: threading.Event) -> None:
+    """The helper thread: run ``loop`` until stopped; close it too if its runner was dropped.
+
+    A plain function, not a method: the thread must not keep its runner alive,
+    or a runner nobody closes could never be garbage-collected.
+    """
+    asyncio.set_event_loop(loop)
+    loop.run_forever()
+    if dropped.is_set():
+        loop.close()
+
+
+async def _release(hooks: list[Callable[[], object]], stop: bool = False) -> None:
+    """What a runner nobody closed does last on its loop: its hooks, then what ``close()`` does."""
+    for hook in hooks:
+        with contextlib.suppress(Exception):  # a finaliser has nobody to raise to
+            hook()
+    await _drain()
+    await asyncio.sleep(0)  # the hooks' transports see their connection_lost
+    if stop:
+        asyncio.get_running_loop().stop()
+
+
+async def _drain() -> None:
+    """Cancel every other task of the running loop, wait for them, shut its async generators down."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.get_running_loop().shutdown_asyncgens()
+
+
 class Runner:
     """A private event loop, run in the calling thread when safe, else on a thread of its own."""
 
@@ -102,10 +152,13 @@ class Runner:
         self._owner = threading.get_ident()
         self._lock = threading.Condition(threading.Lock())  # notified when a direct call ends
         self._threaded = False  # one-way: True once the loop belongs to a helper thread
-        self._driving = False  # the owner is inside run_until_complete right now
+        self._driving = False  # the owner is running the loop (_drive) right now
         self._thread: threading.Thread | None = None
         self._closed = False
         self._stopped_at = time.monotonic()
+        # Set when garbage-collected unclosed in thread mode: the thread then closes the loop.
+        self._dropped = threading.Event()
+        self._on_drop: list[Callable[[], object]] = []
 
     @property
     def closed(self) -> bool:
@@ -122,10 +175,6 @@ class Runner:
 
     # --- the two ways of driving the loop ------------------------------------
 
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_forever()
-
     def _to_thread_locked(self) -> None:
         """Switch to thread mode for good (``_lock`` held)."""
         self._threaded = True
@@ -133,7 +182,8 @@ class Runner:
             self._start_thread_locked()
 
     def _start_thread_locked(self) -> None:
-        self._thread = threading.Thread(target=self._serve, name=self._name, daemon=True)
+        args = (self._loop, self._dropped)
+        self._thread = threading.Thread(target=_serve, args=args, name=self._name, daemon=True)
         self._thread.start()
 
     def _enter(self) -> bool:
@@ -158,12 +208,16 @@ class Runner:
             try:
                 if time.monotonic() - self._stopped_at > _SETTLE_AFTER:
                     loop.run_until_complete(_settle())
-                task = loop.create_task(coro)
+                driven = [True]
+                task = loop.create_task(_then_stop(coro, loop, driven))
             except BaseException:
                 coro.close()
                 raise
             try:
-                return loop.run_until_complete(task)
+                loop.run_forever()
+                if not task.done():  # stopped by someone else (close() from inside the loop)
+                    raise RuntimeError("the client's event loop was stopped before the call ended")
+                return task.result()
             except asyncio.CancelledError:
                 if task.cancelled():  # cancelled from elsewhere (close()): as future.result() says it
                     raise concurrent.futures.CancelledError() from None
@@ -173,6 +227,7 @@ class Runner:
                     if not task.cancelled():
                         task.exception()  # retrieved: it is what gets raised
                 else:  # interrupted (KeyboardInterrupt) inside the loop: cancel the call, then go on
+                    driven[0] = False
                     task.cancel()
                     with contextlib.suppress(BaseException):  # the interruption is what gets raised
                         loop.run_until_complete(asyncio.wait([task], timeout=_CANCEL_WAIT))
@@ -183,7 +238,8 @@ class Runner:
                 self._stopped_at = time.monotonic()
                 if self._threaded and self._thread is None:  # switched during this call: hand over
                     self._start_thread_locked()
-                self._lock.notify_all()
+                if self._closed:  # close() may be waiting for this call to end
+                    self._lock.notify_all()
 
     def _hop(self, coro: Coroutine[Any, Any, T]) -> T:
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
@@ -232,20 +288,13 @@ class Runner:
             else:
                 self._to_thread_locked()
 
-        async def drain() -> None:
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await asyncio.get_running_loop().shutdown_asyncgens()
-
         if direct:
             try:
-                self._loop.run_until_complete(drain())
+                self._loop.run_until_complete(_drain())
             finally:
                 self._loop.close()
             return
-        asyncio.run_coroutine_threadsafe(drain(), self._loop).result()
+        asyncio.run_coroutine_threadsafe(_drain(), self._loop).result()
         with self._lock:  # a direct call the drain cancelled hands the loop to the thread first
             while self._driving:
                 self._lock.wait()
@@ -254,6 +303,44 @@ class Runner:
         self._loop.call_soon_threadsafe(self._loop.stop)
         thread.join()
         self._loop.close()
+
+    # --- a runner nobody closed ---------------------------------------------------
+
+    def on_drop(self, hook: Callable[[], object]) -> None:
+        """Have ``hook()`` run on the loop if this runner is garbage-collected without ``close()``.
+
+        The hooks of a dropped runner run first (they release what lives on
+        the loop, such as a connection, and say so), then what ``close()``
+        does: its tasks are cancelled and its loop closed, its thread (if it
+        has one) ends.  The runner keeps ``hook`` (and what it refers to) alive.
+        """
+        self._on_drop.append(hook)
+
+    def __del__(self) -> None:
+        if self.__dict__.get("_closed", True):  # closed, or never fully made
+            return
+        self._closed = True
+        loop, hooks = self._loop, self._on_drop
+        if loop.is_closed():
+            return
+        if self._threaded:
+            # Nobody can be driving the loop in this thread (that call would hold the runner):
+            # the helper thread does the rest, then closes the loop and ends.
+            self._dropped.set()
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile (interpreter exit)
+                loop.call_soon_threadsafe(loop.create_task, _release(hooks, stop=True))
+            return
+        # Direct mode: run the loop's last turns here, whatever this thread is doing; another
+        # loop running in it (a finaliser called from a coroutine) is set aside meanwhile.
+        running = _get_running_loop()
+        asyncio._set_running_loop(None)
+        try:
+            loop.run_until_complete(_release(hooks))
+        except Exception:  # a finaliser has nobody to raise to: close the loop all the same
+            pass
+        finally:
+            asyncio._set_running_loop(running)
+            loop.close()
 
 
 async def _next(source: AsyncIterator[T]) -> T:

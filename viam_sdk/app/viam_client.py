@@ -40,12 +40,15 @@ DialOptions names a CA (see ``viam_sdk.rpc._tls``).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
 import re
+import sys
 import types
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -178,6 +181,25 @@ def parse_app_url(app_url: str | None, *, insecure: bool = False) -> AppURL:
     return AppURL(host, port if port is not None else default_port, tls)
 
 
+def _creation_site() -> tuple[str, int, str] | None:
+    """File, line and module of the code that is creating a client: the first frame outside the SDK and asyncio.
+
+    None when the creation runs where no such frame is on the stack (a blocking
+    client's loop on a thread of its own).
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not module.startswith(_INNER_MODULES):
+            return frame.f_code.co_filename, frame.f_lineno, module
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+# Modules whose frames lie between a client's creator and the client (the SDK, its event loops).
+_INNER_MODULES = ("viam_sdk.", "viam_api.", "asyncio.", "threading", "concurrent.", "contextvars")
+
+
 # Letters (any script), digits, '-', '_' and '.': what a DNS name or an IPv4 address is made of.
 _HOST_NAME = re.compile(r"[\w.-]+")
 
@@ -230,6 +252,7 @@ class ViamClient:
     _metadata: Mapping[str, str]
     _location_id: str | None
     _url: AppURL
+    _site: tuple[str, int, str] | None  # where the client was created (for the warning if never closed)
 
     def __init__(self) -> None:
         # Use the create_* class methods; this only prepares an empty shell.
@@ -327,6 +350,7 @@ class ViamClient:
             max_backoff=dial_options.retry_max_backoff,
         )
         self = cls()
+        self._site = _creation_site()
         self._url = url
         self._channel = Channel(url.host, url.port, ssl=trust.context if trust is not None else None)
         _tracing.instrument(self._channel)
@@ -343,11 +367,11 @@ class ViamClient:
         try:
             await session.authenticate()
         except errors.Unauthenticated as exc:
-            self._channel.close()
+            self.close()
             text = _refused(dial_options.auth_entity, credentials.type, exc.message)
             raise errors.Unauthenticated(message=text, rpc=exc.rpc) from None
         except BaseException:
-            self._channel.close()
+            self.close()
             raise
         # Shared by every client's stubs; the session renews the token in place.
         self._metadata = session
@@ -524,6 +548,41 @@ class ViamClient:
         if channel is not None:
             channel.close()
             LOGGER.debug("closed the connection to %s", self._url.address)
+
+    def _blocking_finaliser(self) -> Callable[[], None]:
+        """What the blocking ``ViamClient`` runs when its loop is dropped unclosed (and its wording from now on)."""
+        self._blocking = True
+        return self._abandoned
+
+    def _abandoned(self) -> None:
+        """Release the connection of a client nobody closed, saying so in one ``ResourceWarning``.
+
+        Called when the client is garbage-collected open (``__del__``), or, for the
+        blocking client, when its private loop is (``_blocking_finaliser``): as for a
+        file left open, the warning names the class, where it was created and what to do.
+        """
+        if self.__dict__.get("_closed", True):
+            return
+        self._closed = True
+        channel = self.__dict__.get("_channel")
+        if channel is None:
+            return
+        if self.__dict__.get("_blocking"):
+            name, block = "viam_sdk.sync.ViamClient", "a `with`"
+        else:
+            name, block = "viam_sdk.ViamClient", "an `async with`"
+        message = f"{name} for {self._url.address} was never closed: call its close() or use it in {block} block"
+        with contextlib.suppress(Exception):  # late in interpreter exit, warnings may be gone
+            site = self.__dict__.get("_site")
+            if site is None:
+                warnings.warn(message, ResourceWarning, stacklevel=2)
+            else:
+                warnings.warn_explicit(message, ResourceWarning, site[0], site[1], module=site[2])
+        channel.release()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # a finaliser has nobody to raise to
+            self._abandoned()
 
     async def __aenter__(self) -> Self:
         return self

@@ -14,6 +14,7 @@ emulator's server writes the same way (``viam_sdk.testing.transport``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import grpclib.client
@@ -80,6 +81,18 @@ class GatheringTransport:
         self._pending.clear()
         self._transport.abort()
 
+    def drop(self) -> None:
+        """Close the socket at once, its loop being closed (a connection left open at interpreter exit).
+
+        ``abort`` would need a turn of the loop to close the socket; asyncio's transport
+        closes it only when collected, with a warning naming its internals.
+        """
+        self._pending.clear()
+        close = getattr(self._transport, "_call_connection_lost", None)  # asyncio's last step of abort()
+        if close is not None:
+            with contextlib.suppress(Exception):  # the protocol's own clean-up may need the closed loop
+                close(None)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
 
@@ -89,12 +102,37 @@ class _Protocol(H2Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
-        super().connection_made(GatheringTransport(transport))  # type: ignore[arg-type]
+        self.gathering = GatheringTransport(transport)
+        super().connection_made(self.gathering)  # type: ignore[arg-type]
         memoize(self.connection._connection)
 
 
 class Channel(grpclib.client.Channel):
-    """grpclib's ``Channel`` whose connections gather their writes per loop turn (module docstring)."""
+    """grpclib's ``Channel`` whose connections gather their writes per loop turn (module docstring).
+
+    A channel garbage-collected open closes its connection quietly: the client
+    that owns it (``ViamClient``) says, in one warning of its own, that it was never
+    closed; grpclib's warning and error record, which name the channel's internals, are not made.
+    """
 
     def _protocol_factory(self) -> H2Protocol:
         return _Protocol(grpclib.client.Handler(), self._config, self._h2_config)
+
+    def release(self) -> None:
+        """Close the connection from wherever a finaliser runs: any thread, its loop running, stopped or closed."""
+        protocol = self._protocol
+        if protocol is None:
+            return
+        loop = self._loop
+        if loop.is_closed():  # nothing will run on it again: close the socket underneath now
+            del self._protocol
+            if isinstance(protocol, _Protocol):
+                protocol.gathering.drop()
+        elif loop.is_running() and asyncio._get_running_loop() is not loop:  # running in another thread
+            loop.call_soon_threadsafe(self.close)
+        else:  # this thread's loop, or a stopped one: the socket closes on its next turn
+            self.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # a finaliser has nobody to raise to
+            self.release()

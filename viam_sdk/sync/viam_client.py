@@ -117,6 +117,7 @@ class ViamClient:
         except BaseException:
             runner.close()
             raise
+        runner.on_drop(impl._blocking_finaliser())  # dropped unclosed: release, warn once
         return cls(impl, runner)
 
     @classmethod
@@ -159,6 +160,7 @@ class ViamClient:
         except BaseException:
             runner.close()
             raise
+        runner.on_drop(impl._blocking_finaliser())  # dropped unclosed: release, warn once
         return cls(impl, runner)
 
     @property
