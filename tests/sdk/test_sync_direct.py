@@ -234,6 +234,34 @@ def test_a_client_shared_by_threads_concurrently(viam: viam_sdk.sync.ViamClient,
     assert len([loc for loc in fleet.list_locations(org_id) if loc.name.startswith("t")]) == 15
 
 
+#: How long the threads of the test below get before they count as stalled (about 2 s is usual).
+STALL_GUARD_S = 300.0
+
+
+def test_many_threads_share_one_client_without_stalling(
+    viam: viam_sdk.sync.ViamClient, emulator_thread: Emulator
+) -> None:
+    """32 threads, 63 calls each, on one client: every call answers.  A flush taken out of
+    asyncio's ready queue once stalled the client at exactly this load (the bench's sync
+    workload); daemon threads, so a stall fails the test instead of hanging the run."""
+    org_id = emulator_thread.bootstrap.org_id
+    fleet = viam.app_client
+    answered: list[int] = []
+
+    def worker() -> None:
+        answered.append(sum(fleet.get_organization(org_id).id == org_id for _ in range(63)))
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(32)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + STALL_GUARD_S  # a guard against a stall, not a timing
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    stalled = sum(thread.is_alive() for thread in threads)
+    assert stalled == 0, f"{stalled} of 32 threads never got answers to their calls"
+    assert answered == [63] * 32
+
+
 # -- (4) used directly first, then from another thread -------------------------------
 
 
