@@ -581,11 +581,6 @@ class ViamClient:
         channel.release()
 
     def __del__(self) -> None:
-        if self.__dict__.get("_blocking"):
-            # The blocking client's runner releases it (its drop hook), with the loop turns the
-            # socket needs to close; released here, on a stopped loop, the socket could be left
-            # waiting for a turn that never comes (seen once at interpreter exit).
-            return
         with contextlib.suppress(Exception):  # a finaliser has nobody to raise to
             self._abandoned()
 
