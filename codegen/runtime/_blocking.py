@@ -59,12 +59,14 @@ between items stalls neither the loop nor the other calls.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import contextlib
 import inspect
 import threading
 import time
 import types
+import weakref
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -313,8 +315,13 @@ class Runner:
         has one) ends.  The runner keeps ``hook`` (and what it refers to) alive.
         """
         self._on_drop.append(hook)
+        _release_at_exit(self)
 
     def __del__(self) -> None:
+        self._finalise()
+
+    def _finalise(self, wait: float = 0.0) -> None:
+        """Release a runner nobody closed (``on_drop``); ``wait``: seconds to wait for its thread to end."""
         if self.__dict__.get("_closed", True):  # closed, or never fully made
             return
         self._closed = True
@@ -327,6 +334,9 @@ class Runner:
             self._dropped.set()
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile (interpreter exit)
                 loop.call_soon_threadsafe(loop.create_task, _release(hooks, stop=True))
+            thread = self._thread
+            if wait and thread is not None and thread is not threading.current_thread():
+                thread.join(wait)
             return
         # Direct mode: run the loop's last turns here, whatever this thread is doing; another
         # loop running in it (a finaliser called from a coroutine) is set aside meanwhile.
@@ -339,6 +349,34 @@ class Runner:
         finally:
             asyncio._set_running_loop(running)
             loop.close()
+
+
+#: Runners with drop hooks, not closed yet: released at interpreter exit if still there.
+_UNCLOSED: weakref.WeakSet[Runner] = weakref.WeakSet()
+#: Seconds interpreter exit waits for a dropped runner's helper thread to close its loop.
+EXIT_WAIT_S = 5.0
+_exit_hook = False
+
+
+def _release_at_exit(runner: Runner) -> None:
+    """Have ``runner`` released like a dropped one at interpreter exit, if nobody closes it first.
+
+    Garbage collection during interpreter shutdown comes in no fixed order, and
+    may come after the modules a finaliser needs are gone, or not at all; an
+    exit hook runs while everything is still there, and gives the loop the
+    turns a socket needs to close.
+    """
+    global _exit_hook
+    if not _exit_hook:  # registered on first use: it runs before the hooks of modules imported earlier
+        _exit_hook = True
+        atexit.register(_release_unclosed)
+    _UNCLOSED.add(runner)
+
+
+def _release_unclosed() -> None:
+    for runner in list(_UNCLOSED):
+        with contextlib.suppress(Exception):  # an exit hook has nobody to raise to
+            runner._finalise(wait=EXIT_WAIT_S)
 
 
 async def _next(source: AsyncIterator[T]) -> T:

@@ -40,6 +40,7 @@ DialOptions names a CA (see ``viam_sdk.rpc._tls``).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import logging
@@ -48,6 +49,7 @@ import re
 import sys
 import types
 import warnings
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -201,6 +203,23 @@ _INNER_MODULES = ("viam_sdk.", "viam_api.", "asyncio.", "threading", "concurrent
 
 
 # Letters (any script), digits, '-', '_' and '.': what a DNS name or an IPv4 address is made of.
+#: Clients not closed yet: released, with their warning, at interpreter exit if still open (``_release_open``).
+_OPEN: weakref.WeakSet[ViamClient] = weakref.WeakSet()
+
+
+def _release_open() -> None:
+    """Release the clients still open at interpreter exit.
+
+    Collection during shutdown comes in no fixed order (or not at all): an exit
+    hook runs while the modules a release needs are all still there.
+    """
+    for client in list(_OPEN):
+        with contextlib.suppress(Exception):  # an exit hook has nobody to raise to
+            client._abandoned(final=True)
+
+
+atexit.register(_release_open)
+
 _HOST_NAME = re.compile(r"[\w.-]+")
 
 
@@ -351,6 +370,7 @@ class ViamClient:
         )
         self = cls()
         self._site = _creation_site()
+        _OPEN.add(self)
         self._url = url
         self._channel = Channel(url.host, url.port, ssl=trust.context if trust is not None else None)
         _tracing.instrument(self._channel)
@@ -554,12 +574,13 @@ class ViamClient:
         self._blocking = True
         return self._abandoned
 
-    def _abandoned(self) -> None:
+    def _abandoned(self, final: bool = False) -> None:
         """Release the connection of a client nobody closed, saying so in one ``ResourceWarning``.
 
-        Called when the client is garbage-collected open (``__del__``), or, for the
-        blocking client, when its private loop is (``_blocking_finaliser``): as for a
-        file left open, the warning names the class, where it was created and what to do.
+        Called when the client is garbage-collected open (``__del__``), for the
+        blocking client when its private loop is (``_blocking_finaliser``), and at
+        interpreter exit (``final``) for a client still open then: as for a file left
+        open, the warning names the class, where it was created and what to do.
         """
         if self.__dict__.get("_closed", True):
             return
@@ -578,7 +599,7 @@ class ViamClient:
                 warnings.warn(message, ResourceWarning, stacklevel=2)
             else:
                 warnings.warn_explicit(message, ResourceWarning, site[0], site[1], module=site[2])
-        channel.release()
+        channel.release(final)
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # a finaliser has nobody to raise to

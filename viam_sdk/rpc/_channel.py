@@ -118,13 +118,16 @@ class Channel(grpclib.client.Channel):
     def _protocol_factory(self) -> H2Protocol:
         return _Protocol(grpclib.client.Handler(), self._config, self._h2_config)
 
-    def release(self) -> None:
-        """Close the connection from wherever a finaliser runs: any thread, its loop running, stopped or closed."""
+    def release(self, final: bool = False) -> None:
+        """Close the connection from wherever a finaliser runs: any thread, its loop running, stopped or closed.
+
+        ``final``: the loop, unless running, will never turn again (interpreter exit).
+        """
         protocol = self._protocol
         if protocol is None:
             return
         loop = self._loop
-        if loop.is_closed():  # nothing will run on it again: close the socket underneath now
+        if loop.is_closed() or (final and not loop.is_running()):  # close the socket underneath now
             del self._protocol
             if isinstance(protocol, _Protocol):
                 protocol.gathering.drop()
