@@ -14,15 +14,17 @@ emulator's server writes the same way (``viam_sdk.testing.transport``).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 from typing import Any
 
 import grpclib.client
+from grpclib.exceptions import StreamTerminatedError
 from grpclib.protocol import H2Protocol
 
 from viam_sdk.rpc._hpack import memoize
 
-__all__ = ["GATHER_LIMIT", "Channel", "GatheringTransport"]
+__all__ = ["GATHER_LIMIT", "Channel", "GatheringTransport", "StreamSlots"]
 
 #: Bytes gathered at most before they are sent without waiting for the end of the turn
 #: (asyncio's own high-water mark for a transport's buffer).
@@ -97,14 +99,74 @@ class GatheringTransport:
         return getattr(self._transport, name)
 
 
+class StreamSlots:
+    """Stands in for grpclib's ``stream_close_waiter`` event: a closed stream wakes one waiting call, not all.
+
+    A call that finds every stream the server allows in use waits for one to
+    close.  With grpclib's event every closed stream woke every waiting call; all
+    but one tried again, failed (h2 counts the open streams one by one for each
+    try) and went back to waiting: about two failed tries per call under 500
+    concurrent calls and the usual limit of 100 streams.  Here each closed stream
+    wakes the call that has waited longest.
+
+    A connection that is lost fails its waiting calls (``StreamTerminatedError``,
+    as a call on the wire fails): with grpclib's event they woke, found h2 still
+    counting the dead connection's streams as open, and waited again for ever.
+    """
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    def clear(self) -> None:
+        """Nothing to clear: a wake-up is never kept for a call that starts waiting later."""
+
+    def is_set(self) -> bool:
+        return False
+
+    async def wait(self) -> bool:
+        if self._connection.is_closing():
+            raise StreamTerminatedError("Connection lost")
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.set()  # woken, then cancelled before it could try: the closed stream goes to the next
+            raise
+        return True
+
+    def set(self) -> None:
+        """One stream closed: wake the longest waiting call (fail every one, the connection being lost)."""
+        waiters = self._waiters
+        if self._connection.is_closing():
+            while waiters:
+                waiter = waiters.popleft()
+                if not waiter.done():
+                    waiter.set_exception(StreamTerminatedError("Connection lost"))
+            return
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():  # a cancelled waiter is passed over
+                waiter.set_result(None)
+                return
+
+
 class _Protocol(H2Protocol):
-    """grpclib's HTTP/2 protocol, writing through a :class:`GatheringTransport`, its hpack coders memoized."""
+    """grpclib's HTTP/2 protocol, writing through a :class:`GatheringTransport`, its hpack coders memoized,
+    a closed stream waking one waiting call (:class:`StreamSlots`)."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.gathering = GatheringTransport(transport)
         super().connection_made(self.gathering)  # type: ignore[arg-type]
         memoize(self.connection._connection)
+        self.connection.stream_close_waiter = StreamSlots(self.connection)  # type: ignore[assignment]
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        super().connection_lost(exc)
+        self.connection.stream_close_waiter.set()  # closed now: every waiting call fails
 
 
 class Channel(grpclib.client.Channel):

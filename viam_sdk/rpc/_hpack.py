@@ -57,7 +57,27 @@ def _moved(seen: tuple[Any, ...], table: Any) -> bool:
 
 
 class MemoEncoder(Encoder):
-    """hpack's encoder, remembering the coded form of headers already in the table."""
+    """hpack's encoder, remembering the coded form of headers already in the table.
+
+    It also keeps a table-size update that is still to be announced when the same
+    size is set again before the next block: hpack's own setter recomputes its
+    ``resized`` flag from the last two sizes only, so a peer that repeats a lowered
+    SETTINGS_HEADER_TABLE_SIZE never heard of it and refused the next block.
+    """
+
+    @property
+    def header_table_size(self) -> int:
+        return int(self.header_table.maxsize)
+
+    @header_table_size.setter
+    def header_table_size(self, value: int) -> None:
+        table = self.header_table
+        pending = table.resized
+        table.maxsize = value
+        if table.resized:
+            self.table_size_changes.append(value)
+        elif pending:
+            table.resized = True  # an update not yet sent stays due
 
     def _forget(self) -> None:
         self._known: dict[tuple[Any, Any], bytes] = {}

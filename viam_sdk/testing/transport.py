@@ -29,6 +29,9 @@ connection interleave.  Here the bytes written during one turn of the event
 loop go out in one ``send`` at the end of it (measured: ~3 sends per unary
 call down to ~1; the sends were a quarter of the emulator's time under 50
 clients).  Nothing waits longer than the current turn of the loop.
+
+hpack's coders carry the SDK's memo (``viam_sdk.rpc._hpack``), as the client's do:
+every answer's headers and trailers are the same few table indices.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from grpclib.events import RecvRequest, listen
 from grpclib.exceptions import GRPCError
 
 from viam_sdk.rpc._channel import GatheringTransport as _GatheringTransport
+from viam_sdk.rpc._hpack import memoize
 
 from .errors import ResourceExhausted, cap_message
 
@@ -219,6 +223,7 @@ class _GrpcConnection(asyncio.Protocol):
             return
         self._writer = _GatheringTransport(transport)
         self._inner.connection_made(self._writer)
+        memoize(self._inner.connection._connection)  # answers' headers repeat as requests' do
         self._started = True
 
     def busy(self) -> bool:
