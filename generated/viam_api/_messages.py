@@ -63,6 +63,9 @@ class Message(betterproto2.Message):
     ``to_pydict``) is betterproto2's.
     """
 
+    #: What a message decoded without unknown fields has (the table-driven decoders set it only when there are some).
+    _unknown_fields: bytes = b""
+
     def to_dict(
         self,
         *,

@@ -1372,5 +1372,6 @@ def plan_decode(plan: Plan, buf: bytes, pos: int, end: int, depth: int) -> Any:
             setattr(m, name, value)
         else:  # a Timestamp/Duration: LazyTime makes its value when first read
             setattr(m, raw, value)
-    m._unknown_fields = b"" if unknown is None else unknown
+    if unknown is not None:  # (else the class's b"": one attribute fewer to set per message)
+        m._unknown_fields = unknown
     return m
