@@ -80,6 +80,16 @@ FIRST_DECODERS = {
     ".google.protobuf.Duration": "_w.dec_duration_first",
 }
 
+# The same for a singular field's first occurrence when the field is made on first read
+# (``_w.LazyTime``): the value is kept raw, an int of nanoseconds checked at parse time.
+RAW_DECODERS = {
+    "_w.dec_timestamp_first": "_w.raw_timestamp_first",
+    "_w.dec_duration_first": "_w.raw_duration_first",
+}
+
+#: Where a message keeps a raw Timestamp/Duration field until it is first read: this prefix and the field's name.
+RAW_PREFIX = "_viam_raw_"
+
 # Well-known messages with a hand-written fast codec in the runtime.
 FAST_CODECS = {".google.protobuf.Struct": "struct"}
 
@@ -170,6 +180,27 @@ class WireField:
         return self.shape in ("message", "optional") and self.element.kind == "message"
 
     @property
+    def lazy(self) -> bool:
+        """A singular Timestamp/Duration field: decoded raw, its value made on first read (``_w.LazyTime``)."""
+        return self.merges and self.element.first_decoder in RAW_DECODERS
+
+    @property
+    def first_decoder(self) -> str:
+        """The decoder of a singular message field's first occurrence (the raw one of a lazy field)."""
+        el = self.element
+        return RAW_DECODERS[el.first_decoder] if self.lazy else el.first_decoder or el.decoder
+
+    @property
+    def lazy_duration(self) -> bool:
+        """Lazy fields: a Duration (a timedelta), not a Timestamp."""
+        return self.element.first_decoder == "_w.dec_duration_first"
+
+    @property
+    def raw_attr(self) -> str:
+        """Lazy fields: the attribute that holds the raw value until the field is first read."""
+        return RAW_PREFIX + self.attr
+
+    @property
     def span_start(self) -> str:
         """Decoder locals remembering where the value came from, for a merge."""
         return naming.span_start_local(self.attr)
@@ -203,6 +234,11 @@ class WireMessage:
     @property
     def maps(self) -> tuple[WireField, ...]:
         return tuple(f for f in self.fields if f.shape == "map")
+
+    @property
+    def lazy(self) -> tuple[WireField, ...]:
+        """The fields made on first read (``_w.LazyTime`` on the class)."""
+        return tuple(f for f in self.fields if f.lazy)
 
     @property
     def plan(self) -> MessagePlan | None:
@@ -284,7 +320,7 @@ _PLAN_KINDS = {
     "message": "K_MESSAGE",
 }
 _PLAN_REPEATED_KINDS = {"message": "K_REP_MESSAGE", "string": "K_REP_STRING", "bytes": "K_REP_BYTES"}
-_PLAN_FIRST_KINDS = {"_w.dec_timestamp_first": "K_TIMESTAMP", "_w.dec_duration_first": "K_DURATION"}
+_PLAN_FIRST_KINDS = {"_w.raw_timestamp_first": "K_TIMESTAMP", "_w.raw_duration_first": "K_DURATION"}
 
 
 @dataclass(frozen=True)
@@ -295,7 +331,7 @@ class PlanEntry:
     slot: int  # the field's index in the message's fields (its attribute name and default)
     kind: str  # the name of a ``_w.K_*`` constant
     aux: str = "None"  # enum: the value -> member map; fixed: the unpack function; message: the decoder
-    aux2: str = "None"  # enum: the enum class; fixed: the size in bytes
+    aux2: str = "None"  # enum: the enum class; fixed: the size in bytes; Timestamp/Duration: the raw attribute
     clears: tuple[int, ...] = ()  # slots of the other members of its oneof
 
 
@@ -319,7 +355,7 @@ def message_plan(msg: WireMessage) -> MessagePlan | None:
             kind = _PLAN_REPEATED_KINDS[el.kind]
             defaults.append("None")
         elif f.shape in ("implicit", "optional", "message"):
-            kind = _PLAN_FIRST_KINDS.get(el.first_decoder) or _PLAN_KINDS[el.kind]
+            kind = _PLAN_FIRST_KINDS.get(f.first_decoder) or _PLAN_KINDS[el.kind]
             defaults.append("None" if f.shape != "implicit" else el.default)
         else:
             return None
@@ -330,5 +366,7 @@ def message_plan(msg: WireMessage) -> MessagePlan | None:
             aux, aux2 = f"_w.unpack_{el.fmt}", str(el.size)
         elif el.kind == "message":
             aux = el.decoder
+            if f.lazy:
+                aux2 = repr(f.raw_attr)
         entries.append(PlanEntry(el.tag, slot, kind, aux, aux2, tuple(slots[c] for c in f.clears)))
     return MessagePlan(tuple(f.attr for f in msg.fields), tuple(defaults), tuple(entries))

@@ -27,7 +27,7 @@ from ._time import (
     timestamp_parts,
     timestamp_value,
 )
-from ._wire import DecodeError, struct_fields_property, struct_from_python, struct_to_python
+from ._wire import DecodeError, LazyTime, struct_fields_property, struct_from_python, struct_to_python
 
 __all__ = [
     "DecodeError",
@@ -39,6 +39,7 @@ __all__ = [
     "default_message_pool",
     "duration_parts",
     "duration_value",
+    "lazy_times",
     "masked_repr",
     "struct_fields_property",
     "struct_from_python",
@@ -59,6 +60,9 @@ class Message(betterproto2.Message):
     applies it.  Everything else (construction, equality, ``which_one_of``,
     ``to_pydict``) is betterproto2's.
     """
+
+    #: What a message decoded without unknown fields has (the table-driven decoders set it only when there are some).
+    _unknown_fields: bytes = b""
 
     def to_dict(
         self,
@@ -143,7 +147,11 @@ class Message(betterproto2.Message):
         data = stream.read() if size is None else stream.read(size)
         if size is not None and len(data) != size:
             raise DecodeError(f"expected {size} bytes of {type(self).__name__}, the stream had {len(data)}")
-        self.__dict__.update(type(self).parse(data).__dict__)
+        loaded = type(self).parse(data).__dict__
+        mine = self.__dict__
+        for field in dataclasses.fields(self):  # type: ignore[arg-type, unused-ignore]
+            mine.pop(field.name, None)  # (a field the parse left raw must not keep its old value)
+        mine.update(loaded)
         return self
 
 
@@ -209,6 +217,17 @@ def _fix_enum_map_entries() -> None:
 
 
 _fix_enum_map_entries()
+
+
+def lazy_times(cls: type, fields: Iterable[tuple[str, str, bool]]) -> None:
+    """Make the singular Timestamp/Duration fields of a generated class values made on first read.
+
+    ``fields``: (attribute, attribute of the raw value, whether a Duration) each.  The
+    class keeps its dataclass fields, annotations and ``__init__``; only decoded
+    messages hold a raw value (see ``_wire.LazyTime``).
+    """
+    for name, raw, duration in fields:
+        setattr(cls, name, LazyTime(name, raw, duration))
 
 
 def masked_repr(message: betterproto2.Message, hidden: Collection[str]) -> str:

@@ -398,6 +398,15 @@ def _seconds_nanos(buf: bytes, pos: int, end: int, label: str) -> tuple[int, int
 
 
 def dec_timestamp(buf: bytes, pos: int, end: int, depth: int) -> datetime.datetime:
+    return timestamp_of_raw(_timestamp_raw(buf, pos, end))
+
+
+def _timestamp_raw(buf: bytes, pos: int, end: int) -> int:
+    """A Timestamp as one int, ``seconds << 30 | nanos``, checked to fit a datetime.
+
+    (A shift, not ``seconds * 10**9 + nanos``: compiled, a product that large leaves the
+    machine-int fast path, and up to the year 2116 the shifted value stays in it.)
+    """
     # the usual layout (seconds, then nanos, single-byte tags) in one pass; else the general loop
     start = pos
     seconds = nanos = 0
@@ -431,6 +440,16 @@ def dec_timestamp(buf: bytes, pos: int, end: int, depth: int) -> datetime.dateti
         raise DecodeError(f"google.protobuf.Timestamp: nanos {nanos} is outside 0..999999999")
     if not _SECONDS_MIN <= seconds <= _SECONDS_MAX:
         raise DecodeError(f"google.protobuf.Timestamp: {seconds} s is beyond what a datetime holds")
+    return (seconds << 30) | nanos
+
+
+_NANOS_BITS: Final = 0x3FFFFFFF  # (nanos < 2**30)
+
+
+def timestamp_of_raw(raw: int) -> datetime.datetime:
+    """The datetime of a Timestamp read by ``_timestamp_raw``."""
+    seconds = raw >> 30
+    nanos = raw & _NANOS_BITS
     if nanos % 1000:
         return timestamp_value(seconds, nanos)
     if not _COMPILED:  # (the one call fewer shows in the pure-Python module)
@@ -524,13 +543,29 @@ def put_timestamp(out: bytearray, tag: bytes, value: datetime.datetime) -> None:
 
 
 def dec_duration(buf: bytes, pos: int, end: int, depth: int) -> datetime.timedelta:
+    return duration_of_raw(_duration_raw(buf, pos, end))
+
+
+def _duration_raw(buf: bytes, pos: int, end: int) -> int:
+    """A Duration as one int, ``seconds << 31 | nanos + 10**9`` (its nanos, -999999999..999999999,
+    made positive), checked to fit a timedelta."""
     seconds, nanos = _seconds_nanos(buf, pos, end, "google.protobuf.Duration")
     if not -999_999_999 <= nanos <= 999_999_999 or (nanos < 0 < seconds) or (seconds < 0 < nanos):
         raise DecodeError(f"google.protobuf.Duration: nanos {nanos} does not go with seconds {seconds}")
-    try:
-        return duration_value(seconds, nanos)
-    except OverflowError:
-        raise DecodeError(f"google.protobuf.Duration: {seconds} s is beyond what a timedelta holds") from None
+    if not _DURATION_LOW <= seconds * 1_000_000_000 + nanos < _DURATION_END:
+        raise DecodeError(f"google.protobuf.Duration: {seconds} s is beyond what a timedelta holds")
+    return (seconds << 31) | (nanos + 1_000_000_000)
+
+
+def duration_of_raw(raw: int) -> datetime.timedelta:
+    """The timedelta of a Duration read by ``_duration_raw``."""
+    return duration_value(raw >> 31, (raw & 0x7FFFFFFF) - 1_000_000_000)
+
+
+# The nanoseconds a timedelta holds (its microseconds, from -999999999 days up to 999999999 days
+# less a microsecond): the duration_value of anything from _DURATION_LOW up to _DURATION_END.
+_DURATION_LOW: Final = -999_999_999 * 86_400 * 1_000_000_000
+_DURATION_END: Final = 1_000_000_000 * 86_400 * 1_000_000_000
 
 
 def enc_duration(value: datetime.timedelta) -> bytes:
@@ -1055,6 +1090,63 @@ def struct_from_python(cls: Any, mapping: Mapping[str, Any]) -> Any:
     return message
 
 
+# -- Timestamp and Duration fields made on first read -----------------------------------------
+
+
+def raw_timestamp_first(buf: bytes, pos: int, end: int, depth: int) -> Any:
+    """A singular Timestamp field's first occurrence kept raw (nanoseconds since the epoch, checked
+    as ``dec_timestamp`` checks), for :class:`LazyTime`; out of range, a ``BadTime``."""
+    try:
+        return _timestamp_raw(buf, pos, end)
+    except DecodeError as exc:
+        return BadTime(exc)
+
+
+def raw_duration_first(buf: bytes, pos: int, end: int, depth: int) -> Any:
+    """``raw_timestamp_first`` for a Duration (its nanoseconds)."""
+    try:
+        return _duration_raw(buf, pos, end)
+    except DecodeError as exc:
+        return BadTime(exc)
+
+
+class LazyTime:
+    """A singular Timestamp (or Duration) field whose datetime (timedelta) is made when first read.
+
+    Set on the message class as the field's attribute.  A decoder stores a present
+    value raw, one int checked at parse time (see ``_timestamp_raw``), in the instance under
+    ``raw`` and leaves ``name`` unset; the first read makes the value from it and
+    stores it under ``name`` in the instance, where every later read finds it without
+    coming here (this descriptor has no ``__set__``, so the instance's own attribute
+    wins).  Messages built by ``__init__``, or whose field was set, never come here.
+    """
+
+    def __init__(self, name: str, raw: str, duration: bool) -> None:
+        self.name = name
+        self.raw = raw
+        self.duration = duration
+
+    def __get__(self, instance: object, owner: object = None) -> Any:
+        if instance is None:
+            return self
+        try:
+            raw: int = getattr(instance, self.raw)
+        except AttributeError:
+            # another thread made it meanwhile, or the message never had the field (as a
+            # message made by ``object.__new__`` alone): then, as for any unset attribute
+            made = instance.__dict__
+            if self.name in made:
+                return made[self.name]
+            raise AttributeError(f"{type(instance).__name__!r} object has no attribute {self.name!r}") from None
+        value = duration_of_raw(raw) if self.duration else timestamp_of_raw(raw)
+        setattr(instance, self.name, value)
+        try:
+            delattr(instance, self.raw)
+        except AttributeError:
+            pass
+        return value
+
+
 # -- table-driven decoders (the compiled build) ------------------------------------------
 
 #: True where the codec modules decode through plans (the compiled build): there a loop
@@ -1075,8 +1167,9 @@ K_BOOL: Final = 8
 K_ENUM: Final = 9  # aux: the enum's value -> member map, aux2: the enum class
 K_FIXED: Final = 10  # aux: the struct unpack_from of its format, aux2: its size in bytes
 K_MESSAGE: Final = 11  # a singular message: aux is its decoder; a second occurrence merges
-K_TIMESTAMP: Final = 12  # a singular Timestamp as a datetime (a value out of range waits for the end)
-K_DURATION: Final = 13  # the same for a Duration as a timedelta
+K_TIMESTAMP: Final = 12  # a singular Timestamp kept raw for LazyTime (aux2: the raw attribute);
+# a value out of range waits for the end
+K_DURATION: Final = 13  # the same for a Duration
 K_REP_MESSAGE: Final = 14  # aux: the decoder of one item
 K_REP_STRING: Final = 15
 K_REP_BYTES: Final = 16
@@ -1105,6 +1198,7 @@ class Plan:
         self.defaults = defaults
         self.lists: list[int] = []  # slots holding a new list per message
         self.times: list[int] = []  # slots that may hold a BadTime at the end
+        self.raws: list[str] = [""] * len(names)  # by slot: the attribute of a raw Timestamp/Duration
         self.near: list[PlanField | None] = [None] * 128  # one-byte tags
         self.far: dict[int, PlanField] = {}
 
@@ -1120,6 +1214,7 @@ class Plan:
             self.lists.append(slot)
         elif kind == K_TIMESTAMP or kind == K_DURATION:
             self.times.append(slot)
+            self.raws[slot] = aux2
 
 
 class PlanDecoder:
@@ -1213,18 +1308,18 @@ def plan_decode(plan: Plan, buf: bytes, pos: int, end: int, depth: int) -> Any:
             elif kind == K_TIMESTAMP or kind == K_DURATION or kind == K_MESSAGE:
                 if values[slot] is None:
                     if kind == K_TIMESTAMP:
-                        values[slot] = dec_timestamp_first(buf, pos, e, depth + 1)
+                        values[slot] = raw_timestamp_first(buf, pos, e, depth + 1)
                     elif kind == K_DURATION:
-                        values[slot] = dec_duration_first(buf, pos, e, depth + 1)
+                        values[slot] = raw_duration_first(buf, pos, e, depth + 1)
                     elif field.sub is not None:
                         values[slot] = plan_decode(field.sub, buf, pos, e, depth + 1)
                     else:
                         values[slot] = field.aux(buf, pos, e, depth + 1)
                 else:  # met again: decode every occurrence as one (protobuf's merge)
                     if kind == K_TIMESTAMP:
-                        again: Any = dec_timestamp_first
+                        again: Any = raw_timestamp_first
                     elif kind == K_DURATION:
-                        again = dec_duration_first
+                        again = raw_duration_first
                     else:
                         again = field.aux
                     joined = _earlier(plan, buf, begin, start, tag, slot) + buf[pos:e]
@@ -1270,8 +1365,11 @@ def plan_decode(plan: Plan, buf: bytes, pos: int, end: int, depth: int) -> Any:
         if isinstance(bad, BadTime):
             raise bad.error
     m = new(plan.cls)
-    names = plan.names
-    for i in range(len(names)):
-        setattr(m, names[i], values[i])
-    m._unknown_fields = b"" if unknown is None else unknown
+    for name, raw, value in zip(plan.names, plan.raws, values):  # noqa: B905 (equal lengths; compiled as a loop)
+        if value is None or not raw:
+            setattr(m, name, value)
+        else:  # a Timestamp/Duration: LazyTime makes its value when first read
+            setattr(m, raw, value)
+    if unknown is not None:  # (else the class's b"": one attribute fewer to set per message)
+        m._unknown_fields = unknown
     return m

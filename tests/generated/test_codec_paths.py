@@ -30,6 +30,7 @@ CODEC_SUITES = [
     "test_properties.py",
     "test_plans.py",
     "test_wire_writers.py",
+    "test_lazy_times.py",
 ]
 
 

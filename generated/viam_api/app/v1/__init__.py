@@ -714,6 +714,15 @@ class Robot(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(
+    Robot,
+    (
+        ("last_access", "_viam_raw_last_access", False),
+        ("created_on", "_viam_raw_created_on", False),
+    ),
+)
+
+
 _messages.default_message_pool.register_message("viam.app.v1", "Robot", Robot)
 
 
@@ -853,6 +862,16 @@ class RobotPart(_messages.Message):
         return _messages.masked_repr(self, ["secret"])
 
 
+_messages.lazy_times(
+    RobotPart,
+    (
+        ("last_access", "_viam_raw_last_access", False),
+        ("created_on", "_viam_raw_created_on", False),
+        ("last_updated", "_viam_raw_last_updated", False),
+    ),
+)
+
+
 _messages.default_message_pool.register_message("viam.app.v1", "RobotPart", RobotPart)
 
 
@@ -902,6 +921,9 @@ class RobotPartHistoryEntry(_messages.Message):
         self.old = old
         self.edited_by = edited_by
         self.__post_init__()
+
+
+_messages.lazy_times(RobotPartHistoryEntry, (("when", "_viam_raw_when", False),))
 
 
 _messages.default_message_pool.register_message("viam.app.v1", "RobotPartHistoryEntry", RobotPartHistoryEntry)
@@ -1052,6 +1074,9 @@ class Organization(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(Organization, (("created_on", "_viam_raw_created_on", False),))
+
+
 _messages.default_message_pool.register_message("viam.app.v1", "Organization", Organization)
 
 
@@ -1104,6 +1129,16 @@ class OrganizationMember(_messages.Message):
         self.last_login = last_login
         self.last_access = last_access
         self.__post_init__()
+
+
+_messages.lazy_times(
+    OrganizationMember,
+    (
+        ("date_added", "_viam_raw_date_added", False),
+        ("last_login", "_viam_raw_last_login", False),
+        ("last_access", "_viam_raw_last_access", False),
+    ),
+)
 
 
 _messages.default_message_pool.register_message("viam.app.v1", "OrganizationMember", OrganizationMember)
@@ -1174,6 +1209,9 @@ class OrganizationInvite(_messages.Message):
         self.created_on = created_on
         self.authorizations = [] if authorizations is None else authorizations
         self.__post_init__()
+
+
+_messages.lazy_times(OrganizationInvite, (("created_on", "_viam_raw_created_on", False),))
 
 
 _messages.default_message_pool.register_message("viam.app.v1", "OrganizationInvite", OrganizationInvite)
@@ -2593,6 +2631,9 @@ class Location(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(Location, (("created_on", "_viam_raw_created_on", False),))
+
+
 _messages.default_message_pool.register_message("viam.app.v1", "Location", Location)
 
 
@@ -2638,6 +2679,9 @@ class SharedSecret(_messages.Message):
 
     def __repr__(self) -> str:
         return _messages.masked_repr(self, ["secret"])
+
+
+_messages.lazy_times(SharedSecret, (("created_on", "_viam_raw_created_on", False),))
 
 
 _messages.default_message_pool.register_message("viam.app.v1", "SharedSecret", SharedSecret)
@@ -3704,6 +3748,15 @@ class GetRobotPartLogsRequest(_messages.Message):
             _deprecation.warn_deprecated("viam.app.v1.GetRobotPartLogsRequest.errors_only", stacklevel=3)
 
 
+_messages.lazy_times(
+    GetRobotPartLogsRequest,
+    (
+        ("start", "_viam_raw_start", False),
+        ("end", "_viam_raw_end", False),
+    ),
+)
+
+
 _messages.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartLogsRequest", GetRobotPartLogsRequest
 )
@@ -3855,6 +3908,15 @@ class GetRobotPartHistoryRequest(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(
+    GetRobotPartHistoryRequest,
+    (
+        ("start", "_viam_raw_start", False),
+        ("end", "_viam_raw_end", False),
+    ),
+)
+
+
 _messages.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartHistoryRequest", GetRobotPartHistoryRequest
 )
@@ -3938,6 +4000,9 @@ class UpdateRobotPartRequest(_messages.Message):
         self.last_known_update = last_known_update
         self.robot_config_json = robot_config_json
         self.__post_init__()
+
+
+_messages.lazy_times(UpdateRobotPartRequest, (("last_known_update", "_viam_raw_last_known_update", False),))
 
 
 _messages.default_message_pool.register_message(
@@ -4349,6 +4414,9 @@ class APIKey(_messages.Message):
         return _messages.masked_repr(self, ["key"])
 
 
+_messages.lazy_times(APIKey, (("created_on", "_viam_raw_created_on", False),))
+
+
 _messages.default_message_pool.register_message("viam.app.v1", "APIKey", APIKey)
 
 
@@ -4508,6 +4576,15 @@ class Fragment(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(
+    Fragment,
+    (
+        ("created_on", "_viam_raw_created_on", False),
+        ("last_updated", "_viam_raw_last_updated", False),
+    ),
+)
+
+
 _messages.default_message_pool.register_message("viam.app.v1", "Fragment", Fragment)
 
 
@@ -4566,6 +4643,9 @@ class FragmentHistoryEntry(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(FragmentHistoryEntry, (("edited_on", "_viam_raw_edited_on", False),))
+
+
 _messages.default_message_pool.register_message("viam.app.v1", "FragmentHistoryEntry", FragmentHistoryEntry)
 
 
@@ -4595,6 +4675,9 @@ class FragmentRevision(_messages.Message):
         self.revision = revision
         self.created_at = created_at
         self.__post_init__()
+
+
+_messages.lazy_times(FragmentRevision, (("created_at", "_viam_raw_created_at", False),))
 
 
 _messages.default_message_pool.register_message("viam.app.v1", "FragmentRevision", FragmentRevision)
@@ -5088,6 +5171,9 @@ class UpdateFragmentRequest(_messages.Message):
         self.last_known_update = last_known_update
         self.fragment_config_json = fragment_config_json
         self.__post_init__()
+
+
+_messages.lazy_times(UpdateFragmentRequest, (("last_known_update", "_viam_raw_last_known_update", False),))
 
 
 _messages.default_message_pool.register_message("viam.app.v1", "UpdateFragmentRequest", UpdateFragmentRequest)
@@ -5991,6 +6077,15 @@ class PartSummary(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(
+    PartSummary,
+    (
+        ("last_access", "_viam_raw_last_access", False),
+        ("last_online", "_viam_raw_last_online", False),
+    ),
+)
+
+
 _messages.default_message_pool.register_message("viam.app.v1", "PartSummary", PartSummary)
 
 
@@ -6253,6 +6348,9 @@ class FavoriteMachine(_messages.Message):
         self.organization_id = organization_id
         self.created_on = created_on
         self.__post_init__()
+
+
+_messages.lazy_times(FavoriteMachine, (("created_on", "_viam_raw_created_on", False),))
 
 
 _messages.default_message_pool.register_message("viam.app.v1", "FavoriteMachine", FavoriteMachine)
@@ -7190,6 +7288,9 @@ class MLModelVersion(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(MLModelVersion, (("created_on", "_viam_raw_created_on", False),))
+
+
 _messages.default_message_pool.register_message("viam.app.v1", "MLModelVersion", MLModelVersion)
 
 
@@ -7280,6 +7381,9 @@ class MLTrainingVersion(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(MLTrainingVersion, (("created_on", "_viam_raw_created_on", False),))
+
+
 _messages.default_message_pool.register_message("viam.app.v1", "MLTrainingVersion", MLTrainingVersion)
 
 
@@ -7362,6 +7466,9 @@ class DeprecatedStatus(_messages.Message):
         self.deprecated_at = deprecated_at
         self.message = message
         self.__post_init__()
+
+
+_messages.lazy_times(DeprecatedStatus, (("deprecated_at", "_viam_raw_deprecated_at", False),))
 
 
 _messages.default_message_pool.register_message("viam.app.v1", "DeprecatedStatus", DeprecatedStatus)
@@ -7565,6 +7672,15 @@ class RegistryItem(_messages.Message):
         self.deprecated_status = deprecated_status
         self.billing = billing
         self.__post_init__()
+
+
+_messages.lazy_times(
+    RegistryItem,
+    (
+        ("created_at", "_viam_raw_created_at", False),
+        ("updated_at", "_viam_raw_updated_at", False),
+    ),
+)
 
 
 _messages.default_message_pool.register_message("viam.app.v1", "RegistryItem", RegistryItem)
@@ -8975,6 +9091,9 @@ class Uploads(_messages.Message):
         self.platform = platform
         self.uploaded_at = uploaded_at
         self.__post_init__()
+
+
+_messages.lazy_times(Uploads, (("uploaded_at", "_viam_raw_uploaded_at", False),))
 
 
 _messages.default_message_pool.register_message("viam.app.v1", "Uploads", Uploads)
@@ -11029,6 +11148,17 @@ class InvoiceSummary(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(
+    InvoiceSummary,
+    (
+        ("invoice_date", "_viam_raw_invoice_date", False),
+        ("due_date", "_viam_raw_due_date", False),
+        ("paid_date", "_viam_raw_paid_date", False),
+        ("last_payment_failure_at", "_viam_raw_last_payment_failure_at", False),
+    ),
+)
+
+
 _messages.default_message_pool.register_message("viam.app.v1", "InvoiceSummary", InvoiceSummary)
 
 
@@ -11432,6 +11562,15 @@ class GetCurrentMonthUsageResponse(_messages.Message):
             _deprecation.warn_deprecated(
                 "viam.app.v1.GetCurrentMonthUsageResponse.other_cloud_storage_usage_cost", stacklevel=3
             )
+
+
+_messages.lazy_times(
+    GetCurrentMonthUsageResponse,
+    (
+        ("start_date", "_viam_raw_start_date", False),
+        ("end_date", "_viam_raw_end_date", False),
+    ),
+)
 
 
 _messages.default_message_pool.register_message(
@@ -13019,6 +13158,9 @@ class ProcessConfig(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(ProcessConfig, (("stop_timeout", "_viam_raw_stop_timeout", True),))
+
+
 _messages.default_message_pool.register_message("viam.app.v1", "ProcessConfig", ProcessConfig)
 
 
@@ -13180,6 +13322,9 @@ class SessionsConfig(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(SessionsConfig, (("heartbeat_window", "_viam_raw_heartbeat_window", True),))
+
+
 _messages.default_message_pool.register_message("viam.app.v1", "SessionsConfig", SessionsConfig)
 
 
@@ -13209,6 +13354,9 @@ class TrafficTunnelEndpoint(_messages.Message):
         self.port = port
         self.connection_timeout = connection_timeout
         self.__post_init__()
+
+
+_messages.lazy_times(TrafficTunnelEndpoint, (("connection_timeout", "_viam_raw_connection_timeout", True),))
 
 
 _messages.default_message_pool.register_message("viam.app.v1", "TrafficTunnelEndpoint", TrafficTunnelEndpoint)
@@ -13913,6 +14061,15 @@ class RemoteConfig(_messages.Message):
         return _messages.masked_repr(self, ["secret"])
 
 
+_messages.lazy_times(
+    RemoteConfig,
+    (
+        ("connection_check_interval", "_viam_raw_connection_check_interval", True),
+        ("reconnect_interval", "_viam_raw_reconnect_interval", True),
+    ),
+)
+
+
 _messages.default_message_pool.register_message("viam.app.v1", "RemoteConfig", RemoteConfig)
 
 
@@ -14258,6 +14415,11 @@ class NeedsRestartResponse(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(
+    NeedsRestartResponse, (("restart_check_interval", "_viam_raw_restart_check_interval", True),)
+)
+
+
 _messages.default_message_pool.register_message("viam.app.v1", "NeedsRestartResponse", NeedsRestartResponse)
 
 
@@ -14331,6 +14493,9 @@ class ModuleConfig(_messages.Message):
         self.first_run_timeout = first_run_timeout
         self.tcp_mode = tcp_mode
         self.__post_init__()
+
+
+_messages.lazy_times(ModuleConfig, (("first_run_timeout", "_viam_raw_first_run_timeout", True),))
 
 
 _messages.default_message_pool.register_message("viam.app.v1", "ModuleConfig", ModuleConfig)

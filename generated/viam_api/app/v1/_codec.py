@@ -519,12 +519,12 @@ def decode_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_access is None:
-            field_last_access = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_last_access = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_last_access = pos
             end_last_access = e
         else:
             field_last_access, end_last_access = _w.merge(
-                _w.dec_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -535,12 +535,12 @@ def decode_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 48:
@@ -595,12 +595,12 @@ def decode_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_access is None:
-                field_last_access = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_last_access = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_last_access = pos
                 end_last_access = e
             else:
                 field_last_access, end_last_access = _w.merge(
-                    _w.dec_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -610,12 +610,12 @@ def decode_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 48:
@@ -646,8 +646,14 @@ def decode_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.id = field_id
     m.name = field_name
     m.location = field_location
-    m.last_access = field_last_access
-    m.created_on = field_created_on
+    if field_last_access is None:
+        m.last_access = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_last_access = field_last_access  # type: ignore[attr-defined]
+    if field_created_on is None:
+        m.created_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_on = field_created_on  # type: ignore[attr-defined]
     m.online_state = field_online_state
     m.seconds_since_online = field_seconds_since_online
     m._unknown_fields = b"" if unknown is None else unknown
@@ -827,12 +833,12 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_access is None:
-            field_last_access = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_last_access = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_last_access = pos
             end_last_access = e
         else:
             field_last_access, end_last_access = _w.merge(
-                _w.dec_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 58:
@@ -890,12 +896,12 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     while pos < end and buf[pos] == 114:
@@ -915,12 +921,12 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_updated is None:
-            field_last_updated = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_last_updated = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_last_updated = pos
             end_last_updated = e
         else:
             field_last_updated, end_last_updated = _w.merge(
-                _w.dec_timestamp_first, buf, start_last_updated, end_last_updated, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_last_updated, end_last_updated, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -1005,12 +1011,12 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_access is None:
-                field_last_access = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_last_access = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_last_access = pos
                 end_last_access = e
             else:
                 field_last_access, end_last_access = _w.merge(
-                    _w.dec_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -1063,12 +1069,12 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 114:
@@ -1086,12 +1092,12 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_updated is None:
-                field_last_updated = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_last_updated = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_last_updated = pos
                 end_last_updated = e
             else:
                 field_last_updated, end_last_updated = _w.merge(
-                    _w.dec_timestamp_first, buf, start_last_updated, end_last_updated, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_last_updated, end_last_updated, pos, e, depth + 1
                 )
             pos = e
         elif tag == 128:
@@ -1136,14 +1142,23 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.robot = field_robot
     m.location_id = field_location_id
     m.robot_config = field_robot_config
-    m.last_access = field_last_access
+    if field_last_access is None:
+        m.last_access = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_last_access = field_last_access  # type: ignore[attr-defined]
     m.user_supplied_info = field_user_supplied_info
     m.main_part = field_main_part
     m.fqdn = field_fqdn
     m.local_fqdn = field_local_fqdn
-    m.created_on = field_created_on
+    if field_created_on is None:
+        m.created_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_on = field_created_on  # type: ignore[attr-defined]
     m.secrets = field_secrets
-    m.last_updated = field_last_updated
+    if field_last_updated is None:
+        m.last_updated = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_last_updated = field_last_updated  # type: ignore[attr-defined]
     m.online_state = field_online_state
     m.seconds_since_online = field_seconds_since_online
     m.robot_config_json = field_robot_config_json
@@ -1341,12 +1356,12 @@ def decode_RobotPartHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_when is None:
-            field_when = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_when = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_when = pos
             end_when = e
         else:
             field_when, end_when = _w.merge(
-                _w.dec_timestamp_first, buf, start_when, end_when, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_when, end_when, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -1408,12 +1423,12 @@ def decode_RobotPartHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_when is None:
-                field_when = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_when = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_when = pos
                 end_when = e
             else:
                 field_when, end_when = _w.merge(
-                    _w.dec_timestamp_first, buf, start_when, end_when, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_when, end_when, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1454,7 +1469,10 @@ def decode_RobotPartHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> 
     m = _new(RobotPartHistoryEntry)
     m.part = field_part
     m.robot = field_robot
-    m.when = field_when
+    if field_when is None:
+        m.when = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_when = field_when  # type: ignore[attr-defined]
     m.old = field_old
     m.edited_by = field_edited_by
     m._unknown_fields = b"" if unknown is None else unknown
@@ -1765,12 +1783,12 @@ def decode_Organization(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -1873,12 +1891,12 @@ def decode_Organization(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1957,7 +1975,10 @@ def decode_Organization(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m = _new(Organization)
     m.id = field_id
     m.name = field_name
-    m.created_on = field_created_on
+    if field_created_on is None:
+        m.created_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_on = field_created_on  # type: ignore[attr-defined]
     m.public_namespace = field_public_namespace
     m.default_region = field_default_region
     m.cid = field_cid
@@ -2092,12 +2113,12 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_date_added is None:
-            field_date_added = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_date_added = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_date_added = pos
             end_date_added = e
         else:
             field_date_added, end_date_added = _w.merge(
-                _w.dec_timestamp_first, buf, start_date_added, end_date_added, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_date_added, end_date_added, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -2108,12 +2129,12 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_login is None:
-            field_last_login = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_last_login = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_last_login = pos
             end_last_login = e
         else:
             field_last_login, end_last_login = _w.merge(
-                _w.dec_timestamp_first, buf, start_last_login, end_last_login, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_last_login, end_last_login, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -2124,12 +2145,12 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_access is None:
-            field_last_access = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_last_access = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_last_access = pos
             end_last_access = e
         else:
             field_last_access, end_last_access = _w.merge(
-                _w.dec_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -2161,12 +2182,12 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_date_added is None:
-                field_date_added = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_date_added = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_date_added = pos
                 end_date_added = e
             else:
                 field_date_added, end_date_added = _w.merge(
-                    _w.dec_timestamp_first, buf, start_date_added, end_date_added, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_date_added, end_date_added, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -2176,12 +2197,12 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_login is None:
-                field_last_login = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_last_login = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_last_login = pos
                 end_last_login = e
             else:
                 field_last_login, end_last_login = _w.merge(
-                    _w.dec_timestamp_first, buf, start_last_login, end_last_login, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_last_login, end_last_login, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -2191,12 +2212,12 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_access is None:
-                field_last_access = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_last_access = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_last_access = pos
                 end_last_access = e
             else:
                 field_last_access, end_last_access = _w.merge(
-                    _w.dec_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2213,9 +2234,18 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
     m = _new(OrganizationMember)
     m.user_id = field_user_id
     m.emails = field_emails
-    m.date_added = field_date_added
-    m.last_login = field_last_login
-    m.last_access = field_last_access
+    if field_date_added is None:
+        m.date_added = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_date_added = field_date_added  # type: ignore[attr-defined]
+    if field_last_login is None:
+        m.last_login = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_last_login = field_last_login  # type: ignore[attr-defined]
+    if field_last_access is None:
+        m.last_access = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_last_access = field_last_access  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -2354,12 +2384,12 @@ def decode_OrganizationInvite(buf: bytes, pos: int, end: int, depth: int) -> _t.
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     while pos < end and buf[pos] == 34:
@@ -2400,12 +2430,12 @@ def decode_OrganizationInvite(buf: bytes, pos: int, end: int, depth: int) -> _t.
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -2426,7 +2456,10 @@ def decode_OrganizationInvite(buf: bytes, pos: int, end: int, depth: int) -> _t.
     m = _new(OrganizationInvite)
     m.organization_id = field_organization_id
     m.email = field_email
-    m.created_on = field_created_on
+    if field_created_on is None:
+        m.created_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_on = field_created_on  # type: ignore[attr-defined]
     m.authorizations = field_authorizations
     m._unknown_fields = b"" if unknown is None else unknown
     return m
@@ -6309,12 +6342,12 @@ def decode_Location(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 56:
@@ -6422,12 +6455,12 @@ def decode_Location(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 56:
@@ -6485,7 +6518,10 @@ def decode_Location(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.parent_location_id = field_parent_location_id
     m.auth = field_auth
     m.organizations = field_organizations
-    m.created_on = field_created_on
+    if field_created_on is None:
+        m.created_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_on = field_created_on  # type: ignore[attr-defined]
     m.robot_count = field_robot_count
     m.config = field_config
     m.primary_org_identity = field_primary_org_identity
@@ -6619,12 +6655,12 @@ def decode_SharedSecret(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 32:
@@ -6664,12 +6700,12 @@ def decode_SharedSecret(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 32:
@@ -6689,7 +6725,10 @@ def decode_SharedSecret(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m = _new(SharedSecret)
     m.id = field_id
     m.secret = field_secret
-    m.created_on = field_created_on
+    if field_created_on is None:
+        m.created_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_on = field_created_on  # type: ignore[attr-defined]
     m.state = field_state
     m._unknown_fields = b"" if unknown is None else unknown
     return m
@@ -9415,12 +9454,12 @@ def decode_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start is None:
-            field_start = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_start = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_start = pos
             end_start = e
         else:
             field_start, end_start = _w.merge(
-                _w.dec_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 58:
@@ -9431,11 +9470,11 @@ def decode_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end is None:
-            field_end = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_end = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_end = pos
             end_end = e
         else:
-            field_end, end_end = _w.merge(_w.dec_timestamp_first, buf, start_end, end_end, pos, e, depth + 1)
+            field_end, end_end = _w.merge(_w.raw_timestamp_first, buf, start_end, end_end, pos, e, depth + 1)
         pos = e
     if pos < end and buf[pos] == 64:
         pos += 1
@@ -9528,12 +9567,12 @@ def decode_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start is None:
-                field_start = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_start = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_start = pos
                 end_start = e
             else:
                 field_start, end_start = _w.merge(
-                    _w.dec_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -9543,12 +9582,12 @@ def decode_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end is None:
-                field_end = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_end = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_end = pos
                 end_end = e
             else:
                 field_end, end_end = _w.merge(
-                    _w.dec_timestamp_first, buf, start_end, end_end, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_end, end_end, pos, e, depth + 1
                 )
             pos = e
         elif tag == 64:
@@ -9601,8 +9640,14 @@ def decode_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -
     m.filter = field_filter
     m.page_token = field_page_token
     m.levels = field_levels
-    m.start = field_start
-    m.end = field_end
+    if field_start is None:
+        m.start = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_start = field_start  # type: ignore[attr-defined]
+    if field_end is None:
+        m.end = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_end = field_end  # type: ignore[attr-defined]
     m.limit = field_limit
     m.source = field_source
     m.user_facing_only = field_user_facing_only
@@ -10013,12 +10058,12 @@ def decode_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start is None:
-            field_start = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_start = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_start = pos
             end_start = e
         else:
             field_start, end_start = _w.merge(
-                _w.dec_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -10029,11 +10074,11 @@ def decode_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end is None:
-            field_end = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_end = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_end = pos
             end_end = e
         else:
-            field_end, end_end = _w.merge(_w.dec_timestamp_first, buf, start_end, end_end, pos, e, depth + 1)
+            field_end, end_end = _w.merge(_w.raw_timestamp_first, buf, start_end, end_end, pos, e, depth + 1)
         pos = e
     while pos < end:
         start = pos
@@ -10070,12 +10115,12 @@ def decode_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start is None:
-                field_start = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_start = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_start = pos
                 end_start = e
             else:
                 field_start, end_start = _w.merge(
-                    _w.dec_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -10085,12 +10130,12 @@ def decode_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end is None:
-                field_end = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_end = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_end = pos
                 end_end = e
             else:
                 field_end, end_end = _w.merge(
-                    _w.dec_timestamp_first, buf, start_end, end_end, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_end, end_end, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -10106,8 +10151,14 @@ def decode_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int
     m.id = field_id
     m.page_token = field_page_token
     m.page_limit = field_page_limit
-    m.start = field_start
-    m.end = field_end
+    if field_start is None:
+        m.start = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_start = field_start  # type: ignore[attr-defined]
+    if field_end is None:
+        m.end = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_end = field_end  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -10305,12 +10356,12 @@ def decode_UpdateRobotPartRequest(buf: bytes, pos: int, end: int, depth: int) ->
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_known_update is None:
-            field_last_known_update = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_last_known_update = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_last_known_update = pos
             end_last_known_update = e
         else:
             field_last_known_update, end_last_known_update = _w.merge(
-                _w.dec_timestamp_first, buf, start_last_known_update, end_last_known_update, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_last_known_update, end_last_known_update, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -10372,12 +10423,12 @@ def decode_UpdateRobotPartRequest(buf: bytes, pos: int, end: int, depth: int) ->
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_known_update is None:
-                field_last_known_update = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_last_known_update = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_last_known_update = pos
                 end_last_known_update = e
             else:
                 field_last_known_update, end_last_known_update = _w.merge(
-                    _w.dec_timestamp_first,
+                    _w.raw_timestamp_first,
                     buf,
                     start_last_known_update,
                     end_last_known_update,
@@ -10405,7 +10456,10 @@ def decode_UpdateRobotPartRequest(buf: bytes, pos: int, end: int, depth: int) ->
     m.id = field_id
     m.name = field_name
     m.robot_config = field_robot_config
-    m.last_known_update = field_last_known_update
+    if field_last_known_update is None:
+        m.last_known_update = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_last_known_update = field_last_known_update  # type: ignore[attr-defined]
     m.robot_config_json = field_robot_config_json
     m._unknown_fields = b"" if unknown is None else unknown
     return m
@@ -11508,12 +11562,12 @@ def decode_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -11553,12 +11607,12 @@ def decode_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -11572,7 +11626,10 @@ def decode_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.id = field_id
     m.key = field_key
     m.name = field_name
-    m.created_on = field_created_on
+    if field_created_on is None:
+        m.created_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_on = field_created_on  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -11793,12 +11850,12 @@ def decode_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 58:
@@ -11849,12 +11906,12 @@ def decode_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_updated is None:
-            field_last_updated = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_last_updated = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_last_updated = pos
             end_last_updated = e
         else:
             field_last_updated, end_last_updated = _w.merge(
-                _w.dec_timestamp_first, buf, start_last_updated, end_last_updated, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_last_updated, end_last_updated, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 114:
@@ -11933,12 +11990,12 @@ def decode_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -11983,12 +12040,12 @@ def decode_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_updated is None:
-                field_last_updated = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_last_updated = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_last_updated = pos
                 end_last_updated = e
             else:
                 field_last_updated, end_last_updated = _w.merge(
-                    _w.dec_timestamp_first, buf, start_last_updated, end_last_updated, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_last_updated, end_last_updated, pos, e, depth + 1
                 )
             pos = e
         elif tag == 114:
@@ -12030,13 +12087,19 @@ def decode_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.fragment = field_fragment
     m.organization_owner = field_organization_owner
     m.public = field_public
-    m.created_on = field_created_on
+    if field_created_on is None:
+        m.created_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_on = field_created_on  # type: ignore[attr-defined]
     m.organization_name = field_organization_name
     m.robot_part_count = field_robot_part_count
     m.organization_count = field_organization_count
     m.only_used_by_owner = field_only_used_by_owner
     m.visibility = field_visibility
-    m.last_updated = field_last_updated
+    if field_last_updated is None:
+        m.last_updated = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_last_updated = field_last_updated  # type: ignore[attr-defined]
     m.revision = field_revision
     m.public_namespace = field_public_namespace
     m.fragment_config_json = field_fragment_config_json
@@ -12198,12 +12261,12 @@ def decode_FragmentHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_edited_on is None:
-            field_edited_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_edited_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_edited_on = pos
             end_edited_on = e
         else:
             field_edited_on, end_edited_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_edited_on, end_edited_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_edited_on, end_edited_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 26:
@@ -12282,12 +12345,12 @@ def decode_FragmentHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_edited_on is None:
-                field_edited_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_edited_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_edited_on = pos
                 end_edited_on = e
             else:
                 field_edited_on, end_edited_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_edited_on, end_edited_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_edited_on, end_edited_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -12350,7 +12413,10 @@ def decode_FragmentHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _
         raise field_edited_on.error
     m = _new(FragmentHistoryEntry)
     m.fragment = field_fragment
-    m.edited_on = field_edited_on
+    if field_edited_on is None:
+        m.edited_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_edited_on = field_edited_on  # type: ignore[attr-defined]
     m.old = field_old
     m.edited_by = field_edited_by
     m.revision = field_revision
@@ -12441,12 +12507,12 @@ def decode_FragmentRevision(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_at is None:
-            field_created_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_at = pos
             end_created_at = e
         else:
             field_created_at, end_created_at = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -12470,12 +12536,12 @@ def decode_FragmentRevision(buf: bytes, pos: int, end: int, depth: int) -> _t.An
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_at is None:
-                field_created_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_at = pos
                 end_created_at = e
             else:
                 field_created_at, end_created_at = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -12487,7 +12553,10 @@ def decode_FragmentRevision(buf: bytes, pos: int, end: int, depth: int) -> _t.An
         raise field_created_at.error
     m = _new(FragmentRevision)
     m.revision = field_revision
-    m.created_at = field_created_at
+    if field_created_at is None:
+        m.created_at = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_at = field_created_at  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -14117,12 +14186,12 @@ def decode_UpdateFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_known_update is None:
-            field_last_known_update = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_last_known_update = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_last_known_update = pos
             end_last_known_update = e
         else:
             field_last_known_update, end_last_known_update = _w.merge(
-                _w.dec_timestamp_first, buf, start_last_known_update, end_last_known_update, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_last_known_update, end_last_known_update, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 58:
@@ -14193,12 +14262,12 @@ def decode_UpdateFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_known_update is None:
-                field_last_known_update = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_last_known_update = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_last_known_update = pos
                 end_last_known_update = e
             else:
                 field_last_known_update, end_last_known_update = _w.merge(
-                    _w.dec_timestamp_first,
+                    _w.raw_timestamp_first,
                     buf,
                     start_last_known_update,
                     end_last_known_update,
@@ -14228,7 +14297,10 @@ def decode_UpdateFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     m.config = field_config
     m.public = field_public
     m.visibility = field_visibility
-    m.last_known_update = field_last_known_update
+    if field_last_known_update is None:
+        m.last_known_update = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_last_known_update = field_last_known_update  # type: ignore[attr-defined]
     m.fragment_config_json = field_fragment_config_json
     m._unknown_fields = b"" if unknown is None else unknown
     return m
@@ -16533,12 +16605,12 @@ def decode_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_access is None:
-            field_last_access = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_last_access = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_last_access = pos
             end_last_access = e
         else:
             field_last_access, end_last_access = _w.merge(
-                _w.dec_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 26:
@@ -16549,12 +16621,12 @@ def decode_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_online is None:
-            field_last_online = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_last_online = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_last_online = pos
             end_last_online = e
         else:
             field_last_online, end_last_online = _w.merge(
-                _w.dec_timestamp_first, buf, start_last_online, end_last_online, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_last_online, end_last_online, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -16696,12 +16768,12 @@ def decode_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_access is None:
-                field_last_access = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_last_access = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_last_access = pos
                 end_last_access = e
             else:
                 field_last_access, end_last_access = _w.merge(
-                    _w.dec_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -16711,12 +16783,12 @@ def decode_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_online is None:
-                field_last_online = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_last_online = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_last_online = pos
                 end_last_online = e
             else:
                 field_last_online, end_last_online = _w.merge(
-                    _w.dec_timestamp_first, buf, start_last_online, end_last_online, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_last_online, end_last_online, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -16816,8 +16888,14 @@ def decode_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.is_main_part = field_is_main_part
     m.online_state = field_online_state
     m.seconds_since_online = field_seconds_since_online
-    m.last_access = field_last_access
-    m.last_online = field_last_online
+    if field_last_access is None:
+        m.last_access = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_last_access = field_last_access  # type: ignore[attr-defined]
+    if field_last_online is None:
+        m.last_online = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_last_online = field_last_online  # type: ignore[attr-defined]
     m.viam_server_version = field_viam_server_version
     m.viam_agent_version = field_viam_agent_version
     m.os = field_os
@@ -17611,12 +17689,12 @@ def decode_FavoriteMachine(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -17655,12 +17733,12 @@ def decode_FavoriteMachine(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -17673,7 +17751,10 @@ def decode_FavoriteMachine(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     m = _new(FavoriteMachine)
     m.machine = field_machine
     m.organization_id = field_organization_id
-    m.created_on = field_created_on
+    if field_created_on is None:
+        m.created_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_on = field_created_on  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -20287,12 +20368,12 @@ def decode_MLModelVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -20316,12 +20397,12 @@ def decode_MLModelVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -20333,7 +20414,10 @@ def decode_MLModelVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise field_created_on.error
     m = _new(MLModelVersion)
     m.version = field_version
-    m.created_on = field_created_on
+    if field_created_on is None:
+        m.created_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_on = field_created_on  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -20558,12 +20642,12 @@ def decode_MLTrainingVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -20587,12 +20671,12 @@ def decode_MLTrainingVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.A
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -20604,7 +20688,10 @@ def decode_MLTrainingVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.A
         raise field_created_on.error
     m = _new(MLTrainingVersion)
     m.version = field_version
-    m.created_on = field_created_on
+    if field_created_on is None:
+        m.created_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_on = field_created_on  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -20811,12 +20898,12 @@ def decode_DeprecatedStatus(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_deprecated_at is None:
-            field_deprecated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_deprecated_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_deprecated_at = pos
             end_deprecated_at = e
         else:
             field_deprecated_at, end_deprecated_at = _w.merge(
-                _w.dec_timestamp_first, buf, start_deprecated_at, end_deprecated_at, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_deprecated_at, end_deprecated_at, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 18:
@@ -20841,12 +20928,12 @@ def decode_DeprecatedStatus(buf: bytes, pos: int, end: int, depth: int) -> _t.An
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_deprecated_at is None:
-                field_deprecated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_deprecated_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_deprecated_at = pos
                 end_deprecated_at = e
             else:
                 field_deprecated_at, end_deprecated_at = _w.merge(
-                    _w.dec_timestamp_first, buf, start_deprecated_at, end_deprecated_at, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_deprecated_at, end_deprecated_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -20865,7 +20952,10 @@ def decode_DeprecatedStatus(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if type(field_deprecated_at) is _w.BadTime:
         raise field_deprecated_at.error
     m = _new(DeprecatedStatus)
-    m.deprecated_at = field_deprecated_at
+    if field_deprecated_at is None:
+        m.deprecated_at = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_deprecated_at = field_deprecated_at  # type: ignore[attr-defined]
     m.message = field_message
     m._unknown_fields = b"" if unknown is None else unknown
     return m
@@ -21271,12 +21361,12 @@ def decode_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_at is None:
-            field_created_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_at = pos
             end_created_at = e
         else:
             field_created_at, end_created_at = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -21445,12 +21535,12 @@ def decode_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_at is None:
-                field_created_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_at = pos
                 end_created_at = e
             else:
                 field_created_at, end_created_at = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 130:
@@ -21460,12 +21550,12 @@ def decode_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_updated_at is None:
-                field_updated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_updated_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_updated_at = pos
                 end_updated_at = e
             else:
                 field_updated_at, end_updated_at = _w.merge(
-                    _w.dec_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 138:
@@ -21529,8 +21619,14 @@ def decode_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.module_metadata = field_module_metadata
     m.ml_model_metadata = field_ml_model_metadata
     m.ml_training_metadata = field_ml_training_metadata
-    m.created_at = field_created_at
-    m.updated_at = field_updated_at
+    if field_created_at is None:
+        m.created_at = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_at = field_created_at  # type: ignore[attr-defined]
+    if field_updated_at is None:
+        m.updated_at = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_updated_at = field_updated_at  # type: ignore[attr-defined]
     m.deprecated_status = field_deprecated_status
     m.billing = field_billing
     m._unknown_fields = b"" if unknown is None else unknown
@@ -26306,12 +26402,12 @@ def decode_Uploads(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_uploaded_at is None:
-            field_uploaded_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_uploaded_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_uploaded_at = pos
             end_uploaded_at = e
         else:
             field_uploaded_at, end_uploaded_at = _w.merge(
-                _w.dec_timestamp_first, buf, start_uploaded_at, end_uploaded_at, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_uploaded_at, end_uploaded_at, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -26335,12 +26431,12 @@ def decode_Uploads(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_uploaded_at is None:
-                field_uploaded_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_uploaded_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_uploaded_at = pos
                 end_uploaded_at = e
             else:
                 field_uploaded_at, end_uploaded_at = _w.merge(
-                    _w.dec_timestamp_first, buf, start_uploaded_at, end_uploaded_at, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_uploaded_at, end_uploaded_at, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -26352,7 +26448,10 @@ def decode_Uploads(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise field_uploaded_at.error
     m = _new(Uploads)
     m.platform = field_platform
-    m.uploaded_at = field_uploaded_at
+    if field_uploaded_at is None:
+        m.uploaded_at = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_uploaded_at = field_uploaded_at  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -32080,12 +32179,12 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_invoice_date is None:
-            field_invoice_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_invoice_date = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_invoice_date = pos
             end_invoice_date = e
         else:
             field_invoice_date, end_invoice_date = _w.merge(
-                _w.dec_timestamp_first, buf, start_invoice_date, end_invoice_date, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_invoice_date, end_invoice_date, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 25:
@@ -32109,12 +32208,12 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_due_date is None:
-            field_due_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_due_date = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_due_date = pos
             end_due_date = e
         else:
             field_due_date, end_due_date = _w.merge(
-                _w.dec_timestamp_first, buf, start_due_date, end_due_date, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_due_date, end_due_date, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 50:
@@ -32125,12 +32224,12 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_paid_date is None:
-            field_paid_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_paid_date = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_paid_date = pos
             end_paid_date = e
         else:
             field_paid_date, end_paid_date = _w.merge(
-                _w.dec_timestamp_first, buf, start_paid_date, end_paid_date, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_paid_date, end_paid_date, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 58:
@@ -32150,12 +32249,12 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_payment_failure_at is None:
-            field_last_payment_failure_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_last_payment_failure_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_last_payment_failure_at = pos
             end_last_payment_failure_at = e
         else:
             field_last_payment_failure_at, end_last_payment_failure_at = _w.merge(
-                _w.dec_timestamp_first,
+                _w.raw_timestamp_first,
                 buf,
                 start_last_payment_failure_at,
                 end_last_payment_failure_at,
@@ -32185,12 +32284,12 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_invoice_date is None:
-                field_invoice_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_invoice_date = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_invoice_date = pos
                 end_invoice_date = e
             else:
                 field_invoice_date, end_invoice_date = _w.merge(
-                    _w.dec_timestamp_first, buf, start_invoice_date, end_invoice_date, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_invoice_date, end_invoice_date, pos, e, depth + 1
                 )
             pos = e
         elif tag == 25:
@@ -32211,12 +32310,12 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_due_date is None:
-                field_due_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_due_date = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_due_date = pos
                 end_due_date = e
             else:
                 field_due_date, end_due_date = _w.merge(
-                    _w.dec_timestamp_first, buf, start_due_date, end_due_date, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_due_date, end_due_date, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -32226,12 +32325,12 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_paid_date is None:
-                field_paid_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_paid_date = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_paid_date = pos
                 end_paid_date = e
             else:
                 field_paid_date, end_paid_date = _w.merge(
-                    _w.dec_timestamp_first, buf, start_paid_date, end_paid_date, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_paid_date, end_paid_date, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -32249,12 +32348,12 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_payment_failure_at is None:
-                field_last_payment_failure_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_last_payment_failure_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_last_payment_failure_at = pos
                 end_last_payment_failure_at = e
             else:
                 field_last_payment_failure_at, end_last_payment_failure_at = _w.merge(
-                    _w.dec_timestamp_first,
+                    _w.raw_timestamp_first,
                     buf,
                     start_last_payment_failure_at,
                     end_last_payment_failure_at,
@@ -32278,13 +32377,25 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise field_last_payment_failure_at.error
     m = _new(InvoiceSummary)
     m.id = field_id
-    m.invoice_date = field_invoice_date
+    if field_invoice_date is None:
+        m.invoice_date = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_invoice_date = field_invoice_date  # type: ignore[attr-defined]
     m.invoice_amount = field_invoice_amount
     m.status = field_status
-    m.due_date = field_due_date
-    m.paid_date = field_paid_date
+    if field_due_date is None:
+        m.due_date = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_due_date = field_due_date  # type: ignore[attr-defined]
+    if field_paid_date is None:
+        m.paid_date = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_paid_date = field_paid_date  # type: ignore[attr-defined]
     m.last_payment_failure_reason = field_last_payment_failure_reason
-    m.last_payment_failure_at = field_last_payment_failure_at
+    if field_last_payment_failure_at is None:
+        m.last_payment_failure_at = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_last_payment_failure_at = field_last_payment_failure_at  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -33125,12 +33236,12 @@ def decode_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: i
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start_date is None:
-            field_start_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_start_date = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_start_date = pos
             end_start_date = e
         else:
             field_start_date, end_start_date = _w.merge(
-                _w.dec_timestamp_first, buf, start_start_date, end_start_date, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_start_date, end_start_date, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 18:
@@ -33141,12 +33252,12 @@ def decode_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: i
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end_date is None:
-            field_end_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_end_date = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_end_date = pos
             end_end_date = e
         else:
             field_end_date, end_end_date = _w.merge(
-                _w.dec_timestamp_first, buf, start_end_date, end_end_date, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_end_date, end_end_date, pos, e, depth + 1
             )
         pos = e
     while pos < end and buf[pos] == 114:
@@ -33219,12 +33330,12 @@ def decode_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: i
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start_date is None:
-                field_start_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_start_date = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_start_date = pos
                 end_start_date = e
             else:
                 field_start_date, end_start_date = _w.merge(
-                    _w.dec_timestamp_first, buf, start_start_date, end_start_date, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_start_date, end_start_date, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -33234,12 +33345,12 @@ def decode_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: i
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end_date is None:
-                field_end_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_end_date = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_end_date = pos
                 end_end_date = e
             else:
                 field_end_date, end_end_date = _w.merge(
-                    _w.dec_timestamp_first, buf, start_end_date, end_end_date, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_end_date, end_end_date, pos, e, depth + 1
                 )
             pos = e
         elif tag == 114:
@@ -33298,8 +33409,14 @@ def decode_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: i
     if type(field_end_date) is _w.BadTime:
         raise field_end_date.error
     m = _new(GetCurrentMonthUsageResponse)
-    m.start_date = field_start_date
-    m.end_date = field_end_date
+    if field_start_date is None:
+        m.start_date = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_start_date = field_start_date  # type: ignore[attr-defined]
+    if field_end_date is None:
+        m.end_date = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_end_date = field_end_date  # type: ignore[attr-defined]
     m.resource_usage_costs_by_source = field_resource_usage_costs_by_source
     m.subtotal = field_subtotal
     m.cloud_storage_usage_cost = field_cloud_storage_usage_cost
@@ -38058,12 +38175,12 @@ def decode_ProcessConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_stop_timeout is None:
-            field_stop_timeout = _w.dec_duration_first(buf, pos, e, depth + 1)
+            field_stop_timeout = _w.raw_duration_first(buf, pos, e, depth + 1)
             start_stop_timeout = pos
             end_stop_timeout = e
         else:
             field_stop_timeout, end_stop_timeout = _w.merge(
-                _w.dec_duration_first, buf, start_stop_timeout, end_stop_timeout, pos, e, depth + 1
+                _w.raw_duration_first, buf, start_stop_timeout, end_stop_timeout, pos, e, depth + 1
             )
         pos = e
     while pos < end and buf[pos] == 74:
@@ -38148,12 +38265,12 @@ def decode_ProcessConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_stop_timeout is None:
-                field_stop_timeout = _w.dec_duration_first(buf, pos, e, depth + 1)
+                field_stop_timeout = _w.raw_duration_first(buf, pos, e, depth + 1)
                 start_stop_timeout = pos
                 end_stop_timeout = e
             else:
                 field_stop_timeout, end_stop_timeout = _w.merge(
-                    _w.dec_duration_first, buf, start_stop_timeout, end_stop_timeout, pos, e, depth + 1
+                    _w.raw_duration_first, buf, start_stop_timeout, end_stop_timeout, pos, e, depth + 1
                 )
             pos = e
         elif tag == 74:
@@ -38188,7 +38305,10 @@ def decode_ProcessConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.one_shot = field_one_shot
     m.log = field_log
     m.stop_signal = field_stop_signal
-    m.stop_timeout = field_stop_timeout
+    if field_stop_timeout is None:
+        m.stop_timeout = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_stop_timeout = field_stop_timeout  # type: ignore[attr-defined]
     m.env = field_env
     m.username = field_username
     m._unknown_fields = b"" if unknown is None else unknown
@@ -38910,12 +39030,12 @@ def decode_SessionsConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_heartbeat_window is None:
-            field_heartbeat_window = _w.dec_duration_first(buf, pos, e, depth + 1)
+            field_heartbeat_window = _w.raw_duration_first(buf, pos, e, depth + 1)
             start_heartbeat_window = pos
             end_heartbeat_window = e
         else:
             field_heartbeat_window, end_heartbeat_window = _w.merge(
-                _w.dec_duration_first, buf, start_heartbeat_window, end_heartbeat_window, pos, e, depth + 1
+                _w.raw_duration_first, buf, start_heartbeat_window, end_heartbeat_window, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -38931,12 +39051,12 @@ def decode_SessionsConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_heartbeat_window is None:
-                field_heartbeat_window = _w.dec_duration_first(buf, pos, e, depth + 1)
+                field_heartbeat_window = _w.raw_duration_first(buf, pos, e, depth + 1)
                 start_heartbeat_window = pos
                 end_heartbeat_window = e
             else:
                 field_heartbeat_window, end_heartbeat_window = _w.merge(
-                    _w.dec_duration_first,
+                    _w.raw_duration_first,
                     buf,
                     start_heartbeat_window,
                     end_heartbeat_window,
@@ -38953,7 +39073,10 @@ def decode_SessionsConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if type(field_heartbeat_window) is _w.BadTime:
         raise field_heartbeat_window.error
     m = _new(SessionsConfig)
-    m.heartbeat_window = field_heartbeat_window
+    if field_heartbeat_window is None:
+        m.heartbeat_window = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_heartbeat_window = field_heartbeat_window  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -38995,12 +39118,12 @@ def decode_TrafficTunnelEndpoint(buf: bytes, pos: int, end: int, depth: int) -> 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_connection_timeout is None:
-            field_connection_timeout = _w.dec_duration_first(buf, pos, e, depth + 1)
+            field_connection_timeout = _w.raw_duration_first(buf, pos, e, depth + 1)
             start_connection_timeout = pos
             end_connection_timeout = e
         else:
             field_connection_timeout, end_connection_timeout = _w.merge(
-                _w.dec_duration_first,
+                _w.raw_duration_first,
                 buf,
                 start_connection_timeout,
                 end_connection_timeout,
@@ -39028,12 +39151,12 @@ def decode_TrafficTunnelEndpoint(buf: bytes, pos: int, end: int, depth: int) -> 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_connection_timeout is None:
-                field_connection_timeout = _w.dec_duration_first(buf, pos, e, depth + 1)
+                field_connection_timeout = _w.raw_duration_first(buf, pos, e, depth + 1)
                 start_connection_timeout = pos
                 end_connection_timeout = e
             else:
                 field_connection_timeout, end_connection_timeout = _w.merge(
-                    _w.dec_duration_first,
+                    _w.raw_duration_first,
                     buf,
                     start_connection_timeout,
                     end_connection_timeout,
@@ -39051,7 +39174,10 @@ def decode_TrafficTunnelEndpoint(buf: bytes, pos: int, end: int, depth: int) -> 
         raise field_connection_timeout.error
     m = _new(TrafficTunnelEndpoint)
     m.port = field_port
-    m.connection_timeout = field_connection_timeout
+    if field_connection_timeout is None:
+        m.connection_timeout = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_connection_timeout = field_connection_timeout  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -41012,12 +41138,12 @@ def decode_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_connection_check_interval is None:
-            field_connection_check_interval = _w.dec_duration_first(buf, pos, e, depth + 1)
+            field_connection_check_interval = _w.raw_duration_first(buf, pos, e, depth + 1)
             start_connection_check_interval = pos
             end_connection_check_interval = e
         else:
             field_connection_check_interval, end_connection_check_interval = _w.merge(
-                _w.dec_duration_first,
+                _w.raw_duration_first,
                 buf,
                 start_connection_check_interval,
                 end_connection_check_interval,
@@ -41034,12 +41160,12 @@ def decode_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_reconnect_interval is None:
-            field_reconnect_interval = _w.dec_duration_first(buf, pos, e, depth + 1)
+            field_reconnect_interval = _w.raw_duration_first(buf, pos, e, depth + 1)
             start_reconnect_interval = pos
             end_reconnect_interval = e
         else:
             field_reconnect_interval, end_reconnect_interval = _w.merge(
-                _w.dec_duration_first,
+                _w.raw_duration_first,
                 buf,
                 start_reconnect_interval,
                 end_reconnect_interval,
@@ -41148,12 +41274,12 @@ def decode_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_connection_check_interval is None:
-                field_connection_check_interval = _w.dec_duration_first(buf, pos, e, depth + 1)
+                field_connection_check_interval = _w.raw_duration_first(buf, pos, e, depth + 1)
                 start_connection_check_interval = pos
                 end_connection_check_interval = e
             else:
                 field_connection_check_interval, end_connection_check_interval = _w.merge(
-                    _w.dec_duration_first,
+                    _w.raw_duration_first,
                     buf,
                     start_connection_check_interval,
                     end_connection_check_interval,
@@ -41169,12 +41295,12 @@ def decode_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_reconnect_interval is None:
-                field_reconnect_interval = _w.dec_duration_first(buf, pos, e, depth + 1)
+                field_reconnect_interval = _w.raw_duration_first(buf, pos, e, depth + 1)
                 start_reconnect_interval = pos
                 end_reconnect_interval = e
             else:
                 field_reconnect_interval, end_reconnect_interval = _w.merge(
-                    _w.dec_duration_first,
+                    _w.raw_duration_first,
                     buf,
                     start_reconnect_interval,
                     end_reconnect_interval,
@@ -41223,8 +41349,14 @@ def decode_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.auth = field_auth
     m.managed_by = field_managed_by
     m.insecure = field_insecure
-    m.connection_check_interval = field_connection_check_interval
-    m.reconnect_interval = field_reconnect_interval
+    if field_connection_check_interval is None:
+        m.connection_check_interval = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_connection_check_interval = field_connection_check_interval  # type: ignore[attr-defined]
+    if field_reconnect_interval is None:
+        m.reconnect_interval = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_reconnect_interval = field_reconnect_interval  # type: ignore[attr-defined]
     m.service_configs = field_service_configs
     m.secret = field_secret
     m.prefix = field_prefix
@@ -42323,12 +42455,12 @@ def decode_NeedsRestartResponse(buf: bytes, pos: int, end: int, depth: int) -> _
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_restart_check_interval is None:
-            field_restart_check_interval = _w.dec_duration_first(buf, pos, e, depth + 1)
+            field_restart_check_interval = _w.raw_duration_first(buf, pos, e, depth + 1)
             start_restart_check_interval = pos
             end_restart_check_interval = e
         else:
             field_restart_check_interval, end_restart_check_interval = _w.merge(
-                _w.dec_duration_first,
+                _w.raw_duration_first,
                 buf,
                 start_restart_check_interval,
                 end_restart_check_interval,
@@ -42364,12 +42496,12 @@ def decode_NeedsRestartResponse(buf: bytes, pos: int, end: int, depth: int) -> _
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_restart_check_interval is None:
-                field_restart_check_interval = _w.dec_duration_first(buf, pos, e, depth + 1)
+                field_restart_check_interval = _w.raw_duration_first(buf, pos, e, depth + 1)
                 start_restart_check_interval = pos
                 end_restart_check_interval = e
             else:
                 field_restart_check_interval, end_restart_check_interval = _w.merge(
-                    _w.dec_duration_first,
+                    _w.raw_duration_first,
                     buf,
                     start_restart_check_interval,
                     end_restart_check_interval,
@@ -42388,7 +42520,10 @@ def decode_NeedsRestartResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     m = _new(NeedsRestartResponse)
     m.id = field_id
     m.must_restart = field_must_restart
-    m.restart_check_interval = field_restart_check_interval
+    if field_restart_check_interval is None:
+        m.restart_check_interval = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_restart_check_interval = field_restart_check_interval  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -42517,12 +42652,12 @@ def decode_ModuleConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_first_run_timeout is None:
-            field_first_run_timeout = _w.dec_duration_first(buf, pos, e, depth + 1)
+            field_first_run_timeout = _w.raw_duration_first(buf, pos, e, depth + 1)
             start_first_run_timeout = pos
             end_first_run_timeout = e
         else:
             field_first_run_timeout, end_first_run_timeout = _w.merge(
-                _w.dec_duration_first, buf, start_first_run_timeout, end_first_run_timeout, pos, e, depth + 1
+                _w.raw_duration_first, buf, start_first_run_timeout, end_first_run_timeout, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 72:
@@ -42609,12 +42744,12 @@ def decode_ModuleConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_first_run_timeout is None:
-                field_first_run_timeout = _w.dec_duration_first(buf, pos, e, depth + 1)
+                field_first_run_timeout = _w.raw_duration_first(buf, pos, e, depth + 1)
                 start_first_run_timeout = pos
                 end_first_run_timeout = e
             else:
                 field_first_run_timeout, end_first_run_timeout = _w.merge(
-                    _w.dec_duration_first,
+                    _w.raw_duration_first,
                     buf,
                     start_first_run_timeout,
                     end_first_run_timeout,
@@ -42644,7 +42779,10 @@ def decode_ModuleConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.module_id = field_module_id
     m.env = field_env
     m.status = field_status
-    m.first_run_timeout = field_first_run_timeout
+    if field_first_run_timeout is None:
+        m.first_run_timeout = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_first_run_timeout = field_first_run_timeout  # type: ignore[attr-defined]
     m.tcp_mode = field_tcp_mode
     m._unknown_fields = b"" if unknown is None else unknown
     return m
@@ -48115,8 +48253,8 @@ if _w.PLANS:
             (10, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
             (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_access", ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
             (48, 5, _w.K_ENUM, values_of_OnlineState, OnlineState, ()),
             (56, 6, _w.K_INT64, None, None, ()),
         ),
@@ -48131,14 +48269,21 @@ if _w.PLANS:
             (34, 4, _w.K_STRING, None, None, ()),
             (98, 5, _w.K_STRING, None, None, ()),
             (42, 6, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
-            (50, 7, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (50, 7, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_access", ()),
             (58, 8, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
             (64, 9, _w.K_BOOL, None, None, ()),
             (74, 10, _w.K_STRING, None, None, ()),
             (90, 11, _w.K_STRING, None, None, ()),
-            (106, 12, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (106, 12, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
             (114, 13, _w.K_REP_MESSAGE, decode_SharedSecret, None, ()),
-            (122, 14, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (
+                122,
+                14,
+                _w.K_TIMESTAMP,
+                _c_google_protobuf.decode_Timestamp_value,
+                "_viam_raw_last_updated",
+                (),
+            ),
             (128, 15, _w.K_ENUM, values_of_OnlineState, OnlineState, ()),
             (136, 16, _w.K_INT64, None, None, ()),
             (146, 17, _w.K_STRING, None, None, ()),
@@ -48149,7 +48294,7 @@ if _w.PLANS:
         (
             (10, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_when", ()),
             (34, 3, _w.K_MESSAGE, decode_RobotPart, None, ()),
             (42, 4, _w.K_MESSAGE, decode_AuthenticatorInfo, None, ()),
         ),
@@ -48167,7 +48312,7 @@ if _w.PLANS:
         (
             (10, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
             (34, 3, _w.K_STRING, None, None, ()),
             (42, 4, _w.K_STRING, None, None, ()),
             (50, 5, _w.K_STRING, None, None, ()),
@@ -48180,9 +48325,9 @@ if _w.PLANS:
         (
             (10, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_REP_STRING, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_date_added", ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_login", ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_access", ()),
         ),
     )
     _w.plan_fields(
@@ -48193,7 +48338,7 @@ if _w.PLANS:
         (
             (10, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
             (34, 3, _w.K_REP_MESSAGE, decode_Authorization, None, ()),
         ),
     )
@@ -48381,7 +48526,7 @@ if _w.PLANS:
             (34, 2, _w.K_STRING, None, None, ()),
             (42, 3, _w.K_MESSAGE, decode_LocationAuth, None, ()),
             (50, 4, _w.K_REP_MESSAGE, decode_LocationOrganization, None, ()),
-            (26, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (26, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
             (56, 6, _w.K_INT32, None, None, ()),
             (66, 7, _w.K_MESSAGE, decode_StorageConfig, None, ()),
             (74, 8, _w.K_MESSAGE, decode_OrganizationIdentity, None, ()),
@@ -48392,7 +48537,7 @@ if _w.PLANS:
         (
             (10, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
             (32, 3, _w.K_ENUM, values_of_SharedSecretState, SharedSecretState, ()),
         ),
     )
@@ -48509,8 +48654,8 @@ if _w.PLANS:
             (26, 2, _w.K_STRING, None, None, ()),
             (34, 3, _w.K_STRING, None, None, ()),
             (42, 4, _w.K_REP_STRING, None, None, ()),
-            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start", ()),
+            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end", ()),
             (64, 7, _w.K_INT64, None, None, ()),
             (74, 8, _w.K_STRING, None, None, ()),
             (80, 9, _w.K_BOOL, None, None, ()),
@@ -48542,8 +48687,8 @@ if _w.PLANS:
             (10, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
             (24, 2, _w.K_INT64, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start", ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end", ()),
         ),
     )
     _w.plan_fields(
@@ -48559,7 +48704,14 @@ if _w.PLANS:
             (10, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
             (26, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (
+                34,
+                3,
+                _w.K_TIMESTAMP,
+                _c_google_protobuf.decode_Timestamp_value,
+                "_viam_raw_last_known_update",
+                (),
+            ),
             (42, 4, _w.K_STRING, None, None, ()),
         ),
     )
@@ -48619,7 +48771,7 @@ if _w.PLANS:
             (10, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
             (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
         ),
     )
     _w.plan_fields(
@@ -48634,13 +48786,20 @@ if _w.PLANS:
             (26, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
             (34, 3, _w.K_STRING, None, None, ()),
             (40, 4, _w.K_BOOL, None, None, ()),
-            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
             (58, 6, _w.K_STRING, None, None, ()),
             (72, 7, _w.K_INT32, None, None, ()),
             (80, 8, _w.K_INT32, None, None, ()),
             (88, 9, _w.K_BOOL, None, None, ()),
             (96, 10, _w.K_ENUM, values_of_FragmentVisibility, FragmentVisibility, ()),
-            (106, 11, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (
+                106,
+                11,
+                _w.K_TIMESTAMP,
+                _c_google_protobuf.decode_Timestamp_value,
+                "_viam_raw_last_updated",
+                (),
+            ),
             (114, 12, _w.K_STRING, None, None, ()),
             (122, 13, _w.K_STRING, None, None, ()),
             (130, 14, _w.K_STRING, None, None, ()),
@@ -48650,7 +48809,7 @@ if _w.PLANS:
         decode_FragmentHistoryEntry,
         (
             (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_edited_on", ()),
             (26, 2, _w.K_MESSAGE, decode_Fragment, None, ()),
             (34, 3, _w.K_MESSAGE, decode_AuthenticatorInfo, None, ()),
             (42, 4, _w.K_STRING, None, None, ()),
@@ -48661,7 +48820,7 @@ if _w.PLANS:
         decode_FragmentRevision,
         (
             (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_at", ()),
         ),
     )
     _w.plan_fields(
@@ -48740,7 +48899,14 @@ if _w.PLANS:
             (26, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
             (32, 3, _w.K_BOOL, None, None, ()),
             (40, 4, _w.K_ENUM, values_of_FragmentVisibility, FragmentVisibility, ()),
-            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (
+                50,
+                5,
+                _w.K_TIMESTAMP,
+                _c_google_protobuf.decode_Timestamp_value,
+                "_viam_raw_last_known_update",
+                (),
+            ),
             (58, 6, _w.K_STRING, None, None, ()),
         ),
     )
@@ -48880,8 +49046,8 @@ if _w.PLANS:
             (88, 2, _w.K_BOOL, None, None, ()),
             (96, 3, _w.K_ENUM, values_of_OnlineState, OnlineState, ()),
             (104, 4, _w.K_INT64, None, None, ()),
-            (114, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (26, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (114, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_access", ()),
+            (26, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_online", ()),
             (34, 7, _w.K_MESSAGE, decode_ViamServerVersion, None, ()),
             (42, 8, _w.K_MESSAGE, decode_ViamAgentVersion, None, ()),
             (50, 9, _w.K_STRING, None, None, ()),
@@ -48919,7 +49085,7 @@ if _w.PLANS:
         (
             (10, 0, _w.K_MESSAGE, decode_Robot, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
         ),
     )
     _w.plan_fields(decode_AddFavoriteMachineRequest, ((10, 0, _w.K_STRING, None, None, ()),))
@@ -49026,7 +49192,7 @@ if _w.PLANS:
         decode_MLModelVersion,
         (
             (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
         ),
     )
     _w.plan_fields(
@@ -49050,7 +49216,7 @@ if _w.PLANS:
         decode_MLTrainingVersion,
         (
             (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
         ),
     )
     _w.plan_fields(
@@ -49073,7 +49239,7 @@ if _w.PLANS:
     _w.plan_fields(
         decode_DeprecatedStatus,
         (
-            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_deprecated_at", ()),
             (18, 1, _w.K_STRING, None, None, ()),
         ),
     )
@@ -49133,8 +49299,8 @@ if _w.PLANS:
                     13,
                 ),
             ),
-            (122, 15, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (130, 16, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (122, 15, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_at", ()),
+            (130, 16, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_updated_at", ()),
             (138, 17, _w.K_MESSAGE, decode_DeprecatedStatus, None, ()),
             (154, 18, _w.K_MESSAGE, decode_RegistryItemBilling, None, ()),
         ),
@@ -49384,7 +49550,7 @@ if _w.PLANS:
         decode_Uploads,
         (
             (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_uploaded_at", ()),
         ),
     )
     _w.plan_fields(
@@ -49656,13 +49822,20 @@ if _w.PLANS:
         decode_InvoiceSummary,
         (
             (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_invoice_date", ()),
             (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
             (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_due_date", ()),
+            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_paid_date", ()),
             (58, 6, _w.K_STRING, None, None, ()),
-            (66, 7, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (
+                66,
+                7,
+                _w.K_TIMESTAMP,
+                _c_google_protobuf.decode_Timestamp_value,
+                "_viam_raw_last_payment_failure_at",
+                (),
+            ),
         ),
     )
     _w.plan_fields(
@@ -49717,8 +49890,8 @@ if _w.PLANS:
     _w.plan_fields(
         decode_GetCurrentMonthUsageResponse,
         (
-            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_date", ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_date", ()),
             (114, 2, _w.K_REP_MESSAGE, decode_ResourceUsageCostsBySource, None, ()),
             (121, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
             (25, 4, _w.K_FIXED, _w.unpack_d, 8, ()),
@@ -49994,13 +50167,21 @@ if _w.PLANS:
         ),
     )
     _w.plan_fields(
-        decode_SessionsConfig, ((10, 0, _w.K_DURATION, _c_google_protobuf.decode_Duration_value, None, ()),)
+        decode_SessionsConfig,
+        ((10, 0, _w.K_DURATION, _c_google_protobuf.decode_Duration_value, "_viam_raw_heartbeat_window", ()),),
     )
     _w.plan_fields(
         decode_TrafficTunnelEndpoint,
         (
             (8, 0, _w.K_INT32, None, None, ()),
-            (18, 1, _w.K_DURATION, _c_google_protobuf.decode_Duration_value, None, ()),
+            (
+                18,
+                1,
+                _w.K_DURATION,
+                _c_google_protobuf.decode_Duration_value,
+                "_viam_raw_connection_timeout",
+                (),
+            ),
         ),
     )
     _w.plan_fields(
@@ -50202,8 +50383,22 @@ if _w.PLANS:
             (34, 3, _w.K_MESSAGE, decode_RemoteAuth, None, ()),
             (42, 4, _w.K_STRING, None, None, ()),
             (48, 5, _w.K_BOOL, None, None, ()),
-            (58, 6, _w.K_DURATION, _c_google_protobuf.decode_Duration_value, None, ()),
-            (66, 7, _w.K_DURATION, _c_google_protobuf.decode_Duration_value, None, ()),
+            (
+                58,
+                6,
+                _w.K_DURATION,
+                _c_google_protobuf.decode_Duration_value,
+                "_viam_raw_connection_check_interval",
+                (),
+            ),
+            (
+                66,
+                7,
+                _w.K_DURATION,
+                _c_google_protobuf.decode_Duration_value,
+                "_viam_raw_reconnect_interval",
+                (),
+            ),
             (74, 8, _w.K_REP_MESSAGE, decode_ResourceLevelServiceConfig, None, ()),
             (82, 9, _w.K_STRING, None, None, ()),
             (90, 10, _w.K_STRING, None, None, ()),
@@ -50265,7 +50460,14 @@ if _w.PLANS:
         (
             (10, 0, _w.K_STRING, None, None, ()),
             (16, 1, _w.K_BOOL, None, None, ()),
-            (26, 2, _w.K_DURATION, _c_google_protobuf.decode_Duration_value, None, ()),
+            (
+                26,
+                2,
+                _w.K_DURATION,
+                _c_google_protobuf.decode_Duration_value,
+                "_viam_raw_restart_check_interval",
+                (),
+            ),
         ),
     )
     _w.plan_fields(

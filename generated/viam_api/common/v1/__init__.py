@@ -852,6 +852,9 @@ class ResponseMetadata(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(ResponseMetadata, (("captured_at", "_viam_raw_captured_at", False),))
+
+
 _messages.default_message_pool.register_message("viam.common.v1", "ResponseMetadata", ResponseMetadata)
 
 
@@ -1762,6 +1765,9 @@ class LogEntry(_messages.Message):
         self.stack = stack
         self.fields = [] if fields is None else fields
         self.__post_init__()
+
+
+_messages.lazy_times(LogEntry, (("time", "_viam_raw_time", False),))
 
 
 _messages.default_message_pool.register_message("viam.common.v1", "LogEntry", LogEntry)

@@ -2375,12 +2375,12 @@ def decode_ResponseMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_captured_at is None:
-            field_captured_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_captured_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_captured_at = pos
             end_captured_at = e
         else:
             field_captured_at, end_captured_at = _w.merge(
-                _w.dec_timestamp_first, buf, start_captured_at, end_captured_at, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_captured_at, end_captured_at, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -2396,12 +2396,12 @@ def decode_ResponseMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.An
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_captured_at is None:
-                field_captured_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_captured_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_captured_at = pos
                 end_captured_at = e
             else:
                 field_captured_at, end_captured_at = _w.merge(
-                    _w.dec_timestamp_first, buf, start_captured_at, end_captured_at, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_captured_at, end_captured_at, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2412,7 +2412,10 @@ def decode_ResponseMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if type(field_captured_at) is _w.BadTime:
         raise field_captured_at.error
     m = _new(ResponseMetadata)
-    m.captured_at = field_captured_at
+    if field_captured_at is None:
+        m.captured_at = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_captured_at = field_captured_at  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -5135,12 +5138,12 @@ def decode_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time is None:
-            field_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_time = pos
             end_time = e
         else:
             field_time, end_time = _w.merge(
-                _w.dec_timestamp_first, buf, start_time, end_time, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_time, end_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -5224,12 +5227,12 @@ def decode_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time is None:
-                field_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_time = pos
                 end_time = e
             else:
                 field_time, end_time = _w.merge(
-                    _w.dec_timestamp_first, buf, start_time, end_time, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_time, end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -5289,7 +5292,10 @@ def decode_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m = _new(LogEntry)
     m.host = field_host
     m.level = field_level
-    m.time = field_time
+    if field_time is None:
+        m.time = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_time = field_time  # type: ignore[attr-defined]
     m.logger_name = field_logger_name
     m.message = field_message
     m.caller = field_caller
@@ -6539,7 +6545,7 @@ if _w.PLANS:
     _w.plan_fields(decode_ActuatorStatus, ((8, 0, _w.K_BOOL, None, None, ()),))
     _w.plan_fields(
         decode_ResponseMetadata,
-        ((10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),),
+        ((10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_captured_at", ()),),
     )
     _w.plan_fields(
         decode_DoCommandRequest,
@@ -6728,7 +6734,7 @@ if _w.PLANS:
         (
             (10, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time", ()),
             (34, 3, _w.K_STRING, None, None, ()),
             (42, 4, _w.K_STRING, None, None, ()),
             (50, 5, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),

@@ -101,6 +101,15 @@ class DeviceAgentConfigRequest(_messages.Message):
             )
 
 
+_messages.lazy_times(
+    DeviceAgentConfigRequest,
+    (
+        ("agent_uptime", "_viam_raw_agent_uptime", True),
+        ("viam_server_uptime", "_viam_raw_viam_server_uptime", True),
+    ),
+)
+
+
 _messages.default_message_pool.register_message(
     "viam.app.agent.v1", "DeviceAgentConfigRequest", DeviceAgentConfigRequest
 )
@@ -182,6 +191,9 @@ class DeviceAgentConfigResponse(_messages.Message):
             _deprecation.warn_deprecated(
                 "viam.app.agent.v1.DeviceAgentConfigResponse.subsystem_configs", stacklevel=3
             )
+
+
+_messages.lazy_times(DeviceAgentConfigResponse, (("check_interval", "_viam_raw_check_interval", True),))
 
 
 _messages.default_message_pool.register_message(

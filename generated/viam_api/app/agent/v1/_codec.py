@@ -109,12 +109,12 @@ def decode_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_agent_uptime is None:
-            field_agent_uptime = _w.dec_duration_first(buf, pos, e, depth + 1)
+            field_agent_uptime = _w.raw_duration_first(buf, pos, e, depth + 1)
             start_agent_uptime = pos
             end_agent_uptime = e
         else:
             field_agent_uptime, end_agent_uptime = _w.merge(
-                _w.dec_duration_first, buf, start_agent_uptime, end_agent_uptime, pos, e, depth + 1
+                _w.raw_duration_first, buf, start_agent_uptime, end_agent_uptime, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 50:
@@ -125,12 +125,12 @@ def decode_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_viam_server_uptime is None:
-            field_viam_server_uptime = _w.dec_duration_first(buf, pos, e, depth + 1)
+            field_viam_server_uptime = _w.raw_duration_first(buf, pos, e, depth + 1)
             start_viam_server_uptime = pos
             end_viam_server_uptime = e
         else:
             field_viam_server_uptime, end_viam_server_uptime = _w.merge(
-                _w.dec_duration_first,
+                _w.raw_duration_first,
                 buf,
                 start_viam_server_uptime,
                 end_viam_server_uptime,
@@ -199,12 +199,12 @@ def decode_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_agent_uptime is None:
-                field_agent_uptime = _w.dec_duration_first(buf, pos, e, depth + 1)
+                field_agent_uptime = _w.raw_duration_first(buf, pos, e, depth + 1)
                 start_agent_uptime = pos
                 end_agent_uptime = e
             else:
                 field_agent_uptime, end_agent_uptime = _w.merge(
-                    _w.dec_duration_first, buf, start_agent_uptime, end_agent_uptime, pos, e, depth + 1
+                    _w.raw_duration_first, buf, start_agent_uptime, end_agent_uptime, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -214,12 +214,12 @@ def decode_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_viam_server_uptime is None:
-                field_viam_server_uptime = _w.dec_duration_first(buf, pos, e, depth + 1)
+                field_viam_server_uptime = _w.raw_duration_first(buf, pos, e, depth + 1)
                 start_viam_server_uptime = pos
                 end_viam_server_uptime = e
             else:
                 field_viam_server_uptime, end_viam_server_uptime = _w.merge(
-                    _w.dec_duration_first,
+                    _w.raw_duration_first,
                     buf,
                     start_viam_server_uptime,
                     end_viam_server_uptime,
@@ -242,8 +242,14 @@ def decode_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
     m.host_info = field_host_info
     m.subsystem_versions = field_subsystem_versions
     m.version_info = field_version_info
-    m.agent_uptime = field_agent_uptime
-    m.viam_server_uptime = field_viam_server_uptime
+    if field_agent_uptime is None:
+        m.agent_uptime = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_agent_uptime = field_agent_uptime  # type: ignore[attr-defined]
+    if field_viam_server_uptime is None:
+        m.viam_server_uptime = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_viam_server_uptime = field_viam_server_uptime  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -397,12 +403,12 @@ def decode_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int)
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_check_interval is None:
-            field_check_interval = _w.dec_duration_first(buf, pos, e, depth + 1)
+            field_check_interval = _w.raw_duration_first(buf, pos, e, depth + 1)
             start_check_interval = pos
             end_check_interval = e
         else:
             field_check_interval, end_check_interval = _w.merge(
-                _w.dec_duration_first, buf, start_check_interval, end_check_interval, pos, e, depth + 1
+                _w.raw_duration_first, buf, start_check_interval, end_check_interval, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 26:
@@ -553,12 +559,12 @@ def decode_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int)
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_check_interval is None:
-                field_check_interval = _w.dec_duration_first(buf, pos, e, depth + 1)
+                field_check_interval = _w.raw_duration_first(buf, pos, e, depth + 1)
                 start_check_interval = pos
                 end_check_interval = e
             else:
                 field_check_interval, end_check_interval = _w.merge(
-                    _w.dec_duration_first, buf, start_check_interval, end_check_interval, pos, e, depth + 1
+                    _w.raw_duration_first, buf, start_check_interval, end_check_interval, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -690,7 +696,10 @@ def decode_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int)
         raise field_check_interval.error
     m = _new(DeviceAgentConfigResponse)
     m.subsystem_configs = field_subsystem_configs
-    m.check_interval = field_check_interval
+    if field_check_interval is None:
+        m.check_interval = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_check_interval = field_check_interval  # type: ignore[attr-defined]
     m.agent_update_info = field_agent_update_info
     m.viam_server_update_info = field_viam_server_update_info
     m.advanced_settings = field_advanced_settings

@@ -236,6 +236,15 @@ class CaptureInterval(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(
+    CaptureInterval,
+    (
+        ("start_time", "_viam_raw_start_time", False),
+        ("end_time", "_viam_raw_end_time", False),
+    ),
+)
+
+
 _messages.default_message_pool.register_message("viam.app.cloudslam.v1", "CaptureInterval", CaptureInterval)
 
 
@@ -644,6 +653,17 @@ class MappingMetadata(_messages.Message):
         self.config = config
         self.error_msg = error_msg
         self.__post_init__()
+
+
+_messages.lazy_times(
+    MappingMetadata,
+    (
+        ("time_start_submitted", "_viam_raw_time_start_submitted", False),
+        ("time_cloud_run_job_started", "_viam_raw_time_cloud_run_job_started", False),
+        ("time_end_submitted", "_viam_raw_time_end_submitted", False),
+        ("time_cloud_run_job_ended", "_viam_raw_time_cloud_run_job_ended", False),
+    ),
+)
 
 
 _messages.default_message_pool.register_message("viam.app.cloudslam.v1", "MappingMetadata", MappingMetadata)

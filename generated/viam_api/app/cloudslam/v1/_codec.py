@@ -700,12 +700,12 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start_time is None:
-            field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_start_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_start_time = pos
             end_start_time = e
         else:
             field_start_time, end_start_time = _w.merge(
-                _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 18:
@@ -716,12 +716,12 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end_time is None:
-            field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_end_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_end_time = pos
             end_end_time = e
         else:
             field_end_time, end_end_time = _w.merge(
-                _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -737,12 +737,12 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start_time is None:
-                field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_start_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_start_time = pos
                 end_start_time = e
             else:
                 field_start_time, end_start_time = _w.merge(
-                    _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -752,12 +752,12 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end_time is None:
-                field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_end_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_end_time = pos
                 end_end_time = e
             else:
                 field_end_time, end_end_time = _w.merge(
-                    _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -770,8 +770,14 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if type(field_end_time) is _w.BadTime:
         raise field_end_time.error
     m = _new(CaptureInterval)
-    m.start_time = field_start_time
-    m.end_time = field_end_time
+    if field_start_time is None:
+        m.start_time = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_start_time = field_start_time  # type: ignore[attr-defined]
+    if field_end_time is None:
+        m.end_time = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_end_time = field_end_time  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -1638,12 +1644,12 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_start_submitted is None:
-            field_time_start_submitted = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_time_start_submitted = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_time_start_submitted = pos
             end_time_start_submitted = e
         else:
             field_time_start_submitted, end_time_start_submitted = _w.merge(
-                _w.dec_timestamp_first,
+                _w.raw_timestamp_first,
                 buf,
                 start_time_start_submitted,
                 end_time_start_submitted,
@@ -1660,12 +1666,12 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_cloud_run_job_started is None:
-            field_time_cloud_run_job_started = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_time_cloud_run_job_started = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_time_cloud_run_job_started = pos
             end_time_cloud_run_job_started = e
         else:
             field_time_cloud_run_job_started, end_time_cloud_run_job_started = _w.merge(
-                _w.dec_timestamp_first,
+                _w.raw_timestamp_first,
                 buf,
                 start_time_cloud_run_job_started,
                 end_time_cloud_run_job_started,
@@ -1682,12 +1688,12 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_end_submitted is None:
-            field_time_end_submitted = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_time_end_submitted = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_time_end_submitted = pos
             end_time_end_submitted = e
         else:
             field_time_end_submitted, end_time_end_submitted = _w.merge(
-                _w.dec_timestamp_first,
+                _w.raw_timestamp_first,
                 buf,
                 start_time_end_submitted,
                 end_time_end_submitted,
@@ -1704,12 +1710,12 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_cloud_run_job_ended is None:
-            field_time_cloud_run_job_ended = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_time_cloud_run_job_ended = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_time_cloud_run_job_ended = pos
             end_time_cloud_run_job_ended = e
         else:
             field_time_cloud_run_job_ended, end_time_cloud_run_job_ended = _w.merge(
-                _w.dec_timestamp_first,
+                _w.raw_timestamp_first,
                 buf,
                 start_time_cloud_run_job_ended,
                 end_time_cloud_run_job_ended,
@@ -1817,12 +1823,12 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_start_submitted is None:
-                field_time_start_submitted = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_time_start_submitted = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_time_start_submitted = pos
                 end_time_start_submitted = e
             else:
                 field_time_start_submitted, end_time_start_submitted = _w.merge(
-                    _w.dec_timestamp_first,
+                    _w.raw_timestamp_first,
                     buf,
                     start_time_start_submitted,
                     end_time_start_submitted,
@@ -1838,12 +1844,12 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_cloud_run_job_started is None:
-                field_time_cloud_run_job_started = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_time_cloud_run_job_started = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_time_cloud_run_job_started = pos
                 end_time_cloud_run_job_started = e
             else:
                 field_time_cloud_run_job_started, end_time_cloud_run_job_started = _w.merge(
-                    _w.dec_timestamp_first,
+                    _w.raw_timestamp_first,
                     buf,
                     start_time_cloud_run_job_started,
                     end_time_cloud_run_job_started,
@@ -1859,12 +1865,12 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_end_submitted is None:
-                field_time_end_submitted = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_time_end_submitted = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_time_end_submitted = pos
                 end_time_end_submitted = e
             else:
                 field_time_end_submitted, end_time_end_submitted = _w.merge(
-                    _w.dec_timestamp_first,
+                    _w.raw_timestamp_first,
                     buf,
                     start_time_end_submitted,
                     end_time_end_submitted,
@@ -1880,12 +1886,12 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_cloud_run_job_ended is None:
-                field_time_cloud_run_job_ended = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_time_cloud_run_job_ended = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_time_cloud_run_job_ended = pos
                 end_time_cloud_run_job_ended = e
             else:
                 field_time_cloud_run_job_ended, end_time_cloud_run_job_ended = _w.merge(
-                    _w.dec_timestamp_first,
+                    _w.raw_timestamp_first,
                     buf,
                     start_time_cloud_run_job_ended,
                     end_time_cloud_run_job_ended,
@@ -1966,10 +1972,22 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     m.org_id = field_org_id
     m.location_id = field_location_id
     m.robot_id = field_robot_id
-    m.time_start_submitted = field_time_start_submitted
-    m.time_cloud_run_job_started = field_time_cloud_run_job_started
-    m.time_end_submitted = field_time_end_submitted
-    m.time_cloud_run_job_ended = field_time_cloud_run_job_ended
+    if field_time_start_submitted is None:
+        m.time_start_submitted = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_time_start_submitted = field_time_start_submitted  # type: ignore[attr-defined]
+    if field_time_cloud_run_job_started is None:
+        m.time_cloud_run_job_started = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_time_cloud_run_job_started = field_time_cloud_run_job_started  # type: ignore[attr-defined]
+    if field_time_end_submitted is None:
+        m.time_end_submitted = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_time_end_submitted = field_time_end_submitted  # type: ignore[attr-defined]
+    if field_time_cloud_run_job_ended is None:
+        m.time_cloud_run_job_ended = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_time_cloud_run_job_ended = field_time_cloud_run_job_ended  # type: ignore[attr-defined]
     m.end_status = field_end_status
     m.cloud_run_job_id = field_cloud_run_job_id
     m.viam_server_version = field_viam_server_version
@@ -2361,8 +2379,8 @@ if _w.PLANS:
     _w.plan_fields(
         decode_CaptureInterval,
         (
-            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_time", ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_time", ()),
         ),
     )
     _w.plan_fields(decode_StartMappingSessionResponse, ((10, 0, _w.K_STRING, None, None, ()),))
@@ -2405,10 +2423,38 @@ if _w.PLANS:
             (10, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
             (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (
+                34,
+                3,
+                _w.K_TIMESTAMP,
+                _c_google_protobuf.decode_Timestamp_value,
+                "_viam_raw_time_start_submitted",
+                (),
+            ),
+            (
+                42,
+                4,
+                _w.K_TIMESTAMP,
+                _c_google_protobuf.decode_Timestamp_value,
+                "_viam_raw_time_cloud_run_job_started",
+                (),
+            ),
+            (
+                50,
+                5,
+                _w.K_TIMESTAMP,
+                _c_google_protobuf.decode_Timestamp_value,
+                "_viam_raw_time_end_submitted",
+                (),
+            ),
+            (
+                58,
+                6,
+                _w.K_TIMESTAMP,
+                _c_google_protobuf.decode_Timestamp_value,
+                "_viam_raw_time_cloud_run_job_ended",
+                (),
+            ),
             (64, 7, _w.K_ENUM, values_of_EndStatus, EndStatus, ()),
             (74, 8, _w.K_STRING, None, None, ()),
             (82, 9, _w.K_STRING, None, None, ()),

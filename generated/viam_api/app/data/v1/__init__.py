@@ -469,6 +469,15 @@ class CaptureInterval(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(
+    CaptureInterval,
+    (
+        ("start", "_viam_raw_start", False),
+        ("end", "_viam_raw_end", False),
+    ),
+)
+
+
 _messages.default_message_pool.register_message("viam.app.data.v1", "CaptureInterval", CaptureInterval)
 
 
@@ -614,6 +623,15 @@ class TabularData(_messages.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         _deprecation.warn_deprecated("viam.app.data.v1.TabularData", stacklevel=3)
+
+
+_messages.lazy_times(
+    TabularData,
+    (
+        ("time_requested", "_viam_raw_time_requested", False),
+        ("time_received", "_viam_raw_time_received", False),
+    ),
+)
 
 
 _messages.default_message_pool.register_message("viam.app.data.v1", "TabularData", TabularData)
@@ -940,6 +958,9 @@ class ExportTabularDataResponse(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(ExportTabularDataResponse, (("time_captured", "_viam_raw_time_captured", False),))
+
+
 _messages.default_message_pool.register_message(
     "viam.app.data.v1", "ExportTabularDataResponse", ExportTabularDataResponse
 )
@@ -1030,6 +1051,15 @@ class GetLatestTabularDataResponse(_messages.Message):
         self.time_synced = time_synced
         self.payload = payload
         self.__post_init__()
+
+
+_messages.lazy_times(
+    GetLatestTabularDataResponse,
+    (
+        ("time_captured", "_viam_raw_time_captured", False),
+        ("time_synced", "_viam_raw_time_synced", False),
+    ),
+)
 
 
 _messages.default_message_pool.register_message(
@@ -1487,6 +1517,15 @@ class BinaryMetadata(_messages.Message):
         super().__post_init__()
         if self.is_set("id"):
             _deprecation.warn_deprecated("viam.app.data.v1.BinaryMetadata.id", stacklevel=3)
+
+
+_messages.lazy_times(
+    BinaryMetadata,
+    (
+        ("time_requested", "_viam_raw_time_requested", False),
+        ("time_received", "_viam_raw_time_received", False),
+    ),
+)
 
 
 _messages.default_message_pool.register_message("viam.app.data.v1", "BinaryMetadata", BinaryMetadata)
@@ -3088,6 +3127,15 @@ class Query(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(
+    Query,
+    (
+        ("created_on", "_viam_raw_created_on", False),
+        ("updated_at", "_viam_raw_updated_at", False),
+    ),
+)
+
+
 _messages.default_message_pool.register_message("viam.app.data.v1", "Query", Query)
 
 
@@ -3358,6 +3406,9 @@ class CreateBinaryDataSignedURLResponse(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(CreateBinaryDataSignedURLResponse, (("expires_at", "_viam_raw_expires_at", False),))
+
+
 _messages.default_message_pool.register_message(
     "viam.app.data.v1", "CreateBinaryDataSignedURLResponse", CreateBinaryDataSignedURLResponse
 )
@@ -3473,6 +3524,17 @@ class Sequence(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(
+    Sequence,
+    (
+        ("created_at", "_viam_raw_created_at", False),
+        ("updated_at", "_viam_raw_updated_at", False),
+        ("start_time", "_viam_raw_start_time", False),
+        ("end_time", "_viam_raw_end_time", False),
+    ),
+)
+
+
 _messages.default_message_pool.register_message("viam.app.data.v1", "Sequence", Sequence)
 
 
@@ -3524,6 +3586,15 @@ class CreateSequenceRequest(_messages.Message):
         self.start_time = start_time
         self.end_time = end_time
         self.__post_init__()
+
+
+_messages.lazy_times(
+    CreateSequenceRequest,
+    (
+        ("start_time", "_viam_raw_start_time", False),
+        ("end_time", "_viam_raw_end_time", False),
+    ),
+)
 
 
 _messages.default_message_pool.register_message(
@@ -3660,6 +3731,15 @@ class UpdateSequenceRequest(_messages.Message):
         self.end_time = end_time
         self.field_mask = field_mask
         self.__post_init__()
+
+
+_messages.lazy_times(
+    UpdateSequenceRequest,
+    (
+        ("start_time", "_viam_raw_start_time", False),
+        ("end_time", "_viam_raw_end_time", False),
+    ),
+)
 
 
 _messages.default_message_pool.register_message(

@@ -1279,12 +1279,12 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start is None:
-            field_start = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_start = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_start = pos
             end_start = e
         else:
             field_start, end_start = _w.merge(
-                _w.dec_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 18:
@@ -1295,11 +1295,11 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end is None:
-            field_end = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_end = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_end = pos
             end_end = e
         else:
-            field_end, end_end = _w.merge(_w.dec_timestamp_first, buf, start_end, end_end, pos, e, depth + 1)
+            field_end, end_end = _w.merge(_w.raw_timestamp_first, buf, start_end, end_end, pos, e, depth + 1)
         pos = e
     while pos < end:
         start = pos
@@ -1314,12 +1314,12 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start is None:
-                field_start = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_start = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_start = pos
                 end_start = e
             else:
                 field_start, end_start = _w.merge(
-                    _w.dec_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -1329,12 +1329,12 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end is None:
-                field_end = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_end = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_end = pos
                 end_end = e
             else:
                 field_end, end_end = _w.merge(
-                    _w.dec_timestamp_first, buf, start_end, end_end, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_end, end_end, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1347,8 +1347,14 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if type(field_end) is _w.BadTime:
         raise field_end.error
     m = _new(CaptureInterval)
-    m.start = field_start
-    m.end = field_end
+    if field_start is None:
+        m.start = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_start = field_start  # type: ignore[attr-defined]
+    if field_end is None:
+        m.end = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_end = field_end  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -1695,12 +1701,12 @@ def decode_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_requested is None:
-            field_time_requested = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_time_requested = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_time_requested = pos
             end_time_requested = e
         else:
             field_time_requested, end_time_requested = _w.merge(
-                _w.dec_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -1711,12 +1717,12 @@ def decode_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_received is None:
-            field_time_received = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_time_received = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_time_received = pos
             end_time_received = e
         else:
             field_time_received, end_time_received = _w.merge(
-                _w.dec_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -1753,12 +1759,12 @@ def decode_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_requested is None:
-                field_time_requested = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_time_requested = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_time_requested = pos
                 end_time_requested = e
             else:
                 field_time_requested, end_time_requested = _w.merge(
-                    _w.dec_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1768,12 +1774,12 @@ def decode_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_received is None:
-                field_time_received = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_time_received = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_time_received = pos
                 end_time_received = e
             else:
                 field_time_received, end_time_received = _w.merge(
-                    _w.dec_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1788,8 +1794,14 @@ def decode_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m = _new(TabularData)
     m.data = field_data
     m.metadata_index = field_metadata_index
-    m.time_requested = field_time_requested
-    m.time_received = field_time_received
+    if field_time_requested is None:
+        m.time_requested = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_time_requested = field_time_requested  # type: ignore[attr-defined]
+    if field_time_received is None:
+        m.time_received = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_time_received = field_time_received  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -2602,12 +2614,12 @@ def decode_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int)
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_captured is None:
-            field_time_captured = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_time_captured = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_time_captured = pos
             end_time_captured = e
         else:
             field_time_captured, end_time_captured = _w.merge(
-                _w.dec_timestamp_first, buf, start_time_captured, end_time_captured, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_time_captured, end_time_captured, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 50:
@@ -2747,12 +2759,12 @@ def decode_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int)
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_captured is None:
-                field_time_captured = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_time_captured = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_time_captured = pos
                 end_time_captured = e
             else:
                 field_time_captured, end_time_captured = _w.merge(
-                    _w.dec_timestamp_first, buf, start_time_captured, end_time_captured, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_time_captured, end_time_captured, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -2851,7 +2863,10 @@ def decode_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int)
     m.resource_name = field_resource_name
     m.resource_subtype = field_resource_subtype
     m.method_name = field_method_name
-    m.time_captured = field_time_captured
+    if field_time_captured is None:
+        m.time_captured = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_time_captured = field_time_captured  # type: ignore[attr-defined]
     m.organization_id = field_organization_id
     m.location_id = field_location_id
     m.robot_name = field_robot_name
@@ -3201,12 +3216,12 @@ def decode_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: i
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_captured is None:
-            field_time_captured = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_time_captured = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_time_captured = pos
             end_time_captured = e
         else:
             field_time_captured, end_time_captured = _w.merge(
-                _w.dec_timestamp_first, buf, start_time_captured, end_time_captured, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_time_captured, end_time_captured, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 18:
@@ -3217,12 +3232,12 @@ def decode_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: i
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_synced is None:
-            field_time_synced = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_time_synced = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_time_synced = pos
             end_time_synced = e
         else:
             field_time_synced, end_time_synced = _w.merge(
-                _w.dec_timestamp_first, buf, start_time_synced, end_time_synced, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_time_synced, end_time_synced, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 26:
@@ -3254,12 +3269,12 @@ def decode_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: i
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_captured is None:
-                field_time_captured = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_time_captured = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_time_captured = pos
                 end_time_captured = e
             else:
                 field_time_captured, end_time_captured = _w.merge(
-                    _w.dec_timestamp_first, buf, start_time_captured, end_time_captured, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_time_captured, end_time_captured, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -3269,12 +3284,12 @@ def decode_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: i
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_synced is None:
-                field_time_synced = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_time_synced = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_time_synced = pos
                 end_time_synced = e
             else:
                 field_time_synced, end_time_synced = _w.merge(
-                    _w.dec_timestamp_first, buf, start_time_synced, end_time_synced, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_time_synced, end_time_synced, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -3302,8 +3317,14 @@ def decode_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: i
     if type(field_time_synced) is _w.BadTime:
         raise field_time_synced.error
     m = _new(GetLatestTabularDataResponse)
-    m.time_captured = field_time_captured
-    m.time_synced = field_time_synced
+    if field_time_captured is None:
+        m.time_captured = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_time_captured = field_time_captured  # type: ignore[attr-defined]
+    if field_time_synced is None:
+        m.time_synced = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_time_synced = field_time_synced  # type: ignore[attr-defined]
     m.payload = field_payload
     m._unknown_fields = b"" if unknown is None else unknown
     return m
@@ -4409,12 +4430,12 @@ def decode_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_requested is None:
-            field_time_requested = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_time_requested = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_time_requested = pos
             end_time_requested = e
         else:
             field_time_requested, end_time_requested = _w.merge(
-                _w.dec_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -4425,12 +4446,12 @@ def decode_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_received is None:
-            field_time_received = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_time_received = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_time_received = pos
             end_time_received = e
         else:
             field_time_received, end_time_received = _w.merge(
-                _w.dec_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -4543,12 +4564,12 @@ def decode_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_requested is None:
-                field_time_requested = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_time_requested = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_time_requested = pos
                 end_time_requested = e
             else:
                 field_time_requested, end_time_requested = _w.merge(
-                    _w.dec_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -4558,12 +4579,12 @@ def decode_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_received is None:
-                field_time_received = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_time_received = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_time_received = pos
                 end_time_received = e
             else:
                 field_time_received, end_time_received = _w.merge(
-                    _w.dec_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -4639,8 +4660,14 @@ def decode_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m = _new(BinaryMetadata)
     m.id = field_id
     m.capture_metadata = field_capture_metadata
-    m.time_requested = field_time_requested
-    m.time_received = field_time_received
+    if field_time_requested is None:
+        m.time_requested = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_time_requested = field_time_requested  # type: ignore[attr-defined]
+    if field_time_received is None:
+        m.time_received = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_time_received = field_time_received  # type: ignore[attr-defined]
     m.file_name = field_file_name
     m.file_ext = field_file_ext
     m.uri = field_uri
@@ -8801,12 +8828,12 @@ def decode_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 50:
@@ -8817,12 +8844,12 @@ def decode_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_updated_at is None:
-            field_updated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_updated_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_updated_at = pos
             end_updated_at = e
         else:
             field_updated_at, end_updated_at = _w.merge(
-                _w.dec_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -8870,12 +8897,12 @@ def decode_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -8885,12 +8912,12 @@ def decode_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_updated_at is None:
-                field_updated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_updated_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_updated_at = pos
                 end_updated_at = e
             else:
                 field_updated_at, end_updated_at = _w.merge(
-                    _w.dec_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -8907,8 +8934,14 @@ def decode_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.organization_id = field_organization_id
     m.name = field_name
     m.mql_binary = field_mql_binary
-    m.created_on = field_created_on
-    m.updated_at = field_updated_at
+    if field_created_on is None:
+        m.created_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_on = field_created_on  # type: ignore[attr-defined]
+    if field_updated_at is None:
+        m.updated_at = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_updated_at = field_updated_at  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -9598,12 +9631,12 @@ def decode_CreateBinaryDataSignedURLResponse(buf: bytes, pos: int, end: int, dep
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_expires_at is None:
-            field_expires_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_expires_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_expires_at = pos
             end_expires_at = e
         else:
             field_expires_at, end_expires_at = _w.merge(
-                _w.dec_timestamp_first, buf, start_expires_at, end_expires_at, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_expires_at, end_expires_at, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -9627,12 +9660,12 @@ def decode_CreateBinaryDataSignedURLResponse(buf: bytes, pos: int, end: int, dep
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_expires_at is None:
-                field_expires_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_expires_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_expires_at = pos
                 end_expires_at = e
             else:
                 field_expires_at, end_expires_at = _w.merge(
-                    _w.dec_timestamp_first, buf, start_expires_at, end_expires_at, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_expires_at, end_expires_at, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -9644,7 +9677,10 @@ def decode_CreateBinaryDataSignedURLResponse(buf: bytes, pos: int, end: int, dep
         raise field_expires_at.error
     m = _new(CreateBinaryDataSignedURLResponse)
     m.signed_url = field_signed_url
-    m.expires_at = field_expires_at
+    if field_expires_at is None:
+        m.expires_at = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_expires_at = field_expires_at  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -9818,12 +9854,12 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_at is None:
-            field_created_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_at = pos
             end_created_at = e
         else:
             field_created_at, end_created_at = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -9834,12 +9870,12 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_updated_at is None:
-            field_updated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_updated_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_updated_at = pos
             end_updated_at = e
         else:
             field_updated_at, end_updated_at = _w.merge(
-                _w.dec_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 50:
@@ -9850,12 +9886,12 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start_time is None:
-            field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_start_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_start_time = pos
             end_start_time = e
         else:
             field_start_time, end_start_time = _w.merge(
-                _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 58:
@@ -9866,12 +9902,12 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end_time is None:
-            field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_end_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_end_time = pos
             end_end_time = e
         else:
             field_end_time, end_end_time = _w.merge(
-                _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
             )
         pos = e
     while pos < end and buf[pos] == 66:
@@ -9929,12 +9965,12 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_at is None:
-                field_created_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_at = pos
                 end_created_at = e
             else:
                 field_created_at, end_created_at = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -9944,12 +9980,12 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_updated_at is None:
-                field_updated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_updated_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_updated_at = pos
                 end_updated_at = e
             else:
                 field_updated_at, end_updated_at = _w.merge(
-                    _w.dec_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -9959,12 +9995,12 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start_time is None:
-                field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_start_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_start_time = pos
                 end_start_time = e
             else:
                 field_start_time, end_start_time = _w.merge(
-                    _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -9974,12 +10010,12 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end_time is None:
-                field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_end_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_end_time = pos
                 end_end_time = e
             else:
                 field_end_time, end_end_time = _w.merge(
-                    _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 66:
@@ -10015,10 +10051,22 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.id = field_id
     m.part_id = field_part_id
     m.sequence_tags = field_sequence_tags
-    m.created_at = field_created_at
-    m.updated_at = field_updated_at
-    m.start_time = field_start_time
-    m.end_time = field_end_time
+    if field_created_at is None:
+        m.created_at = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_at = field_created_at  # type: ignore[attr-defined]
+    if field_updated_at is None:
+        m.updated_at = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_updated_at = field_updated_at  # type: ignore[attr-defined]
+    if field_start_time is None:
+        m.start_time = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_start_time = field_start_time  # type: ignore[attr-defined]
+    if field_end_time is None:
+        m.end_time = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_end_time = field_end_time  # type: ignore[attr-defined]
     m.resources = field_resources
     m.dataset_ids = field_dataset_ids
     m._unknown_fields = b"" if unknown is None else unknown
@@ -10143,12 +10191,12 @@ def decode_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start_time is None:
-            field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_start_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_start_time = pos
             end_start_time = e
         else:
             field_start_time, end_start_time = _w.merge(
-                _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -10159,12 +10207,12 @@ def decode_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end_time is None:
-            field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_end_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_end_time = pos
             end_end_time = e
         else:
             field_end_time, end_end_time = _w.merge(
-                _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -10204,12 +10252,12 @@ def decode_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start_time is None:
-                field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_start_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_start_time = pos
                 end_start_time = e
             else:
                 field_start_time, end_start_time = _w.merge(
-                    _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -10219,12 +10267,12 @@ def decode_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end_time is None:
-                field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_end_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_end_time = pos
                 end_end_time = e
             else:
                 field_end_time, end_end_time = _w.merge(
-                    _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -10240,8 +10288,14 @@ def decode_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     m.part_id = field_part_id
     m.resources = field_resources
     m.sequence_tags = field_sequence_tags
-    m.start_time = field_start_time
-    m.end_time = field_end_time
+    if field_start_time is None:
+        m.start_time = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_start_time = field_start_time  # type: ignore[attr-defined]
+    if field_end_time is None:
+        m.end_time = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_end_time = field_end_time  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -10538,12 +10592,12 @@ def decode_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start_time is None:
-            field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_start_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_start_time = pos
             end_start_time = e
         else:
             field_start_time, end_start_time = _w.merge(
-                _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -10554,12 +10608,12 @@ def decode_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end_time is None:
-            field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_end_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_end_time = pos
             end_end_time = e
         else:
             field_end_time, end_end_time = _w.merge(
-                _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 50:
@@ -10615,12 +10669,12 @@ def decode_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start_time is None:
-                field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_start_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_start_time = pos
                 end_start_time = e
             else:
                 field_start_time, end_start_time = _w.merge(
-                    _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -10630,12 +10684,12 @@ def decode_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end_time is None:
-                field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_end_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_end_time = pos
                 end_end_time = e
             else:
                 field_end_time, end_end_time = _w.merge(
-                    _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -10672,8 +10726,14 @@ def decode_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     m.id = field_id
     m.resources = field_resources
     m.sequence_tags = field_sequence_tags
-    m.start_time = field_start_time
-    m.end_time = field_end_time
+    if field_start_time is None:
+        m.start_time = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_start_time = field_start_time  # type: ignore[attr-defined]
+    if field_end_time is None:
+        m.end_time = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_end_time = field_end_time  # type: ignore[attr-defined]
     m.field_mask = field_field_mask
     m._unknown_fields = b"" if unknown is None else unknown
     return m
@@ -12933,8 +12993,8 @@ if _w.PLANS:
     _w.plan_fields(
         decode_CaptureInterval,
         (
-            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start", ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end", ()),
         ),
     )
     _w.plan_fields(
@@ -12960,8 +13020,15 @@ if _w.PLANS:
         (
             (10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
             (16, 1, _w.K_UINT32, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (
+                26,
+                2,
+                _w.K_TIMESTAMP,
+                _c_google_protobuf.decode_Timestamp_value,
+                "_viam_raw_time_requested",
+                (),
+            ),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_received", ()),
         ),
     )
     _w.plan_fields(
@@ -13008,7 +13075,7 @@ if _w.PLANS:
             (18, 1, _w.K_STRING, None, None, ()),
             (26, 2, _w.K_STRING, None, None, ()),
             (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_captured", ()),
             (50, 5, _w.K_STRING, None, None, ()),
             (58, 6, _w.K_STRING, None, None, ()),
             (66, 7, _w.K_STRING, None, None, ()),
@@ -13032,8 +13099,8 @@ if _w.PLANS:
     _w.plan_fields(
         decode_GetLatestTabularDataResponse,
         (
-            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_captured", ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_synced", ()),
             (26, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
@@ -13117,8 +13184,15 @@ if _w.PLANS:
         (
             (10, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_MESSAGE, decode_CaptureMetadata, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (
+                26,
+                2,
+                _w.K_TIMESTAMP,
+                _c_google_protobuf.decode_Timestamp_value,
+                "_viam_raw_time_requested",
+                (),
+            ),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_received", ()),
             (42, 4, _w.K_STRING, None, None, ()),
             (50, 5, _w.K_STRING, None, None, ()),
             (58, 6, _w.K_STRING, None, None, ()),
@@ -13336,8 +13410,8 @@ if _w.PLANS:
             (18, 1, _w.K_STRING, None, None, ()),
             (26, 2, _w.K_STRING, None, None, ()),
             (34, 3, _w.K_REP_BYTES, None, None, ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_updated_at", ()),
         ),
     )
     _w.plan_fields(decode_DeleteSavedQueryRequest, ((10, 0, _w.K_STRING, None, None, ()),))
@@ -13370,7 +13444,7 @@ if _w.PLANS:
         decode_CreateBinaryDataSignedURLResponse,
         (
             (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_expires_at", ()),
         ),
     )
     _w.plan_fields(
@@ -13386,10 +13460,10 @@ if _w.PLANS:
             (10, 0, _w.K_STRING, None, None, ()),
             (74, 1, _w.K_STRING, None, None, ()),
             (26, 2, _w.K_REP_STRING, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_at", ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_updated_at", ()),
+            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_time", ()),
+            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_time", ()),
             (66, 7, _w.K_REP_MESSAGE, decode_SequenceResourceFilter, None, ()),
             (82, 8, _w.K_REP_STRING, None, None, ()),
         ),
@@ -13400,8 +13474,8 @@ if _w.PLANS:
             (50, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_REP_MESSAGE, decode_SequenceResourceFilter, None, ()),
             (26, 2, _w.K_REP_STRING, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_time", ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_time", ()),
         ),
     )
     _w.plan_fields(decode_CreateSequenceResponse, ((10, 0, _w.K_STRING, None, None, ()),))
@@ -13413,8 +13487,8 @@ if _w.PLANS:
             (10, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_REP_MESSAGE, decode_SequenceResourceFilter, None, ()),
             (26, 2, _w.K_REP_STRING, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_time", ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_time", ()),
             (50, 5, _w.K_MESSAGE, _c_google_protobuf.decode_FieldMask, None, ()),
         ),
     )

@@ -124,6 +124,15 @@ class DataPipeline(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(
+    DataPipeline,
+    (
+        ("created_on", "_viam_raw_created_on", False),
+        ("updated_at", "_viam_raw_updated_at", False),
+    ),
+)
+
+
 _messages.default_message_pool.register_message("viam.app.datapipelines.v1", "DataPipeline", DataPipeline)
 
 
@@ -635,6 +644,17 @@ class DataPipelineRun(_messages.Message):
         self.error_message = error_message
         self.data_source_type = data_source_type
         self.__post_init__()
+
+
+_messages.lazy_times(
+    DataPipelineRun,
+    (
+        ("start_time", "_viam_raw_start_time", False),
+        ("end_time", "_viam_raw_end_time", False),
+        ("data_start_time", "_viam_raw_data_start_time", False),
+        ("data_end_time", "_viam_raw_data_end_time", False),
+    ),
+)
 
 
 _messages.default_message_pool.register_message(

@@ -123,12 +123,12 @@ def decode_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 66:
@@ -139,12 +139,12 @@ def decode_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_updated_at is None:
-            field_updated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_updated_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_updated_at = pos
             end_updated_at = e
         else:
             field_updated_at, end_updated_at = _w.merge(
-                _w.dec_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 72:
@@ -216,12 +216,12 @@ def decode_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 66:
@@ -231,12 +231,12 @@ def decode_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_updated_at is None:
-                field_updated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_updated_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_updated_at = pos
                 end_updated_at = e
             else:
                 field_updated_at, end_updated_at = _w.merge(
-                    _w.dec_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 72:
@@ -264,8 +264,14 @@ def decode_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.mql_binary = field_mql_binary
     m.schedule = field_schedule
     m.enabled = field_enabled
-    m.created_on = field_created_on
-    m.updated_at = field_updated_at
+    if field_created_on is None:
+        m.created_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_on = field_created_on  # type: ignore[attr-defined]
+    if field_updated_at is None:
+        m.updated_at = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_updated_at = field_updated_at  # type: ignore[attr-defined]
     m.data_source_type = field_data_source_type
     m._unknown_fields = b"" if unknown is None else unknown
     return m
@@ -1520,12 +1526,12 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start_time is None:
-            field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_start_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_start_time = pos
             end_start_time = e
         else:
             field_start_time, end_start_time = _w.merge(
-                _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 26:
@@ -1536,12 +1542,12 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end_time is None:
-            field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_end_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_end_time = pos
             end_end_time = e
         else:
             field_end_time, end_end_time = _w.merge(
-                _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -1552,12 +1558,12 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_data_start_time is None:
-            field_data_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_data_start_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_data_start_time = pos
             end_data_start_time = e
         else:
             field_data_start_time, end_data_start_time = _w.merge(
-                _w.dec_timestamp_first, buf, start_data_start_time, end_data_start_time, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_data_start_time, end_data_start_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -1568,12 +1574,12 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_data_end_time is None:
-            field_data_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_data_end_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_data_end_time = pos
             end_data_end_time = e
         else:
             field_data_end_time, end_data_end_time = _w.merge(
-                _w.dec_timestamp_first, buf, start_data_end_time, end_data_end_time, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_data_end_time, end_data_end_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 48:
@@ -1626,12 +1632,12 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start_time is None:
-                field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_start_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_start_time = pos
                 end_start_time = e
             else:
                 field_start_time, end_start_time = _w.merge(
-                    _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -1641,12 +1647,12 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end_time is None:
-                field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_end_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_end_time = pos
                 end_end_time = e
             else:
                 field_end_time, end_end_time = _w.merge(
-                    _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1656,12 +1662,12 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_data_start_time is None:
-                field_data_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_data_start_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_data_start_time = pos
                 end_data_start_time = e
             else:
                 field_data_start_time, end_data_start_time = _w.merge(
-                    _w.dec_timestamp_first, buf, start_data_start_time, end_data_start_time, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_data_start_time, end_data_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -1671,12 +1677,12 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_data_end_time is None:
-                field_data_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_data_end_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_data_end_time = pos
                 end_data_end_time = e
             else:
                 field_data_end_time, end_data_end_time = _w.merge(
-                    _w.dec_timestamp_first, buf, start_data_end_time, end_data_end_time, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_data_end_time, end_data_end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 48:
@@ -1720,10 +1726,22 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
         raise field_data_end_time.error
     m = _new(DataPipelineRun)
     m.id = field_id
-    m.start_time = field_start_time
-    m.end_time = field_end_time
-    m.data_start_time = field_data_start_time
-    m.data_end_time = field_data_end_time
+    if field_start_time is None:
+        m.start_time = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_start_time = field_start_time  # type: ignore[attr-defined]
+    if field_end_time is None:
+        m.end_time = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_end_time = field_end_time  # type: ignore[attr-defined]
+    if field_data_start_time is None:
+        m.data_start_time = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_data_start_time = field_data_start_time  # type: ignore[attr-defined]
+    if field_data_end_time is None:
+        m.data_end_time = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_data_end_time = field_data_end_time  # type: ignore[attr-defined]
     m.status = field_status
     m.error_message = field_error_message
     m.data_source_type = field_data_source_type
@@ -2020,8 +2038,8 @@ if _w.PLANS:
             (34, 3, _w.K_REP_BYTES, None, None, ()),
             (42, 4, _w.K_STRING, None, None, ()),
             (48, 5, _w.K_BOOL, None, None, ()),
-            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (66, 7, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (66, 7, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_updated_at", ()),
             (
                 72,
                 8,
@@ -2087,10 +2105,17 @@ if _w.PLANS:
         decode_DataPipelineRun,
         (
             (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_time", ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_time", ()),
+            (
+                34,
+                3,
+                _w.K_TIMESTAMP,
+                _c_google_protobuf.decode_Timestamp_value,
+                "_viam_raw_data_start_time",
+                (),
+            ),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_data_end_time", ()),
             (48, 5, _w.K_ENUM, values_of_DataPipelineRunStatus, DataPipelineRunStatus, ()),
             (58, 6, _w.K_STRING, None, None, ()),
             (

@@ -102,6 +102,9 @@ class Dataset(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(Dataset, (("time_created", "_viam_raw_time_created", False),))
+
+
 _messages.default_message_pool.register_message("viam.app.dataset.v1", "Dataset", Dataset)
 
 
@@ -569,6 +572,16 @@ class GetSequenceDatasetExportResponse(_messages.Message):
         self.created_at = created_at
         self.completed_at = completed_at
         self.__post_init__()
+
+
+_messages.lazy_times(
+    GetSequenceDatasetExportResponse,
+    (
+        ("expires_at", "_viam_raw_expires_at", False),
+        ("created_at", "_viam_raw_created_at", False),
+        ("completed_at", "_viam_raw_completed_at", False),
+    ),
+)
 
 
 _messages.default_message_pool.register_message(

@@ -91,12 +91,12 @@ def decode_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_created is None:
-            field_time_created = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_time_created = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_time_created = pos
             end_time_created = e
         else:
             field_time_created, end_time_created = _w.merge(
-                _w.dec_timestamp_first, buf, start_time_created, end_time_created, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_time_created, end_time_created, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 40:
@@ -144,12 +144,12 @@ def decode_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_created is None:
-                field_time_created = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_time_created = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_time_created = pos
                 end_time_created = e
             else:
                 field_time_created, end_time_created = _w.merge(
-                    _w.dec_timestamp_first, buf, start_time_created, end_time_created, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_time_created, end_time_created, pos, e, depth + 1
                 )
             pos = e
         elif tag == 40:
@@ -170,7 +170,10 @@ def decode_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.id = field_id
     m.name = field_name
     m.organization_id = field_organization_id
-    m.time_created = field_time_created
+    if field_time_created is None:
+        m.time_created = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_time_created = field_time_created  # type: ignore[attr-defined]
     m.type = field_type
     m._unknown_fields = b"" if unknown is None else unknown
     return m
@@ -1286,12 +1289,12 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_expires_at is None:
-            field_expires_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_expires_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_expires_at = pos
             end_expires_at = e
         else:
             field_expires_at, end_expires_at = _w.merge(
-                _w.dec_timestamp_first, buf, start_expires_at, end_expires_at, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_expires_at, end_expires_at, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -1311,12 +1314,12 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_at is None:
-            field_created_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_at = pos
             end_created_at = e
         else:
             field_created_at, end_created_at = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 58:
@@ -1327,12 +1330,12 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_completed_at is None:
-            field_completed_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_completed_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_completed_at = pos
             end_completed_at = e
         else:
             field_completed_at, end_completed_at = _w.merge(
-                _w.dec_timestamp_first, buf, start_completed_at, end_completed_at, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_completed_at, end_completed_at, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -1373,12 +1376,12 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_expires_at is None:
-                field_expires_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_expires_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_expires_at = pos
                 end_expires_at = e
             else:
                 field_expires_at, end_expires_at = _w.merge(
-                    _w.dec_timestamp_first, buf, start_expires_at, end_expires_at, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_expires_at, end_expires_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -1396,12 +1399,12 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_at is None:
-                field_created_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_at = pos
                 end_created_at = e
             else:
                 field_created_at, end_created_at = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -1411,12 +1414,12 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_completed_at is None:
-                field_completed_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_completed_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_completed_at = pos
                 end_completed_at = e
             else:
                 field_completed_at, end_completed_at = _w.merge(
-                    _w.dec_timestamp_first, buf, start_completed_at, end_completed_at, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_completed_at, end_completed_at, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1434,10 +1437,19 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
     m.job_id = field_job_id
     m.status = field_status
     m.download_url = field_download_url
-    m.expires_at = field_expires_at
+    if field_expires_at is None:
+        m.expires_at = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_expires_at = field_expires_at  # type: ignore[attr-defined]
     m.error_message = field_error_message
-    m.created_at = field_created_at
-    m.completed_at = field_completed_at
+    if field_created_at is None:
+        m.created_at = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_at = field_created_at  # type: ignore[attr-defined]
+    if field_completed_at is None:
+        m.completed_at = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_completed_at = field_completed_at  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -1702,7 +1714,7 @@ if _w.PLANS:
             (10, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
             (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_created", ()),
             (40, 4, _w.K_ENUM, values_of_DatasetType, DatasetType, ()),
         ),
     )
@@ -1753,10 +1765,10 @@ if _w.PLANS:
             (10, 0, _w.K_STRING, None, None, ()),
             (16, 1, _w.K_ENUM, values_of_SequenceDatasetExportStatus, SequenceDatasetExportStatus, ()),
             (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_expires_at", ()),
             (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_at", ()),
+            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_completed_at", ()),
         ),
     )
 

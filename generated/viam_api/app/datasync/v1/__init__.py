@@ -312,6 +312,15 @@ class SensorMetadata(_messages.Message):
             _deprecation.warn_deprecated("viam.app.datasync.v1.SensorMetadata.mime_type", stacklevel=3)
 
 
+_messages.lazy_times(
+    SensorMetadata,
+    (
+        ("time_requested", "_viam_raw_time_requested", False),
+        ("time_received", "_viam_raw_time_received", False),
+    ),
+)
+
+
 _messages.default_message_pool.register_message("viam.app.datasync.v1", "SensorMetadata", SensorMetadata)
 
 
@@ -478,6 +487,15 @@ class UploadMetadata(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(
+    UploadMetadata,
+    (
+        ("file_create_time", "_viam_raw_file_create_time", False),
+        ("file_modify_time", "_viam_raw_file_modify_time", False),
+    ),
+)
+
+
 _messages.default_message_pool.register_message("viam.app.datasync.v1", "UploadMetadata", UploadMetadata)
 
 
@@ -509,6 +527,15 @@ class CaptureInterval(_messages.Message):
         self.start = start
         self.end = end
         self.__post_init__()
+
+
+_messages.lazy_times(
+    CaptureInterval,
+    (
+        ("start", "_viam_raw_start", False),
+        ("end", "_viam_raw_end", False),
+    ),
+)
 
 
 _messages.default_message_pool.register_message("viam.app.datasync.v1", "CaptureInterval", CaptureInterval)

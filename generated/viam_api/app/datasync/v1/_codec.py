@@ -670,12 +670,12 @@ def decode_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_requested is None:
-            field_time_requested = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_time_requested = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_time_requested = pos
             end_time_requested = e
         else:
             field_time_requested, end_time_requested = _w.merge(
-                _w.dec_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 18:
@@ -686,12 +686,12 @@ def decode_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_received is None:
-            field_time_received = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_time_received = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_time_received = pos
             end_time_received = e
         else:
             field_time_received, end_time_received = _w.merge(
-                _w.dec_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 24:
@@ -731,12 +731,12 @@ def decode_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_requested is None:
-                field_time_requested = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_time_requested = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_time_requested = pos
                 end_time_requested = e
             else:
                 field_time_requested, end_time_requested = _w.merge(
-                    _w.dec_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -746,12 +746,12 @@ def decode_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_received is None:
-                field_time_received = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_time_received = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_time_received = pos
                 end_time_received = e
             else:
                 field_time_received, end_time_received = _w.merge(
-                    _w.dec_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
                 )
             pos = e
         elif tag == 24:
@@ -792,8 +792,14 @@ def decode_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if type(field_time_received) is _w.BadTime:
         raise field_time_received.error
     m = _new(SensorMetadata)
-    m.time_requested = field_time_requested
-    m.time_received = field_time_received
+    if field_time_requested is None:
+        m.time_requested = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_time_requested = field_time_requested  # type: ignore[attr-defined]
+    if field_time_received is None:
+        m.time_received = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_time_received = field_time_received  # type: ignore[attr-defined]
     m.mime_type = field_mime_type
     m.annotations = field_annotations
     m._unknown_fields = b"" if unknown is None else unknown
@@ -1142,12 +1148,12 @@ def decode_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_file_create_time is None:
-            field_file_create_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_file_create_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_file_create_time = pos
             end_file_create_time = e
         else:
             field_file_create_time, end_file_create_time = _w.merge(
-                _w.dec_timestamp_first, buf, start_file_create_time, end_file_create_time, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_file_create_time, end_file_create_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 122:
@@ -1158,12 +1164,12 @@ def decode_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_file_modify_time is None:
-            field_file_modify_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_file_modify_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_file_modify_time = pos
             end_file_modify_time = e
         else:
             field_file_modify_time, end_file_modify_time = _w.merge(
-                _w.dec_timestamp_first, buf, start_file_modify_time, end_file_modify_time, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_file_modify_time, end_file_modify_time, pos, e, depth + 1
             )
         pos = e
     while pos < end and buf[pos] == 82:
@@ -1270,12 +1276,12 @@ def decode_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_file_create_time is None:
-                field_file_create_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_file_create_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_file_create_time = pos
                 end_file_create_time = e
             else:
                 field_file_create_time, end_file_create_time = _w.merge(
-                    _w.dec_timestamp_first,
+                    _w.raw_timestamp_first,
                     buf,
                     start_file_create_time,
                     end_file_create_time,
@@ -1291,12 +1297,12 @@ def decode_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_file_modify_time is None:
-                field_file_modify_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_file_modify_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_file_modify_time = pos
                 end_file_modify_time = e
             else:
                 field_file_modify_time, end_file_modify_time = _w.merge(
-                    _w.dec_timestamp_first,
+                    _w.raw_timestamp_first,
                     buf,
                     start_file_modify_time,
                     end_file_modify_time,
@@ -1347,8 +1353,14 @@ def decode_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.method_parameters = field_method_parameters
     m.file_name = field_file_name
     m.file_extension = field_file_extension
-    m.file_create_time = field_file_create_time
-    m.file_modify_time = field_file_modify_time
+    if field_file_create_time is None:
+        m.file_create_time = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_file_create_time = field_file_create_time  # type: ignore[attr-defined]
+    if field_file_modify_time is None:
+        m.file_modify_time = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_file_modify_time = field_file_modify_time  # type: ignore[attr-defined]
     m.tags = field_tags
     m.dataset_ids = field_dataset_ids
     m.mime_type = field_mime_type
@@ -1553,12 +1565,12 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start is None:
-            field_start = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_start = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_start = pos
             end_start = e
         else:
             field_start, end_start = _w.merge(
-                _w.dec_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 18:
@@ -1569,11 +1581,11 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end is None:
-            field_end = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_end = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_end = pos
             end_end = e
         else:
-            field_end, end_end = _w.merge(_w.dec_timestamp_first, buf, start_end, end_end, pos, e, depth + 1)
+            field_end, end_end = _w.merge(_w.raw_timestamp_first, buf, start_end, end_end, pos, e, depth + 1)
         pos = e
     while pos < end:
         start = pos
@@ -1588,12 +1600,12 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start is None:
-                field_start = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_start = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_start = pos
                 end_start = e
             else:
                 field_start, end_start = _w.merge(
-                    _w.dec_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -1603,12 +1615,12 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end is None:
-                field_end = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_end = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_end = pos
                 end_end = e
             else:
                 field_end, end_end = _w.merge(
-                    _w.dec_timestamp_first, buf, start_end, end_end, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_end, end_end, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1621,8 +1633,14 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if type(field_end) is _w.BadTime:
         raise field_end.error
     m = _new(CaptureInterval)
-    m.start = field_start
-    m.end = field_end
+    if field_start is None:
+        m.start = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_start = field_start  # type: ignore[attr-defined]
+    if field_end is None:
+        m.end = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_end = field_end  # type: ignore[attr-defined]
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
@@ -2276,8 +2294,15 @@ if _w.PLANS:
     _w.plan_fields(
         decode_SensorMetadata,
         (
-            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (
+                10,
+                0,
+                _w.K_TIMESTAMP,
+                _c_google_protobuf.decode_Timestamp_value,
+                "_viam_raw_time_requested",
+                (),
+            ),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_received", ()),
             (24, 2, _w.K_ENUM, values_of_MimeType, MimeType, ()),
             (34, 3, _w.K_MESSAGE, _c_app_data_v1.decode_Annotations, None, ()),
         ),
@@ -2294,8 +2319,8 @@ if _w.PLANS:
     _w.plan_fields(
         decode_CaptureInterval,
         (
-            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start", ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end", ()),
         ),
     )
     _w.plan_fields(

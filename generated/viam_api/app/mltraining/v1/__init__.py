@@ -552,6 +552,17 @@ class TrainingJobMetadata(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(
+    TrainingJobMetadata,
+    (
+        ("created_on", "_viam_raw_created_on", False),
+        ("last_modified", "_viam_raw_last_modified", False),
+        ("training_started", "_viam_raw_training_started", False),
+        ("training_ended", "_viam_raw_training_ended", False),
+    ),
+)
+
+
 _messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "TrainingJobMetadata", TrainingJobMetadata
 )
@@ -675,6 +686,9 @@ class TrainingJobLogEntry(_messages.Message):
         self.time = time
         self.message = message
         self.__post_init__()
+
+
+_messages.lazy_times(TrainingJobLogEntry, (("time", "_viam_raw_time", False),))
 
 
 _messages.default_message_pool.register_message(
@@ -1073,6 +1087,15 @@ class Container(_messages.Message):
 
     def __repr__(self) -> str:
         return _messages.masked_repr(self, ["key"])
+
+
+_messages.lazy_times(
+    Container,
+    (
+        ("eol", "_viam_raw_eol", False),
+        ("created_on", "_viam_raw_created_on", False),
+    ),
+)
 
 
 _messages.default_message_pool.register_message("viam.app.mltraining.v1", "Container", Container)

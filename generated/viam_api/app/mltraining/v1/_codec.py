@@ -1160,12 +1160,12 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -1176,12 +1176,12 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_modified is None:
-            field_last_modified = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_last_modified = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_last_modified = pos
             end_last_modified = e
         else:
             field_last_modified, end_last_modified = _w.merge(
-                _w.dec_timestamp_first, buf, start_last_modified, end_last_modified, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_last_modified, end_last_modified, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 74:
@@ -1192,12 +1192,12 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_training_started is None:
-            field_training_started = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_training_started = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_training_started = pos
             end_training_started = e
         else:
             field_training_started, end_training_started = _w.merge(
-                _w.dec_timestamp_first, buf, start_training_started, end_training_started, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_training_started, end_training_started, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 82:
@@ -1208,12 +1208,12 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_training_ended is None:
-            field_training_ended = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_training_ended = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_training_ended = pos
             end_training_ended = e
         else:
             field_training_ended, end_training_ended = _w.merge(
-                _w.dec_timestamp_first, buf, start_training_ended, end_training_ended, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_training_ended, end_training_ended, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -1338,12 +1338,12 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1353,12 +1353,12 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_modified is None:
-                field_last_modified = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_last_modified = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_last_modified = pos
                 end_last_modified = e
             else:
                 field_last_modified, end_last_modified = _w.merge(
-                    _w.dec_timestamp_first, buf, start_last_modified, end_last_modified, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_last_modified, end_last_modified, pos, e, depth + 1
                 )
             pos = e
         elif tag == 74:
@@ -1368,12 +1368,12 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_training_started is None:
-                field_training_started = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_training_started = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_training_started = pos
                 end_training_started = e
             else:
                 field_training_started, end_training_started = _w.merge(
-                    _w.dec_timestamp_first,
+                    _w.raw_timestamp_first,
                     buf,
                     start_training_started,
                     end_training_started,
@@ -1389,12 +1389,12 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_training_ended is None:
-                field_training_ended = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_training_ended = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_training_ended = pos
                 end_training_ended = e
             else:
                 field_training_ended, end_training_ended = _w.merge(
-                    _w.dec_timestamp_first, buf, start_training_ended, end_training_ended, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_training_ended, end_training_ended, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -1472,10 +1472,22 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
     m.registry_item_version = field_registry_item_version
     m.status = field_status
     m.error_status = field_error_status
-    m.created_on = field_created_on
-    m.last_modified = field_last_modified
-    m.training_started = field_training_started
-    m.training_ended = field_training_ended
+    if field_created_on is None:
+        m.created_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_on = field_created_on  # type: ignore[attr-defined]
+    if field_last_modified is None:
+        m.last_modified = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_last_modified = field_last_modified  # type: ignore[attr-defined]
+    if field_training_started is None:
+        m.training_started = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_training_started = field_training_started  # type: ignore[attr-defined]
+    if field_training_ended is None:
+        m.training_ended = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_training_ended = field_training_ended  # type: ignore[attr-defined]
     m.synced_model_id = field_synced_model_id
     m.tags = field_tags
     m.arguments = field_arguments
@@ -1930,12 +1942,12 @@ def decode_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time is None:
-            field_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_time = pos
             end_time = e
         else:
             field_time, end_time = _w.merge(
-                _w.dec_timestamp_first, buf, start_time, end_time, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_time, end_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 26:
@@ -1968,12 +1980,12 @@ def decode_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time is None:
-                field_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_time = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_time = pos
                 end_time = e
             else:
                 field_time, end_time = _w.merge(
-                    _w.dec_timestamp_first, buf, start_time, end_time, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_time, end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -1993,7 +2005,10 @@ def decode_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t
         raise field_time.error
     m = _new(TrainingJobLogEntry)
     m.level = field_level
-    m.time = field_time
+    if field_time is None:
+        m.time = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_time = field_time  # type: ignore[attr-defined]
     m.message = field_message
     m._unknown_fields = b"" if unknown is None else unknown
     return m
@@ -2943,11 +2958,11 @@ def decode_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_eol is None:
-            field_eol = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_eol = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_eol = pos
             end_eol = e
         else:
-            field_eol, end_eol = _w.merge(_w.dec_timestamp_first, buf, start_eol, end_eol, pos, e, depth + 1)
+            field_eol, end_eol = _w.merge(_w.raw_timestamp_first, buf, start_eol, end_eol, pos, e, depth + 1)
         pos = e
     if pos < end and buf[pos] == 50:
         pos += 1
@@ -2966,12 +2981,12 @@ def decode_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 66:
@@ -3036,12 +3051,12 @@ def decode_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_eol is None:
-                field_eol = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_eol = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_eol = pos
                 end_eol = e
             else:
                 field_eol, end_eol = _w.merge(
-                    _w.dec_timestamp_first, buf, start_eol, end_eol, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_eol, end_eol, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -3059,12 +3074,12 @@ def decode_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 66:
@@ -3096,9 +3111,15 @@ def decode_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.uri = field_uri
     m.framework = field_framework
     m.description = field_description
-    m.eol = field_eol
+    if field_eol is None:
+        m.eol = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_eol = field_eol  # type: ignore[attr-defined]
     m.organization_id = field_organization_id
-    m.created_on = field_created_on
+    if field_created_on is None:
+        m.created_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_on = field_created_on  # type: ignore[attr-defined]
     m.id = field_id
     m.visibility = field_visibility
     m._unknown_fields = b"" if unknown is None else unknown
@@ -3488,7 +3509,7 @@ if _w.PLANS:
         decode_TrainingJobLogEntry,
         (
             (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time", ()),
             (26, 2, _w.K_STRING, None, None, ()),
         ),
     )
@@ -3527,9 +3548,9 @@ if _w.PLANS:
             (18, 1, _w.K_STRING, None, None, ()),
             (26, 2, _w.K_STRING, None, None, ()),
             (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_eol", ()),
             (50, 5, _w.K_STRING, None, None, ()),
-            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
             (66, 7, _w.K_STRING, None, None, ()),
             (72, 8, _w.K_ENUM, values_of_Visibility, Visibility, ()),
         ),

@@ -311,6 +311,9 @@ class Package(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(Package, (("created_on", "_viam_raw_created_on", False),))
+
+
 _messages.default_message_pool.register_message("viam.app.packages.v1", "Package", Package)
 
 

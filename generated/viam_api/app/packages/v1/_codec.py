@@ -758,12 +758,12 @@ def decode_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -820,12 +820,12 @@ def decode_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_created_on = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -854,7 +854,10 @@ def decode_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m = _new(Package)
     m.info = field_info
     m.url = field_url
-    m.created_on = field_created_on
+    if field_created_on is None:
+        m.created_on = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_created_on = field_created_on  # type: ignore[attr-defined]
     m.checksum = field_checksum
     m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
@@ -1590,7 +1593,7 @@ if _w.PLANS:
         (
             (10, 0, _w.K_MESSAGE, decode_PackageInfo, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
             (34, 3, _w.K_STRING, None, None, ()),
             (42, 4, _w.K_STRING, None, None, ()),
         ),

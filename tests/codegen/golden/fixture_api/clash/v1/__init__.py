@@ -237,6 +237,9 @@ class Builtins(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(Builtins, (("datetime_", "_viam_raw_datetime_", False),))
+
+
 _messages.default_message_pool.register_message("fixture.clash.v1", "Builtins", Builtins)
 
 

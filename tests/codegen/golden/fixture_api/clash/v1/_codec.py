@@ -530,12 +530,12 @@ def decode_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_datetime_ is None:
-            field_datetime_ = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_datetime_ = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_datetime_ = pos
             end_datetime_ = e
         else:
             field_datetime_, end_datetime_ = _w.merge(
-                _w.dec_timestamp_first, buf, start_datetime_, end_datetime_, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_datetime_, end_datetime_, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 74:
@@ -617,12 +617,12 @@ def decode_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_datetime_ is None:
-                field_datetime_ = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_datetime_ = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_datetime_ = pos
                 end_datetime_ = e
             else:
                 field_datetime_, end_datetime_ = _w.merge(
-                    _w.dec_timestamp_first, buf, start_datetime_, end_datetime_, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_datetime_, end_datetime_, pos, e, depth + 1
                 )
             pos = e
         elif tag == 74:
@@ -656,7 +656,10 @@ def decode_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.float_ = field_float_
     m.list_ = field_list_
     m.dict_ = field_dict_
-    m.datetime_ = field_datetime_
+    if field_datetime_ is None:
+        m.datetime_ = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_datetime_ = field_datetime_  # type: ignore[attr-defined]
     m.label = field_label
     m.blob = field_blob
     m._unknown_fields = b"" if unknown is None else unknown

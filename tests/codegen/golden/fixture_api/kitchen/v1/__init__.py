@@ -509,6 +509,9 @@ class Choice(_messages.Message):
         self.__post_init__()
 
 
+_messages.lazy_times(Choice, (("when", "_viam_raw_when", False),))
+
+
 _messages.default_message_pool.register_message("fixture.kitchen.v1", "Choice", Choice)
 
 
@@ -683,6 +686,15 @@ class KnownTypes(_messages.Message):
         self.ratio = ratio
         self.raw = raw
         self.__post_init__()
+
+
+_messages.lazy_times(
+    KnownTypes,
+    (
+        ("at", "_viam_raw_at", False),
+        ("took", "_viam_raw_took", True),
+    ),
+)
 
 
 _messages.default_message_pool.register_message("fixture.kitchen.v1", "KnownTypes", KnownTypes)

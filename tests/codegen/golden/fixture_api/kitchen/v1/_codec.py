@@ -1822,12 +1822,12 @@ def decode_Choice(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_when is None:
-            field_when = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_when = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_when = pos
             end_when = e
         else:
             field_when, end_when = _w.merge(
-                _w.dec_timestamp_first, buf, start_when, end_when, pos, e, depth + 1
+                _w.raw_timestamp_first, buf, start_when, end_when, pos, e, depth + 1
             )
         pos = e
         field_text = None
@@ -1925,12 +1925,12 @@ def decode_Choice(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_when is None:
-                field_when = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_when = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_when = pos
                 end_when = e
             else:
                 field_when, end_when = _w.merge(
-                    _w.dec_timestamp_first, buf, start_when, end_when, pos, e, depth + 1
+                    _w.raw_timestamp_first, buf, start_when, end_when, pos, e, depth + 1
                 )
             pos = e
             field_text = None
@@ -1966,7 +1966,10 @@ def decode_Choice(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     m.number = field_number
     m.inner = field_inner
     m.level = field_level
-    m.when = field_when
+    if field_when is None:
+        m.when = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_when = field_when  # type: ignore[attr-defined]
     m.flag = field_flag
     m.blob = field_blob
     m._unknown_fields = b"" if unknown is None else unknown
@@ -2275,11 +2278,11 @@ def decode_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_at is None:
-            field_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            field_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
             start_at = pos
             end_at = e
         else:
-            field_at, end_at = _w.merge(_w.dec_timestamp_first, buf, start_at, end_at, pos, e, depth + 1)
+            field_at, end_at = _w.merge(_w.raw_timestamp_first, buf, start_at, end_at, pos, e, depth + 1)
         pos = e
     if pos < end and buf[pos] == 18:
         pos += 1
@@ -2289,12 +2292,12 @@ def decode_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_took is None:
-            field_took = _w.dec_duration_first(buf, pos, e, depth + 1)
+            field_took = _w.raw_duration_first(buf, pos, e, depth + 1)
             start_took = pos
             end_took = e
         else:
             field_took, end_took = _w.merge(
-                _w.dec_duration_first, buf, start_took, end_took, pos, e, depth + 1
+                _w.raw_duration_first, buf, start_took, end_took, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 26:
@@ -2478,11 +2481,11 @@ def decode_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_at is None:
-                field_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+                field_at = _w.raw_timestamp_first(buf, pos, e, depth + 1)
                 start_at = pos
                 end_at = e
             else:
-                field_at, end_at = _w.merge(_w.dec_timestamp_first, buf, start_at, end_at, pos, e, depth + 1)
+                field_at, end_at = _w.merge(_w.raw_timestamp_first, buf, start_at, end_at, pos, e, depth + 1)
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -2491,12 +2494,12 @@ def decode_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_took is None:
-                field_took = _w.dec_duration_first(buf, pos, e, depth + 1)
+                field_took = _w.raw_duration_first(buf, pos, e, depth + 1)
                 start_took = pos
                 end_took = e
             else:
                 field_took, end_took = _w.merge(
-                    _w.dec_duration_first, buf, start_took, end_took, pos, e, depth + 1
+                    _w.raw_duration_first, buf, start_took, end_took, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -2672,8 +2675,14 @@ def decode_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if type(field_took) is _w.BadTime:
         raise field_took.error
     m = _new(KnownTypes)
-    m.at = field_at
-    m.took = field_took
+    if field_at is None:
+        m.at = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_at = field_at  # type: ignore[attr-defined]
+    if field_took is None:
+        m.took = None
+    else:  # made on first read (_w.LazyTime)
+        m._viam_raw_took = field_took  # type: ignore[attr-defined]
     m.attributes = field_attributes
     m.value = field_value
     m.items = field_items
@@ -3384,7 +3393,7 @@ if _w.PLANS:
                 5,
                 _w.K_TIMESTAMP,
                 _c_google_protobuf.decode_Timestamp_value,
-                None,
+                "_viam_raw_when",
                 (
                     1,
                     2,
@@ -3410,8 +3419,8 @@ if _w.PLANS:
     _w.plan_fields(
         decode_KnownTypes,
         (
-            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (18, 1, _w.K_DURATION, _c_google_protobuf.decode_Duration_value, None, ()),
+            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_at", ()),
+            (18, 1, _w.K_DURATION, _c_google_protobuf.decode_Duration_value, "_viam_raw_took", ()),
             (26, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
             (34, 3, _w.K_MESSAGE, _c_google_protobuf.decode_Value, None, ()),
             (42, 4, _w.K_MESSAGE, _c_google_protobuf.decode_ListValue, None, ()),
