@@ -86,9 +86,9 @@ FAST_CODECS = {".google.protobuf.Struct": "struct"}
 # Fields of these types are written by a runtime function straight into the parent's buffer
 # (tag, length and value, ``writer(out, tag, value)``), not through the type's encoder.
 WRITERS = {
-    ".google.protobuf.Timestamp": "_w.put_timestamp",
-    ".google.protobuf.Duration": "_w.put_duration",
-    ".google.protobuf.Struct": "_w.put_struct",
+    ".google.protobuf.Timestamp": "_e.put_timestamp",
+    ".google.protobuf.Duration": "_e.put_duration",
+    ".google.protobuf.Struct": "_e.put_struct",
 }
 
 
@@ -332,3 +332,4 @@ def message_plan(msg: WireMessage) -> MessagePlan | None:
             aux = el.decoder
         entries.append(PlanEntry(el.tag, slot, kind, aux, aux2, tuple(slots[c] for c in f.clears)))
     return MessagePlan(tuple(f.attr for f in msg.fields), tuple(defaults), tuple(entries))
+

@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     Robot,
     RobotPart,
@@ -666,7 +667,7 @@ def encode_Robot(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -676,7 +677,7 @@ def encode_Robot(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location
     if v:
@@ -686,28 +687,28 @@ def encode_Robot(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.last_access
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.online_state
     if v:
         out += b"\x30"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Robot.online_state")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Robot.online_state")
     v = m.seconds_since_online
     if v:
         out += b"\x38"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -9223372036854775808, 9223372036854775807, "viam.app.v1.Robot.seconds_since_online"
             )
     u = m._unknown_fields
@@ -1163,7 +1164,7 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -1173,7 +1174,7 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.dns_name
     if v:
@@ -1183,7 +1184,7 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.secret
     if v:
@@ -1193,7 +1194,7 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot
     if v:
@@ -1203,7 +1204,7 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -1213,17 +1214,17 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_config
     if v is not None:
-        _w.put_struct(out, b"\x2a", v)
+        _e.put_struct(out, b"\x2a", v)
     v = m.last_access
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.user_supplied_info
     if v is not None:
-        _w.put_struct(out, b"\x3a", v)
+        _e.put_struct(out, b"\x3a", v)
     v = m.main_part
     if v:
         out += b"\x40"
@@ -1236,7 +1237,7 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.local_fqdn
     if v:
@@ -1246,11 +1247,11 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x6a", v)
+        _e.put_timestamp(out, b"\x6a", v)
     for v in m.secrets:
         out += b"\x72"
         b = encode_SharedSecret(v)
@@ -1258,25 +1259,25 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.last_updated
     if v is not None:
-        _w.put_timestamp(out, b"\x7a", v)
+        _e.put_timestamp(out, b"\x7a", v)
     v = m.online_state
     if v:
         out += b"\x80\x01"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.RobotPart.online_state")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.RobotPart.online_state")
     v = m.seconds_since_online
     if v:
         out += b"\x88\x01"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -1291,7 +1292,7 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1473,7 +1474,7 @@ def encode_RobotPartHistoryEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot
     if v:
@@ -1483,11 +1484,11 @@ def encode_RobotPartHistoryEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.when
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.old
     if v is not None:
         out += b"\x22"
@@ -1496,7 +1497,7 @@ def encode_RobotPartHistoryEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.edited_by
     if v is not None:
@@ -1506,7 +1507,7 @@ def encode_RobotPartHistoryEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1596,7 +1597,7 @@ def encode_AuthenticatorInfo(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.AuthenticatorInfo.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.AuthenticatorInfo.type")
     v = m.value
     if v:
         out += b"\x12"
@@ -1605,7 +1606,7 @@ def encode_AuthenticatorInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.is_deactivated
     if v:
@@ -1706,13 +1707,13 @@ def encode_AllowedLoginMethods(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.AllowedLoginMethods.methods")
+                _e.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.AllowedLoginMethods.methods")
         out += b"\x0a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1979,7 +1980,7 @@ def encode_Organization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -1989,11 +1990,11 @@ def encode_Organization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.public_namespace
     if v:
         out += b"\x22"
@@ -2002,7 +2003,7 @@ def encode_Organization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.default_region
     if v:
@@ -2012,7 +2013,7 @@ def encode_Organization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.cid
     if v is not None:
@@ -2022,7 +2023,7 @@ def encode_Organization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.default_fragments
     if v is not None:
@@ -2032,7 +2033,7 @@ def encode_Organization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.allowed_login_methods
     if v is not None:
@@ -2042,7 +2043,7 @@ def encode_Organization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2232,7 +2233,7 @@ def encode_OrganizationMember(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.emails:
         out += b"\x12"
@@ -2241,17 +2242,17 @@ def encode_OrganizationMember(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.date_added
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.last_login
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.last_access
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2309,7 +2310,7 @@ def encode_ListOrganizationsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2444,7 +2445,7 @@ def encode_OrganizationInvite(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.email
     if v:
@@ -2454,11 +2455,11 @@ def encode_OrganizationInvite(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     for v in m.authorizations:
         out += b"\x22"
         b = encode_Authorization(v)
@@ -2466,7 +2467,7 @@ def encode_OrganizationInvite(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2526,7 +2527,7 @@ def encode_CreateOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2602,7 +2603,7 @@ def encode_CreateOrganizationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2662,7 +2663,7 @@ def encode_GetOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2738,7 +2739,7 @@ def encode_GetOrganizationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2817,7 +2818,7 @@ def encode_GetOrganizationNamespaceAvailabilityRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -2827,7 +2828,7 @@ def encode_GetOrganizationNamespaceAvailabilityRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2936,7 +2937,7 @@ def encode_FragmentImportList(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3166,7 +3167,7 @@ def encode_UpdateOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v is not None:
@@ -3176,7 +3177,7 @@ def encode_UpdateOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.public_namespace
     if v is not None:
@@ -3186,7 +3187,7 @@ def encode_UpdateOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.region
     if v is not None:
@@ -3196,7 +3197,7 @@ def encode_UpdateOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.cid
     if v is not None:
@@ -3206,7 +3207,7 @@ def encode_UpdateOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.default_fragments
     if v is not None:
@@ -3216,7 +3217,7 @@ def encode_UpdateOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.allowed_login_methods
     if v is not None:
@@ -3226,7 +3227,7 @@ def encode_UpdateOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3302,7 +3303,7 @@ def encode_UpdateOrganizationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3381,7 +3382,7 @@ def encode_UpdateOrganizationNamespaceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.new_public_namespace
     if v:
@@ -3391,7 +3392,7 @@ def encode_UpdateOrganizationNamespaceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3467,7 +3468,7 @@ def encode_UpdateOrganizationNamespaceResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3527,7 +3528,7 @@ def encode_DeleteOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3617,7 +3618,7 @@ def encode_GetOrganizationMetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3687,7 +3688,7 @@ def encode_GetOrganizationMetadataResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x0a", v)
+        _e.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3781,11 +3782,11 @@ def encode_UpdateOrganizationMetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3874,7 +3875,7 @@ def encode_ListOrganizationMembersRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3972,7 +3973,7 @@ def encode_ListOrganizationMembersResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.members:
         out += b"\x12"
@@ -3981,7 +3982,7 @@ def encode_ListOrganizationMembersResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.invites:
         out += b"\x1a"
@@ -3990,7 +3991,7 @@ def encode_ListOrganizationMembersResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4103,7 +4104,7 @@ def encode_CreateOrganizationInviteRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.email
     if v:
@@ -4113,7 +4114,7 @@ def encode_CreateOrganizationInviteRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.authorizations:
         out += b"\x1a"
@@ -4122,7 +4123,7 @@ def encode_CreateOrganizationInviteRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.send_email_invite
     if v is not None:
@@ -4202,7 +4203,7 @@ def encode_CreateOrganizationInviteResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4321,7 +4322,7 @@ def encode_UpdateOrganizationInviteAuthorizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.email
     if v:
@@ -4331,7 +4332,7 @@ def encode_UpdateOrganizationInviteAuthorizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.add_authorizations:
         out += b"\x1a"
@@ -4340,7 +4341,7 @@ def encode_UpdateOrganizationInviteAuthorizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.remove_authorizations:
         out += b"\x22"
@@ -4349,7 +4350,7 @@ def encode_UpdateOrganizationInviteAuthorizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4427,7 +4428,7 @@ def encode_UpdateOrganizationInviteAuthorizationsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4506,7 +4507,7 @@ def encode_DeleteOrganizationInviteRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.email
     if v:
@@ -4516,7 +4517,7 @@ def encode_DeleteOrganizationInviteRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4640,7 +4641,7 @@ def encode_ResendOrganizationInviteRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.email
     if v:
@@ -4650,7 +4651,7 @@ def encode_ResendOrganizationInviteRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.send_email_invite
     if v is not None:
@@ -4730,7 +4731,7 @@ def encode_ResendOrganizationInviteResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4809,7 +4810,7 @@ def encode_DeleteOrganizationMemberRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.user_id
     if v:
@@ -4819,7 +4820,7 @@ def encode_DeleteOrganizationMemberRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5004,7 +5005,7 @@ def encode_BillingAddress(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.address_line_2
     if v is not None:
@@ -5014,7 +5015,7 @@ def encode_BillingAddress(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.city
     if v:
@@ -5024,7 +5025,7 @@ def encode_BillingAddress(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.state
     if v:
@@ -5034,7 +5035,7 @@ def encode_BillingAddress(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.zipcode
     if v:
@@ -5044,7 +5045,7 @@ def encode_BillingAddress(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.country
     if v:
@@ -5054,7 +5055,7 @@ def encode_BillingAddress(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5149,7 +5150,7 @@ def encode_EnableBillingServiceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing_address
     if v is not None:
@@ -5159,7 +5160,7 @@ def encode_EnableBillingServiceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5284,7 +5285,7 @@ def encode_UpdateBillingServiceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing_address
     if v is not None:
@@ -5294,7 +5295,7 @@ def encode_UpdateBillingServiceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5384,7 +5385,7 @@ def encode_GetBillingServiceConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5517,7 +5518,7 @@ def encode_GetBillingServiceConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.support_email
     if v:
@@ -5527,7 +5528,7 @@ def encode_GetBillingServiceConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.logo_url
     if v:
@@ -5537,7 +5538,7 @@ def encode_GetBillingServiceConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing_dashboard_url
     if v:
@@ -5547,7 +5548,7 @@ def encode_GetBillingServiceConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5607,7 +5608,7 @@ def encode_DisableBillingServiceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5716,7 +5717,7 @@ def encode_OrganizationSetSupportEmailRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.email
     if v:
@@ -5726,7 +5727,7 @@ def encode_OrganizationSetSupportEmailRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5816,7 +5817,7 @@ def encode_OrganizationGetSupportEmailRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5876,7 +5877,7 @@ def encode_OrganizationGetSupportEmailResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5955,7 +5956,7 @@ def encode_OrganizationIdentity(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -5965,7 +5966,7 @@ def encode_OrganizationIdentity(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6040,7 +6041,7 @@ def encode_LocationOrganization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.primary
     if v:
@@ -6142,7 +6143,7 @@ def encode_LocationAuth(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -6152,7 +6153,7 @@ def encode_LocationAuth(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.secrets:
         out += b"\x1a"
@@ -6161,7 +6162,7 @@ def encode_LocationAuth(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6221,7 +6222,7 @@ def encode_StorageConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6505,7 +6506,7 @@ def encode_Location(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -6515,7 +6516,7 @@ def encode_Location(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.parent_location_id
     if v:
@@ -6525,7 +6526,7 @@ def encode_Location(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.auth
     if v is not None:
@@ -6535,7 +6536,7 @@ def encode_Location(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.organizations:
         out += b"\x32"
@@ -6544,18 +6545,18 @@ def encode_Location(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.robot_count
     if v:
         out += b"\x38"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Location.robot_count")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Location.robot_count")
     v = m.config
     if v is not None:
         out += b"\x42"
@@ -6564,7 +6565,7 @@ def encode_Location(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.primary_org_identity
     if v is not None:
@@ -6574,7 +6575,7 @@ def encode_Location(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6707,7 +6708,7 @@ def encode_SharedSecret(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.secret
     if v:
@@ -6717,18 +6718,18 @@ def encode_SharedSecret(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.state
     if v:
         out += b"\x20"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.SharedSecret.state")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.SharedSecret.state")
     u = m._unknown_fields
     if u:
         out += u
@@ -6825,7 +6826,7 @@ def encode_CreateLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -6835,7 +6836,7 @@ def encode_CreateLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.parent_location_id
     if v is not None:
@@ -6845,7 +6846,7 @@ def encode_CreateLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6921,7 +6922,7 @@ def encode_CreateLocationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6981,7 +6982,7 @@ def encode_GetLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7057,7 +7058,7 @@ def encode_GetLocationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7174,7 +7175,7 @@ def encode_UpdateLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v is not None:
@@ -7184,7 +7185,7 @@ def encode_UpdateLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.parent_location_id
     if v is not None:
@@ -7194,7 +7195,7 @@ def encode_UpdateLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.region
     if v is not None:
@@ -7204,7 +7205,7 @@ def encode_UpdateLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7280,7 +7281,7 @@ def encode_UpdateLocationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7340,7 +7341,7 @@ def encode_DeleteLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7430,7 +7431,7 @@ def encode_GetLocationMetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7500,7 +7501,7 @@ def encode_GetLocationMetadataResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x0a", v)
+        _e.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -7594,11 +7595,11 @@ def encode_UpdateLocationMetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -7687,7 +7688,7 @@ def encode_GetOrganizationsWithAccessToLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7746,7 +7747,7 @@ def encode_GetOrganizationsWithAccessToLocationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7806,7 +7807,7 @@ def encode_ListLocationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7885,7 +7886,7 @@ def encode_ShareLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -7895,7 +7896,7 @@ def encode_ShareLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8004,7 +8005,7 @@ def encode_UnshareLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -8014,7 +8015,7 @@ def encode_UnshareLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8103,7 +8104,7 @@ def encode_ListLocationsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8163,7 +8164,7 @@ def encode_CreateLocationSecretRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8237,7 +8238,7 @@ def encode_CreateLocationSecretResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8316,7 +8317,7 @@ def encode_DeleteLocationSecretRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.secret_id
     if v:
@@ -8326,7 +8327,7 @@ def encode_DeleteLocationSecretRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8416,7 +8417,7 @@ def encode_LocationAuthRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8490,7 +8491,7 @@ def encode_LocationAuthResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8550,7 +8551,7 @@ def encode_GetRobotRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8610,7 +8611,7 @@ def encode_GetRoverRentalRobotsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8727,7 +8728,7 @@ def encode_RoverRentalRobot(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -8737,7 +8738,7 @@ def encode_RoverRentalRobot(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_name
     if v:
@@ -8747,7 +8748,7 @@ def encode_RoverRentalRobot(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_main_part_id
     if v:
@@ -8757,7 +8758,7 @@ def encode_RoverRentalRobot(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8816,7 +8817,7 @@ def encode_GetRoverRentalRobotsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8890,7 +8891,7 @@ def encode_GetRobotResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8950,7 +8951,7 @@ def encode_GetRobotPartsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9009,7 +9010,7 @@ def encode_GetRobotPartsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9069,7 +9070,7 @@ def encode_GetRobotPartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9162,7 +9163,7 @@ def encode_GetRobotPartResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.config_json
     if v:
@@ -9172,7 +9173,7 @@ def encode_GetRobotPartResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9251,7 +9252,7 @@ def encode_GetRobotPartByNameAndLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -9261,7 +9262,7 @@ def encode_GetRobotPartByNameAndLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9335,7 +9336,7 @@ def encode_GetRobotPartByNameAndLocationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9624,7 +9625,7 @@ def encode_GetRobotPartLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.errors_only
     if v:
@@ -9638,7 +9639,7 @@ def encode_GetRobotPartLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_token
     if v is not None:
@@ -9648,7 +9649,7 @@ def encode_GetRobotPartLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.levels:
         out += b"\x2a"
@@ -9657,21 +9658,21 @@ def encode_GetRobotPartLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.start
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.end
     if v is not None:
-        _w.put_timestamp(out, b"\x3a", v)
+        _e.put_timestamp(out, b"\x3a", v)
     v = m.limit
     if v is not None:
         out += b"\x40"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -9223372036854775808, 9223372036854775807, "viam.app.v1.GetRobotPartLogsRequest.limit"
             )
     v = m.source
@@ -9682,7 +9683,7 @@ def encode_GetRobotPartLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.user_facing_only
     if v is not None:
@@ -9694,7 +9695,7 @@ def encode_GetRobotPartLogsRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.GetRobotPartLogsRequest.order")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.GetRobotPartLogsRequest.order")
     v = m.range
     if v is not None:
         out += b"\x62"
@@ -9703,7 +9704,7 @@ def encode_GetRobotPartLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9781,7 +9782,7 @@ def encode_GetRobotPartLogsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.next_page_token
     if v:
@@ -9791,7 +9792,7 @@ def encode_GetRobotPartLogsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9885,7 +9886,7 @@ def encode_TailRobotPartLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.errors_only
     if v:
@@ -9899,7 +9900,7 @@ def encode_TailRobotPartLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9958,7 +9959,7 @@ def encode_TailRobotPartLogsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10124,7 +10125,7 @@ def encode_GetRobotPartHistoryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_token
     if v is not None:
@@ -10134,7 +10135,7 @@ def encode_GetRobotPartHistoryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_limit
     if v is not None:
@@ -10142,7 +10143,7 @@ def encode_GetRobotPartHistoryRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -10151,10 +10152,10 @@ def encode_GetRobotPartHistoryRequest(m: _t.Any) -> bytes:
             )
     v = m.start
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.end
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -10231,7 +10232,7 @@ def encode_GetRobotPartHistoryResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.next_page_token
     if v:
@@ -10241,7 +10242,7 @@ def encode_GetRobotPartHistoryResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10423,7 +10424,7 @@ def encode_UpdateRobotPartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -10433,14 +10434,14 @@ def encode_UpdateRobotPartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_config
     if v is not None:
-        _w.put_struct(out, b"\x1a", v)
+        _e.put_struct(out, b"\x1a", v)
     v = m.last_known_update
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.robot_config_json
     if v is not None:
         out += b"\x2a"
@@ -10449,7 +10450,7 @@ def encode_UpdateRobotPartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10523,7 +10524,7 @@ def encode_UpdateRobotPartResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10618,7 +10619,7 @@ def encode_ConfigPropertyChange(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.value
     if v is not None:
@@ -10628,7 +10629,7 @@ def encode_ConfigPropertyChange(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10707,7 +10708,7 @@ def encode_SetConfigPropertyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.property_changes:
         out += b"\x12"
@@ -10716,7 +10717,7 @@ def encode_SetConfigPropertyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10845,7 +10846,7 @@ def encode_ConfigPropertyChangeResult(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.value
     if v is not None:
@@ -10855,7 +10856,7 @@ def encode_ConfigPropertyChangeResult(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.success
     if v:
@@ -10869,7 +10870,7 @@ def encode_ConfigPropertyChangeResult(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10928,7 +10929,7 @@ def encode_SetConfigPropertyResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -11007,7 +11008,7 @@ def encode_NewRobotPartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_name
     if v:
@@ -11017,7 +11018,7 @@ def encode_NewRobotPartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -11077,7 +11078,7 @@ def encode_NewRobotPartResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -11137,7 +11138,7 @@ def encode_DeleteRobotPartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -11197,7 +11198,7 @@ def encode_GetRobotPartMetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -11267,7 +11268,7 @@ def encode_GetRobotPartMetadataResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x0a", v)
+        _e.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -11361,11 +11362,11 @@ def encode_UpdateRobotPartMetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -11454,7 +11455,7 @@ def encode_GetRobotAPIKeysRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -11589,7 +11590,7 @@ def encode_APIKey(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.key
     if v:
@@ -11599,7 +11600,7 @@ def encode_APIKey(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -11609,11 +11610,11 @@ def encode_APIKey(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -11671,7 +11672,7 @@ def encode_GetRobotAPIKeysResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -12056,7 +12057,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -12066,11 +12067,11 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.fragment
     if v is not None:
-        _w.put_struct(out, b"\x1a", v)
+        _e.put_struct(out, b"\x1a", v)
     v = m.organization_owner
     if v:
         out += b"\x22"
@@ -12079,7 +12080,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.public
     if v:
@@ -12087,7 +12088,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.organization_name
     if v:
         out += b"\x3a"
@@ -12096,7 +12097,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_part_count
     if v:
@@ -12104,14 +12105,14 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Fragment.robot_part_count")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Fragment.robot_part_count")
     v = m.organization_count
     if v:
         out += b"\x50"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Fragment.organization_count")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Fragment.organization_count")
     v = m.only_used_by_owner
     if v:
         out += b"\x58"
@@ -12122,10 +12123,10 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Fragment.visibility")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Fragment.visibility")
     v = m.last_updated
     if v is not None:
-        _w.put_timestamp(out, b"\x6a", v)
+        _e.put_timestamp(out, b"\x6a", v)
     v = m.revision
     if v:
         out += b"\x72"
@@ -12134,7 +12135,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.public_namespace
     if v is not None:
@@ -12144,7 +12145,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.fragment_config_json
     if v is not None:
@@ -12154,7 +12155,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -12371,11 +12372,11 @@ def encode_FragmentHistoryEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.edited_on
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     v = m.old
     if v is not None:
         out += b"\x1a"
@@ -12384,7 +12385,7 @@ def encode_FragmentHistoryEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.edited_by
     if v is not None:
@@ -12394,7 +12395,7 @@ def encode_FragmentHistoryEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.revision
     if v:
@@ -12404,11 +12405,11 @@ def encode_FragmentHistoryEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.config
     if v is not None:
-        _w.put_struct(out, b"\x32", v)
+        _e.put_struct(out, b"\x32", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -12504,11 +12505,11 @@ def encode_FragmentRevision(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_at
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -12586,7 +12587,7 @@ def encode_FragmentTag(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.revision
     if v:
@@ -12596,7 +12597,7 @@ def encode_FragmentTag(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -12694,7 +12695,7 @@ def encode_FragmentError(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.FragmentError.error_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.FragmentError.error_type")
     v = m.fragment_id
     if v:
         out += b"\x12"
@@ -12703,7 +12704,7 @@ def encode_FragmentError(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.detail
     if v:
@@ -12713,7 +12714,7 @@ def encode_FragmentError(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -12837,7 +12838,7 @@ def encode_FragmentUsage(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organizations
     if v:
@@ -12845,21 +12846,21 @@ def encode_FragmentUsage(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.FragmentUsage.organizations")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.FragmentUsage.organizations")
     v = m.machines
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.FragmentUsage.machines")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.FragmentUsage.machines")
     v = m.machines_in_current_org
     if v:
         out += b"\x20"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.FragmentUsage.machines_in_current_org")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.FragmentUsage.machines_in_current_org")
     v = m.version
     if v is not None:
         out += b"\x2a"
@@ -12868,7 +12869,7 @@ def encode_FragmentUsage(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -13067,7 +13068,7 @@ def encode_FragmentImport(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -13077,7 +13078,7 @@ def encode_FragmentImport(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.prefix
     if v is not None:
@@ -13087,7 +13088,7 @@ def encode_FragmentImport(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.variables.items():
         entry = bytearray()
@@ -13097,7 +13098,7 @@ def encode_FragmentImport(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = v.encode()
@@ -13105,18 +13106,18 @@ def encode_FragmentImport(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x22"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.fragment_variables
     if v is not None:
-        _w.put_struct(out, b"\x2a", v)
+        _e.put_struct(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -13276,11 +13277,11 @@ def encode_ResolvedFragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resolved_config
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     v = m.error
     if v is not None:
         out += b"\x1a"
@@ -13289,7 +13290,7 @@ def encode_ResolvedFragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.revision
     if v:
@@ -13299,7 +13300,7 @@ def encode_ResolvedFragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -13400,7 +13401,7 @@ def encode_ListFragmentsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.show_public
     if v:
@@ -13413,7 +13414,7 @@ def encode_ListFragmentsRequest(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(
+                _e.put_int(
                     b, v, -2147483648, 2147483647, "viam.app.v1.ListFragmentsRequest.fragment_visibility"
                 )
         out += b"\x1a"
@@ -13421,7 +13422,7 @@ def encode_ListFragmentsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -13499,7 +13500,7 @@ def encode_ListFragmentsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.fragment_usages:
         out += b"\x12"
@@ -13508,7 +13509,7 @@ def encode_ListFragmentsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -13606,7 +13607,7 @@ def encode_GetFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.current_organization_id
     if v:
@@ -13616,7 +13617,7 @@ def encode_GetFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v is not None:
@@ -13626,7 +13627,7 @@ def encode_GetFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -13775,7 +13776,7 @@ def encode_GetFragmentResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.fragment_usage
     if v is not None:
@@ -13785,7 +13786,7 @@ def encode_GetFragmentResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.revisions:
         out += b"\x1a"
@@ -13794,7 +13795,7 @@ def encode_GetFragmentResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tags:
         out += b"\x22"
@@ -13803,7 +13804,7 @@ def encode_GetFragmentResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -13938,11 +13939,11 @@ def encode_CreateFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.config
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     v = m.organization_id
     if v:
         out += b"\x1a"
@@ -13951,7 +13952,7 @@ def encode_CreateFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.visibility
     if v is not None:
@@ -13959,7 +13960,7 @@ def encode_CreateFragmentRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.CreateFragmentRequest.visibility")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.CreateFragmentRequest.visibility")
     u = m._unknown_fields
     if u:
         out += u
@@ -14034,7 +14035,7 @@ def encode_CreateFragmentResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -14246,7 +14247,7 @@ def encode_UpdateFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -14256,11 +14257,11 @@ def encode_UpdateFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.config
     if v is not None:
-        _w.put_struct(out, b"\x1a", v)
+        _e.put_struct(out, b"\x1a", v)
     v = m.public
     if v is not None:
         out += b"\x20"
@@ -14271,10 +14272,10 @@ def encode_UpdateFragmentRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateFragmentRequest.visibility")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateFragmentRequest.visibility")
     v = m.last_known_update
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.fragment_config_json
     if v is not None:
         out += b"\x3a"
@@ -14283,7 +14284,7 @@ def encode_UpdateFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -14359,7 +14360,7 @@ def encode_UpdateFragmentResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -14419,7 +14420,7 @@ def encode_DeleteFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -14543,7 +14544,7 @@ def encode_GetFragmentHistoryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_token
     if v is not None:
@@ -14553,7 +14554,7 @@ def encode_GetFragmentHistoryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_limit
     if v is not None:
@@ -14561,7 +14562,7 @@ def encode_GetFragmentHistoryRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -14644,7 +14645,7 @@ def encode_GetFragmentHistoryResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.next_page_token
     if v:
@@ -14654,7 +14655,7 @@ def encode_GetFragmentHistoryResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -14714,7 +14715,7 @@ def encode_GetFragmentUsageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -14773,7 +14774,7 @@ def encode_GetFragmentUsageResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -14871,7 +14872,7 @@ def encode_SetFragmentTagRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tag
     if v:
@@ -14881,7 +14882,7 @@ def encode_SetFragmentTagRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.revision
     if v:
@@ -14891,7 +14892,7 @@ def encode_SetFragmentTagRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -14950,7 +14951,7 @@ def encode_SetFragmentTagResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15029,7 +15030,7 @@ def encode_DeleteFragmentTagRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tag
     if v:
@@ -15039,7 +15040,7 @@ def encode_DeleteFragmentTagRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15098,7 +15099,7 @@ def encode_DeleteFragmentTagResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15158,7 +15159,7 @@ def encode_ListRobotsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15217,7 +15218,7 @@ def encode_ListRobotsForLocationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15277,7 +15278,7 @@ def encode_ListRobotsForOrgRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15356,7 +15357,7 @@ def encode_AdditionalFragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v is not None:
@@ -15366,7 +15367,7 @@ def encode_AdditionalFragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15445,7 +15446,7 @@ def encode_ListNestedFragmentsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.additional_fragments:
         out += b"\x12"
@@ -15454,7 +15455,7 @@ def encode_ListNestedFragmentsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15532,7 +15533,7 @@ def encode_ListNestedFragmentsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.resolved_fragments:
         out += b"\x12"
@@ -15541,7 +15542,7 @@ def encode_ListNestedFragmentsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15639,7 +15640,7 @@ def encode_ListMachineFragmentsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.additional_fragment_ids:
         out += b"\x12"
@@ -15648,7 +15649,7 @@ def encode_ListMachineFragmentsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.additional_fragments:
         out += b"\x1a"
@@ -15657,7 +15658,7 @@ def encode_ListMachineFragmentsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15735,7 +15736,7 @@ def encode_ListMachineFragmentsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.resolved_fragments:
         out += b"\x12"
@@ -15744,7 +15745,7 @@ def encode_ListMachineFragmentsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15857,7 +15858,7 @@ def encode_ListMachineSummariesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.fragment_ids:
         out += b"\x12"
@@ -15866,7 +15867,7 @@ def encode_ListMachineSummariesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.location_ids:
         out += b"\x1a"
@@ -15875,7 +15876,7 @@ def encode_ListMachineSummariesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.limit
     if v is not None:
@@ -15883,7 +15884,7 @@ def encode_ListMachineSummariesRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ListMachineSummariesRequest.limit")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ListMachineSummariesRequest.limit")
     u = m._unknown_fields
     if u:
         out += u
@@ -15941,7 +15942,7 @@ def encode_ListMachineSummariesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -16039,7 +16040,7 @@ def encode_LocationSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_name
     if v:
@@ -16049,7 +16050,7 @@ def encode_LocationSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.machine_summaries:
         out += b"\x1a"
@@ -16058,7 +16059,7 @@ def encode_LocationSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -16156,7 +16157,7 @@ def encode_MachineSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.machine_name
     if v:
@@ -16166,7 +16167,7 @@ def encode_MachineSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.part_summaries:
         out += b"\x1a"
@@ -16175,7 +16176,7 @@ def encode_MachineSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -16254,7 +16255,7 @@ def encode_FragmentSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -16264,7 +16265,7 @@ def encode_FragmentSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -16347,7 +16348,7 @@ def encode_ViamServerVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.minor
     if v is not None:
@@ -16357,7 +16358,7 @@ def encode_ViamServerVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -16440,7 +16441,7 @@ def encode_ViamAgentVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.minor
     if v is not None:
@@ -16450,7 +16451,7 @@ def encode_ViamAgentVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -16841,7 +16842,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_name
     if v:
@@ -16851,7 +16852,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.is_main_part
     if v:
@@ -16863,14 +16864,14 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.PartSummary.online_state")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.PartSummary.online_state")
     v = m.seconds_since_online
     if v:
         out += b"\x68"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -16879,10 +16880,10 @@ def encode_PartSummary(m: _t.Any) -> bytes:
             )
     v = m.last_access
     if v is not None:
-        _w.put_timestamp(out, b"\x72", v)
+        _e.put_timestamp(out, b"\x72", v)
     v = m.last_online
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.viam_server_version
     if v is not None:
         out += b"\x22"
@@ -16891,7 +16892,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.viam_agent_version
     if v is not None:
@@ -16901,7 +16902,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.os
     if v is not None:
@@ -16911,7 +16912,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.platform
     if v is not None:
@@ -16921,7 +16922,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.public_ip_address
     if v is not None:
@@ -16931,7 +16932,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.dns_name
     if v is not None:
@@ -16941,7 +16942,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.fragments:
         out += b"\x4a"
@@ -16950,7 +16951,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17009,7 +17010,7 @@ def encode_ListRobotsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17068,7 +17069,7 @@ def encode_ListRobotsForLocationsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17127,7 +17128,7 @@ def encode_ListRobotsForOrgResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17206,7 +17207,7 @@ def encode_NewRobotRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location
     if v:
@@ -17216,7 +17217,7 @@ def encode_NewRobotRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17276,7 +17277,7 @@ def encode_NewRobotResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17374,7 +17375,7 @@ def encode_UpdateRobotRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -17384,7 +17385,7 @@ def encode_UpdateRobotRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location
     if v:
@@ -17394,7 +17395,7 @@ def encode_UpdateRobotRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17468,7 +17469,7 @@ def encode_UpdateRobotResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17528,7 +17529,7 @@ def encode_DeleteRobotRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17690,7 +17691,7 @@ def encode_FavoriteMachine(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -17700,11 +17701,11 @@ def encode_FavoriteMachine(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -17763,7 +17764,7 @@ def encode_AddFavoriteMachineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17853,7 +17854,7 @@ def encode_RemoveFavoriteMachineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17972,7 +17973,7 @@ def encode_ListFavoriteMachinesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -18032,7 +18033,7 @@ def encode_GetRobotMetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -18102,7 +18103,7 @@ def encode_GetRobotMetadataResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x0a", v)
+        _e.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -18196,11 +18197,11 @@ def encode_UpdateRobotMetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -18289,7 +18290,7 @@ def encode_MarkPartAsMainRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -18379,7 +18380,7 @@ def encode_MarkPartForRestartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -18469,7 +18470,7 @@ def encode_CreateRobotPartSecretRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -18543,7 +18544,7 @@ def encode_CreateRobotPartSecretResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -18622,7 +18623,7 @@ def encode_DeleteRobotPartSecretRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.secret_id
     if v:
@@ -18632,7 +18633,7 @@ def encode_DeleteRobotPartSecretRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -18836,7 +18837,7 @@ def encode_Authorization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.authorization_id
     if v:
@@ -18846,7 +18847,7 @@ def encode_Authorization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_type
     if v:
@@ -18856,7 +18857,7 @@ def encode_Authorization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_id
     if v:
@@ -18866,7 +18867,7 @@ def encode_Authorization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.identity_id
     if v:
@@ -18876,7 +18877,7 @@ def encode_Authorization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -18886,7 +18887,7 @@ def encode_Authorization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.identity_type
     if v:
@@ -18896,7 +18897,7 @@ def encode_Authorization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -18972,7 +18973,7 @@ def encode_AddRoleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19078,7 +19079,7 @@ def encode_RemoveRoleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19231,7 +19232,7 @@ def encode_ChangeRoleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.new_authorization
     if v is not None:
@@ -19241,7 +19242,7 @@ def encode_ChangeRoleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19350,7 +19351,7 @@ def encode_ListAuthorizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.resource_ids:
         out += b"\x12"
@@ -19359,7 +19360,7 @@ def encode_ListAuthorizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19418,7 +19419,7 @@ def encode_ListAuthorizationsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19477,7 +19478,7 @@ def encode_CheckPermissionsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19575,7 +19576,7 @@ def encode_AuthorizedPermissions(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_id
     if v:
@@ -19585,7 +19586,7 @@ def encode_AuthorizedPermissions(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.permissions:
         out += b"\x1a"
@@ -19594,7 +19595,7 @@ def encode_AuthorizedPermissions(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19653,7 +19654,7 @@ def encode_CheckPermissionsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19893,7 +19894,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.files:
         out += b"\x12"
@@ -19902,7 +19903,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.models:
         out += b"\x1a"
@@ -19911,7 +19912,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entrypoint
     if v:
@@ -19921,7 +19922,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.first_run
     if v is not None:
@@ -19931,7 +19932,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.markdown_description
     if v is not None:
@@ -19941,7 +19942,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.apps:
         out += b"\x3a"
@@ -19950,7 +19951,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.deprecated_status
     if v is not None:
@@ -19960,7 +19961,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.min_viam_server_version
     if v is not None:
@@ -19970,7 +19971,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -20181,7 +20182,7 @@ def encode_ModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.versions:
         out += b"\x12"
@@ -20190,7 +20191,7 @@ def encode_ModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entrypoint
     if v:
@@ -20200,7 +20201,7 @@ def encode_ModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.first_run
     if v is not None:
@@ -20210,7 +20211,7 @@ def encode_ModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.markdown_description
     if v is not None:
@@ -20220,7 +20221,7 @@ def encode_ModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.apps:
         out += b"\x32"
@@ -20229,7 +20230,7 @@ def encode_ModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.source_type
     if v is not None:
@@ -20237,14 +20238,14 @@ def encode_ModuleMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ModuleMetadata.source_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ModuleMetadata.source_type")
     v = m.language
     if v is not None:
         out += b"\x40"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ModuleMetadata.language")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ModuleMetadata.language")
     v = m.min_viam_server_version
     if v is not None:
         out += b"\x4a"
@@ -20253,7 +20254,7 @@ def encode_ModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -20350,11 +20351,11 @@ def encode_MLModelVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -20492,7 +20493,7 @@ def encode_MLModelMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_type
     if v:
@@ -20500,14 +20501,14 @@ def encode_MLModelMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.MLModelMetadata.model_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.MLModelMetadata.model_type")
     v = m.model_framework
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.MLModelMetadata.model_framework")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.MLModelMetadata.model_framework")
     for v in m.detailed_versions:
         out += b"\x22"
         b = encode_MLModelVersion(v)
@@ -20515,7 +20516,7 @@ def encode_MLModelMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.deployment_modular_resources:
         out += b"\x2a"
@@ -20524,7 +20525,7 @@ def encode_MLModelMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -20621,11 +20622,11 @@ def encode_MLTrainingVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -20759,7 +20760,7 @@ def encode_MLTrainingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_type
     if v:
@@ -20767,14 +20768,14 @@ def encode_MLTrainingMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.MLTrainingMetadata.model_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.MLTrainingMetadata.model_type")
     v = m.model_framework
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.MLTrainingMetadata.model_framework")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.MLTrainingMetadata.model_framework")
     v = m.draft
     if v:
         out += b"\x20"
@@ -20786,7 +20787,7 @@ def encode_MLTrainingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -20877,7 +20878,7 @@ def encode_DeprecatedStatus(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.deprecated_at
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     v = m.message
     if v:
         out += b"\x12"
@@ -20886,7 +20887,7 @@ def encode_DeprecatedStatus(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -21025,7 +21026,7 @@ def encode_RegistryItemBilling(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.cost_per_year
     if v is not None:
@@ -21035,7 +21036,7 @@ def encode_RegistryItemBilling(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -21078,9 +21079,9 @@ def encode_RegistryItemCostByResource(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.per_machine
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -21549,7 +21550,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -21559,7 +21560,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.public_namespace
     if v:
@@ -21569,7 +21570,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -21579,7 +21580,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -21587,14 +21588,14 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.RegistryItem.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.RegistryItem.type")
     v = m.visibility
     if v:
         out += b"\x30"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.RegistryItem.visibility")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.RegistryItem.visibility")
     v = m.url
     if v:
         out += b"\x3a"
@@ -21603,7 +21604,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v:
@@ -21613,7 +21614,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.total_robot_usage
     if v:
@@ -21621,7 +21622,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -21634,7 +21635,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -21647,7 +21648,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -21660,7 +21661,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -21675,7 +21676,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.ml_model_metadata
     if v is not None:
@@ -21685,7 +21686,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.ml_training_metadata
     if v is not None:
@@ -21695,14 +21696,14 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_at
     if v is not None:
-        _w.put_timestamp(out, b"\x7a", v)
+        _e.put_timestamp(out, b"\x7a", v)
     v = m.updated_at
     if v is not None:
-        _w.put_timestamp(out, b"\x82\x01", v)
+        _e.put_timestamp(out, b"\x82\x01", v)
     v = m.deprecated_status
     if v is not None:
         out += b"\x8a\x01"
@@ -21711,7 +21712,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing
     if v is not None:
@@ -21721,7 +21722,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -21800,7 +21801,7 @@ def encode_GetRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.include_markdown_documentation
     if v is not None:
@@ -21878,7 +21879,7 @@ def encode_GetRegistryItemResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -21978,7 +21979,7 @@ def encode_CreateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -21988,7 +21989,7 @@ def encode_CreateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -21996,7 +21997,7 @@ def encode_CreateRegistryItemRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.CreateRegistryItemRequest.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.CreateRegistryItemRequest.type")
     u = m._unknown_fields
     if u:
         out += u
@@ -22368,7 +22369,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -22376,7 +22377,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateRegistryItemRequest.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateRegistryItemRequest.type")
     v = m.description
     if v:
         out += b"\x1a"
@@ -22385,7 +22386,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.visibility
     if v:
@@ -22393,7 +22394,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateRegistryItemRequest.visibility")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateRegistryItemRequest.visibility")
     v = m.url
     if v is not None:
         out += b"\x2a"
@@ -22402,7 +22403,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.update_module_metadata
     if v is not None:
@@ -22412,7 +22413,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.update_ml_model_metadata
     if v is not None:
@@ -22422,7 +22423,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.update_ml_training_metadata
     if v is not None:
@@ -22432,7 +22433,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.markdown_description
     if v is not None:
@@ -22442,7 +22443,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing
     if v is not None:
@@ -22452,7 +22453,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -22782,7 +22783,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.types
     if vs:
@@ -22791,13 +22792,13 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.ListRegistryItemsRequest.types")
+                _e.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.ListRegistryItemsRequest.types")
         out += b"\x12"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.visibilities
     if vs:
@@ -22806,13 +22807,13 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.ListRegistryItemsRequest.visibilities")
+                _e.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.ListRegistryItemsRequest.visibilities")
         out += b"\x1a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.platforms:
         out += b"\x22"
@@ -22821,7 +22822,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.statuses
     if vs:
@@ -22830,13 +22831,13 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.ListRegistryItemsRequest.statuses")
+                _e.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.ListRegistryItemsRequest.statuses")
         out += b"\x2a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.search_term
     if v is not None:
@@ -22846,7 +22847,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_token
     if v is not None:
@@ -22856,7 +22857,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.public_namespaces:
         out += b"\x42"
@@ -22865,7 +22866,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.include_markdown_documentation
     if v is not None:
@@ -22878,7 +22879,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(
+                _e.put_int(
                     b, v, -2147483648, 2147483647, "viam.app.v1.ListRegistryItemsRequest.module_source_types"
                 )
         out += b"\x52"
@@ -22886,7 +22887,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.module_languages
     if vs:
@@ -22895,7 +22896,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(
+                _e.put_int(
                     b, v, -2147483648, 2147483647, "viam.app.v1.ListRegistryItemsRequest.module_languages"
                 )
         out += b"\x5a"
@@ -22903,7 +22904,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.show_owned_deprecated
     if v is not None:
@@ -22966,7 +22967,7 @@ def encode_ListRegistryItemsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23026,7 +23027,7 @@ def encode_DeleteRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23135,7 +23136,7 @@ def encode_RenameRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.new_name
     if v:
@@ -23145,7 +23146,7 @@ def encode_RenameRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23219,7 +23220,7 @@ def encode_RenameRegistryItemResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23298,7 +23299,7 @@ def encode_TransferRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.new_public_namespace
     if v:
@@ -23308,7 +23309,7 @@ def encode_TransferRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23417,7 +23418,7 @@ def encode_DeprecateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.message
     if v:
@@ -23427,7 +23428,7 @@ def encode_DeprecateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23517,7 +23518,7 @@ def encode_UndeprecateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23626,7 +23627,7 @@ def encode_CreateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -23636,7 +23637,7 @@ def encode_CreateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23715,7 +23716,7 @@ def encode_CreateModuleResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.url
     if v:
@@ -23725,7 +23726,7 @@ def encode_CreateModuleResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23935,7 +23936,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.visibility
     if v:
@@ -23943,7 +23944,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateModuleRequest.visibility")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateModuleRequest.visibility")
     v = m.url
     if v:
         out += b"\x1a"
@@ -23952,7 +23953,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v:
@@ -23962,7 +23963,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.models:
         out += b"\x2a"
@@ -23971,7 +23972,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entrypoint
     if v:
@@ -23981,7 +23982,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.first_run
     if v is not None:
@@ -23991,7 +23992,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.apps:
         out += b"\x42"
@@ -24000,7 +24001,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.markdown_description
     if v is not None:
@@ -24010,7 +24011,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -24069,7 +24070,7 @@ def encode_AllowedOrgIDs(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -24275,7 +24276,7 @@ def encode_App(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -24285,7 +24286,7 @@ def encode_App(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entrypoint
     if v:
@@ -24295,7 +24296,7 @@ def encode_App(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.fragment_ids:
         out += b"\x22"
@@ -24304,7 +24305,7 @@ def encode_App(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.logo_path
     if v is not None:
@@ -24314,7 +24315,7 @@ def encode_App(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.customizations
     if v is not None:
@@ -24324,7 +24325,7 @@ def encode_App(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.allowed_org_ids
     if v is not None:
@@ -24334,7 +24335,7 @@ def encode_App(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -24394,7 +24395,7 @@ def encode_UpdateModuleResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -24548,7 +24549,7 @@ def encode_UpdateModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entrypoint
     if v:
@@ -24558,7 +24559,7 @@ def encode_UpdateModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.apps:
         out += b"\x1a"
@@ -24567,7 +24568,7 @@ def encode_UpdateModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.source_type
     if v is not None:
@@ -24575,14 +24576,14 @@ def encode_UpdateModuleMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateModuleMetadata.source_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateModuleMetadata.source_type")
     v = m.language
     if v is not None:
         out += b"\x28"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateModuleMetadata.language")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateModuleMetadata.language")
     v = m.min_viam_server_version
     if v is not None:
         out += b"\x32"
@@ -24591,7 +24592,7 @@ def encode_UpdateModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -24691,14 +24692,14 @@ def encode_UpdateMLModelMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateMLModelMetadata.model_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateMLModelMetadata.model_type")
     v = m.model_framework
     if v:
         out += b"\x10"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateMLModelMetadata.model_framework")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateMLModelMetadata.model_framework")
     for v in m.deployment_modular_resources:
         out += b"\x1a"
         b = v.encode()
@@ -24706,7 +24707,7 @@ def encode_UpdateMLModelMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -24821,14 +24822,14 @@ def encode_UpdateMLTrainingMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateMLTrainingMetadata.model_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateMLTrainingMetadata.model_type")
     v = m.model_framework
     if v:
         out += b"\x10"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -2147483648, 2147483647, "viam.app.v1.UpdateMLTrainingMetadata.model_framework"
             )
     v = m.draft
@@ -24842,7 +24843,7 @@ def encode_UpdateMLTrainingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -24978,7 +24979,7 @@ def encode_Model(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model
     if v:
@@ -24988,7 +24989,7 @@ def encode_Model(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.markdown_documentation
     if v is not None:
@@ -24998,7 +24999,7 @@ def encode_Model(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v is not None:
@@ -25008,7 +25009,7 @@ def encode_Model(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.supported_hardware:
         out += b"\x2a"
@@ -25017,7 +25018,7 @@ def encode_Model(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -25134,7 +25135,7 @@ def encode_ModuleFileInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -25144,7 +25145,7 @@ def encode_ModuleFileInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.platform
     if v:
@@ -25154,7 +25155,7 @@ def encode_ModuleFileInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.platform_tags:
         out += b"\x2a"
@@ -25163,7 +25164,7 @@ def encode_ModuleFileInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -25268,7 +25269,7 @@ def encode_UploadModuleFileRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.file
     if v is not None:
@@ -25278,7 +25279,7 @@ def encode_UploadModuleFileRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -25338,7 +25339,7 @@ def encode_UploadModuleFileResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -25417,7 +25418,7 @@ def encode_GetModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.include_markdown_documentation
     if v is not None:
@@ -25497,7 +25498,7 @@ def encode_GetModuleResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -25838,7 +25839,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -25848,7 +25849,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.visibility
     if v:
@@ -25856,7 +25857,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Module.visibility")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Module.visibility")
     for v in m.versions:
         out += b"\x22"
         b = encode_VersionHistory(v)
@@ -25864,7 +25865,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.url
     if v:
@@ -25874,7 +25875,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v:
@@ -25884,7 +25885,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.models:
         out += b"\x3a"
@@ -25893,7 +25894,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.total_robot_usage
     if v:
@@ -25901,7 +25902,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -9223372036854775808, 9223372036854775807, "viam.app.v1.Module.total_robot_usage"
             )
     v = m.total_organization_usage
@@ -25910,7 +25911,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -25925,7 +25926,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entrypoint
     if v:
@@ -25935,7 +25936,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.public_namespace
     if v:
@@ -25945,7 +25946,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.first_run
     if v is not None:
@@ -25955,7 +25956,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.markdown_description
     if v is not None:
@@ -25965,7 +25966,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.apps:
         out += b"\x7a"
@@ -25974,7 +25975,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.deprecated_status
     if v is not None:
@@ -25984,7 +25985,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -26205,7 +26206,7 @@ def encode_VersionHistory(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.files:
         out += b"\x12"
@@ -26214,7 +26215,7 @@ def encode_VersionHistory(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.models:
         out += b"\x1a"
@@ -26223,7 +26224,7 @@ def encode_VersionHistory(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entrypoint
     if v:
@@ -26233,7 +26234,7 @@ def encode_VersionHistory(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.first_run
     if v is not None:
@@ -26243,7 +26244,7 @@ def encode_VersionHistory(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.markdown_description
     if v is not None:
@@ -26253,7 +26254,7 @@ def encode_VersionHistory(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.apps:
         out += b"\x3a"
@@ -26262,7 +26263,7 @@ def encode_VersionHistory(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.deprecated_status
     if v is not None:
@@ -26272,7 +26273,7 @@ def encode_VersionHistory(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -26369,11 +26370,11 @@ def encode_Uploads(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.uploaded_at
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -26451,7 +26452,7 @@ def encode_ListModulesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.include_markdown_documentation
     if v is not None:
@@ -26514,7 +26515,7 @@ def encode_ListModulesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -26612,7 +26613,7 @@ def encode_DeprecateRegistryItemVersionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -26622,7 +26623,7 @@ def encode_DeprecateRegistryItemVersionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.message
     if v:
@@ -26632,7 +26633,7 @@ def encode_DeprecateRegistryItemVersionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -26741,7 +26742,7 @@ def encode_UndeprecateRegistryItemVersionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -26751,7 +26752,7 @@ def encode_UndeprecateRegistryItemVersionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -26841,7 +26842,7 @@ def encode_GetUserIDByEmailRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -26901,7 +26902,7 @@ def encode_GetUserIDByEmailResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -26961,7 +26962,7 @@ def encode_ListOrganizationsByUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27097,7 +27098,7 @@ def encode_OrgDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.org_name
     if v:
@@ -27107,7 +27108,7 @@ def encode_OrgDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.org_cid
     if v is not None:
@@ -27117,7 +27118,7 @@ def encode_OrgDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.public_namespace
     if v is not None:
@@ -27127,7 +27128,7 @@ def encode_OrgDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing_tier
     if v is not None:
@@ -27137,7 +27138,7 @@ def encode_OrgDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27196,7 +27197,7 @@ def encode_ListOrganizationsByUserResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27313,7 +27314,7 @@ def encode_SearchOrganizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.org_name
     if v is not None:
@@ -27323,7 +27324,7 @@ def encode_SearchOrganizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.cid
     if v is not None:
@@ -27333,7 +27334,7 @@ def encode_SearchOrganizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.public_namespace
     if v is not None:
@@ -27343,7 +27344,7 @@ def encode_SearchOrganizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27402,7 +27403,7 @@ def encode_SearchOrganizationsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27480,7 +27481,7 @@ def encode_CreateKeyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -27490,7 +27491,7 @@ def encode_CreateKeyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27569,7 +27570,7 @@ def encode_CreateKeyResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.id
     if v:
@@ -27579,7 +27580,7 @@ def encode_CreateKeyResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27639,7 +27640,7 @@ def encode_DeleteKeyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27748,7 +27749,7 @@ def encode_RenameKeyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -27758,7 +27759,7 @@ def encode_RenameKeyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27837,7 +27838,7 @@ def encode_RenameKeyResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -27847,7 +27848,7 @@ def encode_RenameKeyResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27983,7 +27984,7 @@ def encode_AuthorizationDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.authorization_id
     if v:
@@ -27993,7 +27994,7 @@ def encode_AuthorizationDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_type
     if v:
@@ -28003,7 +28004,7 @@ def encode_AuthorizationDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_id
     if v:
@@ -28013,7 +28014,7 @@ def encode_AuthorizationDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.org_id
     if v:
@@ -28023,7 +28024,7 @@ def encode_AuthorizationDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28118,7 +28119,7 @@ def encode_APIKeyWithAuthorizations(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.authorizations:
         out += b"\x12"
@@ -28127,7 +28128,7 @@ def encode_APIKeyWithAuthorizations(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28187,7 +28188,7 @@ def encode_ListKeysRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28246,7 +28247,7 @@ def encode_ListKeysResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28306,7 +28307,7 @@ def encode_RotateKeyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28385,7 +28386,7 @@ def encode_RotateKeyResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.key
     if v:
@@ -28395,7 +28396,7 @@ def encode_RotateKeyResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28457,7 +28458,7 @@ def encode_CreateKeyFromExistingKeyAuthorizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28538,7 +28539,7 @@ def encode_CreateKeyFromExistingKeyAuthorizationsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.key
     if v:
@@ -28548,7 +28549,7 @@ def encode_CreateKeyFromExistingKeyAuthorizationsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28627,7 +28628,7 @@ def encode_GetAppContentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -28637,7 +28638,7 @@ def encode_GetAppContentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28748,7 +28749,7 @@ def encode_GetAppContentResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entrypoint
     if v:
@@ -28758,7 +28759,7 @@ def encode_GetAppContentResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.app_type
     if v:
@@ -28766,7 +28767,7 @@ def encode_GetAppContentResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.GetAppContentResponse.app_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.GetAppContentResponse.app_type")
     v = m.public
     if v:
         out += b"\x20"
@@ -28848,7 +28849,7 @@ def encode_OrganizationSetLogoRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.logo
     if v:
@@ -28858,7 +28859,7 @@ def encode_OrganizationSetLogoRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28948,7 +28949,7 @@ def encode_OrganizationGetLogoRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29008,7 +29009,7 @@ def encode_OrganizationGetLogoResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29068,7 +29069,7 @@ def encode_EnableAuthServiceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29158,7 +29159,7 @@ def encode_DisableAuthServiceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29302,7 +29303,7 @@ def encode_CreateOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_name
     if v:
@@ -29312,7 +29313,7 @@ def encode_CreateOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.oauth_config
     if v is not None:
@@ -29322,7 +29323,7 @@ def encode_CreateOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29401,7 +29402,7 @@ def encode_CreateOAuthAppResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_secret
     if v:
@@ -29411,7 +29412,7 @@ def encode_CreateOAuthAppResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29490,7 +29491,7 @@ def encode_ReadOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_id
     if v:
@@ -29500,7 +29501,7 @@ def encode_ReadOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29614,7 +29615,7 @@ def encode_ReadOAuthAppResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_secret
     if v:
@@ -29624,7 +29625,7 @@ def encode_ReadOAuthAppResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.oauth_config
     if v is not None:
@@ -29634,7 +29635,7 @@ def encode_ReadOAuthAppResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29767,7 +29768,7 @@ def encode_UpdateOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_id
     if v:
@@ -29777,7 +29778,7 @@ def encode_UpdateOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_name
     if v:
@@ -29787,7 +29788,7 @@ def encode_UpdateOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.oauth_config
     if v is not None:
@@ -29797,7 +29798,7 @@ def encode_UpdateOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29906,7 +29907,7 @@ def encode_DeleteOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_id
     if v:
@@ -29916,7 +29917,7 @@ def encode_DeleteOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -30006,7 +30007,7 @@ def encode_ListOAuthAppsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -30065,7 +30066,7 @@ def encode_ListOAuthAppsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -30220,7 +30221,7 @@ def encode_CreateOAuthAppUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.application_id
     if v:
@@ -30230,7 +30231,7 @@ def encode_CreateOAuthAppUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.email
     if v:
@@ -30240,7 +30241,7 @@ def encode_CreateOAuthAppUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.first_name
     if v:
@@ -30250,7 +30251,7 @@ def encode_CreateOAuthAppUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.last_name
     if v:
@@ -30260,7 +30261,7 @@ def encode_CreateOAuthAppUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.password
     if v:
@@ -30270,7 +30271,7 @@ def encode_CreateOAuthAppUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -30387,7 +30388,7 @@ def encode_CreateOAuthAppUserResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.registration_id
     if v:
@@ -30397,7 +30398,7 @@ def encode_CreateOAuthAppUserResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.user_id
     if v:
@@ -30407,7 +30408,7 @@ def encode_CreateOAuthAppUserResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.refresh_token
     if v:
@@ -30417,7 +30418,7 @@ def encode_CreateOAuthAppUserResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -30617,21 +30618,21 @@ def encode_OAuthConfig(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.OAuthConfig.client_authentication")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.OAuthConfig.client_authentication")
     v = m.pkce
     if v:
         out += b"\x10"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.OAuthConfig.pkce")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.OAuthConfig.pkce")
     v = m.url_validation
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.OAuthConfig.url_validation")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.OAuthConfig.url_validation")
     for v in m.origin_uris:
         out += b"\x22"
         b = v.encode()
@@ -30639,7 +30640,7 @@ def encode_OAuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.redirect_uris:
         out += b"\x2a"
@@ -30648,7 +30649,7 @@ def encode_OAuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.logout_uri
     if v:
@@ -30658,7 +30659,7 @@ def encode_OAuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.enabled_grants
     if vs:
@@ -30667,13 +30668,13 @@ def encode_OAuthConfig(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.OAuthConfig.enabled_grants")
+                _e.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.OAuthConfig.enabled_grants")
         out += b"\x3a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.invite_redirect_uri
     if v:
@@ -30683,7 +30684,7 @@ def encode_OAuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -30762,7 +30763,7 @@ def encode_GetAppBrandingRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -30772,7 +30773,7 @@ def encode_GetAppBrandingRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -30865,7 +30866,7 @@ def encode_TextOverrides(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = v.encode()
@@ -30873,14 +30874,14 @@ def encode_TextOverrides(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x0a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     u = m._unknown_fields
     if u:
@@ -31041,7 +31042,7 @@ def encode_GetAppBrandingResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.text_customizations.items():
         entry = bytearray()
@@ -31051,7 +31052,7 @@ def encode_GetAppBrandingResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = encode_TextOverrides(v)
@@ -31059,14 +31060,14 @@ def encode_GetAppBrandingResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x12"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     for v in m.fragment_ids:
         out += b"\x1a"
@@ -31075,7 +31076,7 @@ def encode_GetAppBrandingResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.allowed_org_ids:
         out += b"\x22"
@@ -31084,7 +31085,7 @@ def encode_GetAppBrandingResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31172,7 +31173,7 @@ def encode_AppCustomizations(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31251,7 +31252,7 @@ def encode_MachinePickerCustomizations(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.subheading
     if v is not None:
@@ -31261,7 +31262,7 @@ def encode_MachinePickerCustomizations(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31359,7 +31360,7 @@ def encode_UploadDevicePushTokenRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.device_token
     if v:
@@ -31369,7 +31370,7 @@ def encode_UploadDevicePushTokenRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.device_uuid
     if v:
@@ -31379,7 +31380,7 @@ def encode_UploadDevicePushTokenRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31488,7 +31489,7 @@ def encode_DeleteDevicePushTokenRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.device_uuid
     if v:
@@ -31498,7 +31499,7 @@ def encode_DeleteDevicePushTokenRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31588,7 +31589,7 @@ def encode_GetDevicePushTokensRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31647,7 +31648,7 @@ def encode_GetDevicePushTokensResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31745,7 +31746,7 @@ def encode_SetFirebaseConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.app_id
     if v:
@@ -31755,7 +31756,7 @@ def encode_SetFirebaseConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.config_json
     if v:
@@ -31765,7 +31766,7 @@ def encode_SetFirebaseConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31855,7 +31856,7 @@ def encode_GetFirebaseConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31915,7 +31916,7 @@ def encode_GetFirebaseConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31994,7 +31995,7 @@ def encode_DeleteFirebaseConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.app_id
     if v:
@@ -32004,7 +32005,7 @@ def encode_DeleteFirebaseConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -32301,15 +32302,15 @@ def encode_InvoiceSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.invoice_date
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     v = m.invoice_amount
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.status
     if v:
         out += b"\x22"
@@ -32318,14 +32319,14 @@ def encode_InvoiceSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.due_date
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.paid_date
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.last_payment_failure_reason
     if v:
         out += b"\x3a"
@@ -32334,11 +32335,11 @@ def encode_InvoiceSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.last_payment_failure_at
     if v is not None:
-        _w.put_timestamp(out, b"\x42", v)
+        _e.put_timestamp(out, b"\x42", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -32416,7 +32417,7 @@ def encode_PaymentMethodCard(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.last_four_digits
     if v:
@@ -32426,7 +32427,7 @@ def encode_PaymentMethodCard(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -32499,7 +32500,7 @@ def encode_VerificationInfo(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -9223372036854775808, 9223372036854775807, "viam.app.v1.VerificationInfo.arrival_date"
             )
     v = m.hosted_verification_page_url
@@ -32510,7 +32511,7 @@ def encode_VerificationInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -32674,7 +32675,7 @@ def encode_PaymentMethodUSBankAccount(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.last_four_digits_account_number
     if v:
@@ -32684,7 +32685,7 @@ def encode_PaymentMethodUSBankAccount(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.routing_number
     if v:
@@ -32694,7 +32695,7 @@ def encode_PaymentMethodUSBankAccount(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.account_type
     if v:
@@ -32704,7 +32705,7 @@ def encode_PaymentMethodUSBankAccount(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.verification_info
     if v is not None:
@@ -32714,7 +32715,7 @@ def encode_PaymentMethodUSBankAccount(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -32774,7 +32775,7 @@ def encode_GetCurrentMonthUsageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -32843,11 +32844,11 @@ def encode_UsageCost(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UsageCost.resource_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UsageCost.resource_type")
     v = m.cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -32968,7 +32969,7 @@ def encode_ResourceUsageCostsBySource(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ResourceUsageCostsBySource.source_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ResourceUsageCostsBySource.source_type")
     v = m.resource_usage_costs
     if v is not None:
         out += b"\x12"
@@ -32977,7 +32978,7 @@ def encode_ResourceUsageCostsBySource(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tier_name
     if v:
@@ -32987,7 +32988,7 @@ def encode_ResourceUsageCostsBySource(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -33073,20 +33074,20 @@ def encode_ResourceUsageCosts(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.discount
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.total_with_discount
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.total_without_discount
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -33323,10 +33324,10 @@ def encode_GetCurrentMonthUsageResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.start_date
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     v = m.end_date
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     for v in m.resource_usage_costs_by_source:
         out += b"\x72"
         b = encode_ResourceUsageCostsBySource(v)
@@ -33334,56 +33335,56 @@ def encode_GetCurrentMonthUsageResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.subtotal
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x79"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.cloud_storage_usage_cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.data_upload_usage_cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.data_egres_usage_cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x29"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.remote_control_usage_cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x31"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.standard_compute_usage_cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x39"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.discount_amount
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x41"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.total_usage_with_discount
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x49"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.total_usage_without_discount
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x51"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.per_machine_usage_cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x59"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.binary_data_cloud_storage_usage_cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x61"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.other_cloud_storage_usage_cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x69"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -33442,7 +33443,7 @@ def encode_GetOrgBillingInformationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -33618,7 +33619,7 @@ def encode_GetOrgBillingInformationResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.GetOrgBillingInformationResponse.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.GetOrgBillingInformationResponse.type")
     v = m.billing_email
     if v:
         out += b"\x12"
@@ -33627,7 +33628,7 @@ def encode_GetOrgBillingInformationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method
     if v is not None:
@@ -33637,7 +33638,7 @@ def encode_GetOrgBillingInformationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing_tier
     if v is not None:
@@ -33647,7 +33648,7 @@ def encode_GetOrgBillingInformationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_us_bank_account
     if v is not None:
@@ -33657,7 +33658,7 @@ def encode_GetOrgBillingInformationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -33717,7 +33718,7 @@ def encode_GetInvoicesSummaryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -33779,9 +33780,9 @@ def encode_GetInvoicesSummaryResponse(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.outstanding_balance
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     for v in m.invoices:
         out += b"\x12"
         b = encode_InvoiceSummary(v)
@@ -33789,7 +33790,7 @@ def encode_GetInvoicesSummaryResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -33868,7 +33869,7 @@ def encode_GetInvoicePdfRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.org_id
     if v:
@@ -33878,7 +33879,7 @@ def encode_GetInvoicePdfRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -33938,7 +33939,7 @@ def encode_GetInvoicePdfResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34017,7 +34018,7 @@ def encode_SendPaymentRequiredEmailRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing_owner_org_id
     if v:
@@ -34027,7 +34028,7 @@ def encode_SendPaymentRequiredEmailRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34146,7 +34147,7 @@ def encode_GetAvailableBillingTiersResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34225,7 +34226,7 @@ def encode_UpdateOrganizationBillingTierRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing_tier
     if v:
@@ -34235,7 +34236,7 @@ def encode_UpdateOrganizationBillingTierRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34325,7 +34326,7 @@ def encode_GetLocationBillingOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34385,7 +34386,7 @@ def encode_GetLocationBillingOrganizationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34464,7 +34465,7 @@ def encode_UpdateLocationBillingOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing_organization_id
     if v:
@@ -34474,7 +34475,7 @@ def encode_UpdateLocationBillingOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34635,7 +34636,7 @@ def encode_ChargeOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v is not None:
@@ -34645,16 +34646,16 @@ def encode_ChargeOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.subtotal
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.tax
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.org_id_for_branding
     if v is not None:
         out += b"\x2a"
@@ -34663,7 +34664,7 @@ def encode_ChargeOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.disable_confirmation_email
     if v:
@@ -34727,7 +34728,7 @@ def encode_ChargeOrganizationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34849,12 +34850,12 @@ def encode_CreateInvoiceAndChargeImmediatelyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.amount
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.description
     if v is not None:
         out += b"\x1a"
@@ -34863,7 +34864,7 @@ def encode_CreateInvoiceAndChargeImmediatelyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.org_id_for_branding
     if v is not None:
@@ -34873,7 +34874,7 @@ def encode_CreateInvoiceAndChargeImmediatelyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.disable_email
     if v:
@@ -34937,7 +34938,7 @@ def encode_CreateInvoiceAndChargeImmediatelyResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -35232,7 +35233,7 @@ def encode_RegisterAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.org_id
     if v:
@@ -35242,7 +35243,7 @@ def encode_RegisterAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.origin_uris:
         out += b"\x1a"
@@ -35251,7 +35252,7 @@ def encode_RegisterAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.redirect_uris:
         out += b"\x22"
@@ -35260,7 +35261,7 @@ def encode_RegisterAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.logout_uri
     if v:
@@ -35270,7 +35271,7 @@ def encode_RegisterAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -35368,7 +35369,7 @@ def encode_RegisterAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.application_name
     if v:
@@ -35378,7 +35379,7 @@ def encode_RegisterAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_secret
     if v:
@@ -35388,7 +35389,7 @@ def encode_RegisterAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -35543,7 +35544,7 @@ def encode_UpdateAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.application_id
     if v:
@@ -35553,7 +35554,7 @@ def encode_UpdateAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.application_name
     if v:
@@ -35563,7 +35564,7 @@ def encode_UpdateAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.origin_uris:
         out += b"\x22"
@@ -35572,7 +35573,7 @@ def encode_UpdateAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.redirect_uris:
         out += b"\x2a"
@@ -35581,7 +35582,7 @@ def encode_UpdateAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.logout_uri
     if v:
@@ -35591,7 +35592,7 @@ def encode_UpdateAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -35670,7 +35671,7 @@ def encode_UpdateAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.application_name
     if v:
@@ -35680,7 +35681,7 @@ def encode_UpdateAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -35759,7 +35760,7 @@ def encode_GetAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.application_id
     if v:
@@ -35769,7 +35770,7 @@ def encode_GetAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -35924,7 +35925,7 @@ def encode_GetAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.application_name
     if v:
@@ -35934,7 +35935,7 @@ def encode_GetAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_secret
     if v:
@@ -35944,7 +35945,7 @@ def encode_GetAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.origin_uris:
         out += b"\x22"
@@ -35953,7 +35954,7 @@ def encode_GetAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.redirect_uris:
         out += b"\x2a"
@@ -35962,7 +35963,7 @@ def encode_GetAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.logout_uri
     if v:
@@ -35972,7 +35973,7 @@ def encode_GetAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -36388,7 +36389,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.remotes:
         out += b"\x12"
@@ -36397,7 +36398,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.components:
         out += b"\x1a"
@@ -36406,7 +36407,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.processes:
         out += b"\x22"
@@ -36415,7 +36416,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.services:
         out += b"\x2a"
@@ -36424,7 +36425,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.network
     if v is not None:
@@ -36434,7 +36435,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.auth
     if v is not None:
@@ -36444,7 +36445,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.debug
     if v is not None:
@@ -36457,7 +36458,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.disable_partial_start
     if v is not None:
@@ -36470,7 +36471,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.overwrite_fragment_status:
         out += b"\x62"
@@ -36479,7 +36480,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.enable_web_profile
     if v:
@@ -36492,7 +36493,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.revision
     if v:
@@ -36502,7 +36503,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.maintenance
     if v is not None:
@@ -36512,7 +36513,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.disable_log_deduplication
     if v:
@@ -36525,7 +36526,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tracing
     if v is not None:
@@ -36535,7 +36536,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -36614,7 +36615,7 @@ def encode_LogPatternConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.level
     if v:
@@ -36624,7 +36625,7 @@ def encode_LogPatternConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -36823,7 +36824,7 @@ def encode_JobConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.schedule
     if v:
@@ -36833,7 +36834,7 @@ def encode_JobConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource
     if v:
@@ -36843,7 +36844,7 @@ def encode_JobConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method
     if v:
@@ -36853,11 +36854,11 @@ def encode_JobConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.command
     if v is not None:
-        _w.put_struct(out, b"\x2a", v)
+        _e.put_struct(out, b"\x2a", v)
     v = m.log_configuration
     if v is not None:
         out += b"\x32"
@@ -36866,7 +36867,7 @@ def encode_JobConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -36983,7 +36984,7 @@ def encode_TracingConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -37062,7 +37063,7 @@ def encode_LocationSecret(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.secret
     if v:
@@ -37072,7 +37073,7 @@ def encode_LocationSecret(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -37132,7 +37133,7 @@ def encode_AppValidationStatus(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -37397,7 +37398,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.fqdn
     if v:
@@ -37407,7 +37408,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.local_fqdn
     if v:
@@ -37417,7 +37418,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.managed_by
     if v:
@@ -37427,7 +37428,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.signaling_address
     if v:
@@ -37437,7 +37438,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.signaling_insecure
     if v:
@@ -37451,7 +37452,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.secret
     if v:
@@ -37461,7 +37462,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.location_secrets:
         out += b"\x4a"
@@ -37470,7 +37471,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.primary_org_id
     if v:
@@ -37480,7 +37481,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -37490,7 +37491,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.machine_id
     if v:
@@ -37500,7 +37501,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -37789,7 +37790,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.namespace
     if v:
@@ -37799,7 +37800,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -37809,7 +37810,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model
     if v:
@@ -37819,7 +37820,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.frame
     if v is not None:
@@ -37829,7 +37830,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.depends_on:
         out += b"\x32"
@@ -37838,7 +37839,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.service_configs:
         out += b"\x3a"
@@ -37847,11 +37848,11 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.attributes
     if v is not None:
-        _w.put_struct(out, b"\x42", v)
+        _e.put_struct(out, b"\x42", v)
     v = m.api
     if v:
         out += b"\x4a"
@@ -37860,7 +37861,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.log_configuration
     if v is not None:
@@ -37870,7 +37871,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -37965,11 +37966,11 @@ def encode_ResourceLevelServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.attributes
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -38238,7 +38239,7 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -38248,7 +38249,7 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.args:
         out += b"\x1a"
@@ -38257,7 +38258,7 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.cwd
     if v:
@@ -38267,7 +38268,7 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.one_shot
     if v:
@@ -38283,10 +38284,10 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ProcessConfig.stop_signal")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ProcessConfig.stop_signal")
     v = m.stop_timeout
     if v is not None:
-        _w.put_duration(out, b"\x42", v)
+        _e.put_duration(out, b"\x42", v)
     for k, v in m.env.items():
         entry = bytearray()
         entry += b"\x0a"
@@ -38295,7 +38296,7 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = v.encode()
@@ -38303,14 +38304,14 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x4a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.username
     if v:
@@ -38320,7 +38321,7 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -38576,7 +38577,7 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.namespace
     if v:
@@ -38586,7 +38587,7 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -38596,11 +38597,11 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.attributes
     if v is not None:
-        _w.put_struct(out, b"\x22", v)
+        _e.put_struct(out, b"\x22", v)
     for v in m.depends_on:
         out += b"\x2a"
         b = v.encode()
@@ -38608,7 +38609,7 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model
     if v:
@@ -38618,7 +38619,7 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.api
     if v:
@@ -38628,7 +38629,7 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.service_configs:
         out += b"\x52"
@@ -38637,7 +38638,7 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.log_configuration
     if v is not None:
@@ -38647,7 +38648,7 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -38833,7 +38834,7 @@ def encode_NetworkConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.bind_address
     if v:
@@ -38843,7 +38844,7 @@ def encode_NetworkConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tls_cert_file
     if v:
@@ -38853,7 +38854,7 @@ def encode_NetworkConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tls_key_file
     if v:
@@ -38863,7 +38864,7 @@ def encode_NetworkConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.sessions
     if v is not None:
@@ -38873,7 +38874,7 @@ def encode_NetworkConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.traffic_tunnel_endpoints:
         out += b"\x32"
@@ -38882,7 +38883,7 @@ def encode_NetworkConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.no_tls
     if v:
@@ -38964,7 +38965,7 @@ def encode_SessionsConfig(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.heartbeat_window
     if v is not None:
-        _w.put_duration(out, b"\x0a", v)
+        _e.put_duration(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -39066,10 +39067,10 @@ def encode_TrafficTunnelEndpoint(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.TrafficTunnelEndpoint.port")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.TrafficTunnelEndpoint.port")
     v = m.connection_timeout
     if v is not None:
-        _w.put_duration(out, b"\x12", v)
+        _e.put_duration(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -39212,7 +39213,7 @@ def encode_AuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tls_auth_entities:
         out += b"\x12"
@@ -39221,7 +39222,7 @@ def encode_AuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.external_auth_config
     if v is not None:
@@ -39231,7 +39232,7 @@ def encode_AuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.user_permissions:
         out += b"\x22"
@@ -39240,7 +39241,7 @@ def encode_AuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -39331,7 +39332,7 @@ def encode_UserPermission(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.permissions:
         out += b"\x12"
@@ -39340,7 +39341,7 @@ def encode_UserPermission(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -39419,7 +39420,7 @@ def encode_User(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.id
     if v:
@@ -39429,7 +39430,7 @@ def encode_User(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -39507,7 +39508,7 @@ def encode_Permission(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.allowed_methods:
         out += b"\x12"
@@ -39516,7 +39517,7 @@ def encode_Permission(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -39586,7 +39587,7 @@ def encode_JWKSFile(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.json
     if v is not None:
-        _w.put_struct(out, b"\x0a", v)
+        _e.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -39657,7 +39658,7 @@ def encode_ExternalAuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -39748,10 +39749,10 @@ def encode_AuthHandlerConfig(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.AuthHandlerConfig.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.AuthHandlerConfig.type")
     v = m.config
     if v is not None:
-        _w.put_struct(out, b"\x2a", v)
+        _e.put_struct(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -39915,7 +39916,7 @@ def encode_Frame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.translation
     if v is not None:
@@ -39925,7 +39926,7 @@ def encode_Frame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.orientation
     if v is not None:
@@ -39935,7 +39936,7 @@ def encode_Frame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.geometry
     if v is not None:
@@ -39945,7 +39946,7 @@ def encode_Frame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -40005,7 +40006,7 @@ def encode_LogConfiguration(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -40066,17 +40067,17 @@ def encode_Translation(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -40428,7 +40429,7 @@ def encode_Orientation(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.vector_radians
     if v is not None:
@@ -40438,7 +40439,7 @@ def encode_Orientation(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.vector_degrees
     if v is not None:
@@ -40448,7 +40449,7 @@ def encode_Orientation(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.euler_angles
     if v is not None:
@@ -40458,7 +40459,7 @@ def encode_Orientation(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.axis_angles
     if v is not None:
@@ -40468,7 +40469,7 @@ def encode_Orientation(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.quaternion
     if v is not None:
@@ -40478,7 +40479,7 @@ def encode_Orientation(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -40578,21 +40579,21 @@ def encode_OrientationOrientationVectorRadians(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.theta
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -40661,21 +40662,21 @@ def encode_OrientationOrientationVectorDegrees(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.theta
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -40735,17 +40736,17 @@ def encode_OrientationEulerAngles(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.roll
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.pitch
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.yaw
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -40814,21 +40815,21 @@ def encode_OrientationAxisAngles(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.theta
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -40897,21 +40898,21 @@ def encode_OrientationQuaternion(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.w
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -41244,7 +41245,7 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.address
     if v:
@@ -41254,7 +41255,7 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.frame
     if v is not None:
@@ -41264,7 +41265,7 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.auth
     if v is not None:
@@ -41274,7 +41275,7 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.managed_by
     if v:
@@ -41284,7 +41285,7 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.insecure
     if v:
@@ -41292,10 +41293,10 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.connection_check_interval
     if v is not None:
-        _w.put_duration(out, b"\x3a", v)
+        _e.put_duration(out, b"\x3a", v)
     v = m.reconnect_interval
     if v is not None:
-        _w.put_duration(out, b"\x42", v)
+        _e.put_duration(out, b"\x42", v)
     for v in m.service_configs:
         out += b"\x4a"
         b = encode_ResourceLevelServiceConfig(v)
@@ -41303,7 +41304,7 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.secret
     if v:
@@ -41313,7 +41314,7 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.prefix
     if v:
@@ -41323,7 +41324,7 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -41418,7 +41419,7 @@ def encode_RemoteAuth(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entity
     if v:
@@ -41428,7 +41429,7 @@ def encode_RemoteAuth(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -41503,7 +41504,7 @@ def encode_RemoteAuthCredentials(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.RemoteAuth.Credentials.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.RemoteAuth.Credentials.type")
     v = m.payload
     if v:
         out += b"\x12"
@@ -41512,7 +41513,7 @@ def encode_RemoteAuthCredentials(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -41686,7 +41687,7 @@ def encode_AgentInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.os
     if v:
@@ -41696,7 +41697,7 @@ def encode_AgentInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.ips:
         out += b"\x1a"
@@ -41705,7 +41706,7 @@ def encode_AgentInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -41715,7 +41716,7 @@ def encode_AgentInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.git_revision
     if v:
@@ -41725,7 +41726,7 @@ def encode_AgentInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.platform
     if v is not None:
@@ -41735,7 +41736,7 @@ def encode_AgentInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.platform_tags:
         out += b"\x3a"
@@ -41744,7 +41745,7 @@ def encode_AgentInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -41839,7 +41840,7 @@ def encode_ConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.agent_info
     if v is not None:
@@ -41849,7 +41850,7 @@ def encode_ConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -41925,7 +41926,7 @@ def encode_ConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -41985,7 +41986,7 @@ def encode_CertificateRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -42083,7 +42084,7 @@ def encode_CertificateResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tls_certificate
     if v:
@@ -42093,7 +42094,7 @@ def encode_CertificateResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tls_private_key
     if v:
@@ -42103,7 +42104,7 @@ def encode_CertificateResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -42182,7 +42183,7 @@ def encode_LogRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.logs:
         out += b"\x12"
@@ -42191,7 +42192,7 @@ def encode_LogRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -42281,7 +42282,7 @@ def encode_NeedsRestartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -42405,7 +42406,7 @@ def encode_NeedsRestartResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.must_restart
     if v:
@@ -42413,7 +42414,7 @@ def encode_NeedsRestartResponse(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.restart_check_interval
     if v is not None:
-        _w.put_duration(out, b"\x1a", v)
+        _e.put_duration(out, b"\x1a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -42693,7 +42694,7 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.path
     if v:
@@ -42703,7 +42704,7 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.log_level
     if v:
@@ -42713,7 +42714,7 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -42723,7 +42724,7 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.module_id
     if v:
@@ -42733,7 +42734,7 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.env.items():
         entry = bytearray()
@@ -42743,7 +42744,7 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = v.encode()
@@ -42751,14 +42752,14 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x32"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.status
     if v is not None:
@@ -42768,11 +42769,11 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.first_run_timeout
     if v is not None:
-        _w.put_duration(out, b"\x42", v)
+        _e.put_duration(out, b"\x42", v)
     v = m.tcp_mode
     if v:
         out += b"\x48"
@@ -42927,7 +42928,7 @@ def encode_PackageConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.package
     if v:
@@ -42937,7 +42938,7 @@ def encode_PackageConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -42947,7 +42948,7 @@ def encode_PackageConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -42957,7 +42958,7 @@ def encode_PackageConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.status
     if v is not None:
@@ -42967,7 +42968,7 @@ def encode_PackageConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -43068,7 +43069,7 @@ def encode_MaintenanceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.maintenance_allowed_key
     if v:
@@ -43078,7 +43079,7 @@ def encode_MaintenanceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:

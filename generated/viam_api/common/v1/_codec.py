@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     ResourceName,
     Pose,
@@ -184,7 +185,7 @@ def encode_ResourceName(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -194,7 +195,7 @@ def encode_ResourceName(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.subtype
     if v:
@@ -204,7 +205,7 @@ def encode_ResourceName(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -214,7 +215,7 @@ def encode_ResourceName(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -311,33 +312,33 @@ def encode_Pose(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.o_x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.o_y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x29"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.o_z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x31"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.theta
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x39"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -406,21 +407,21 @@ def encode_Orientation(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.o_x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.o_y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.o_z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.theta
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -516,33 +517,33 @@ def encode_PoseCloud(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.o_x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.o_y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x29"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.o_z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x31"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.theta
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x39"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -667,7 +668,7 @@ def encode_PoseInFrame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.pose
     if v is not None:
@@ -677,7 +678,7 @@ def encode_PoseInFrame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.goal_cloud
     if v is not None:
@@ -687,7 +688,7 @@ def encode_PoseInFrame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -748,17 +749,17 @@ def encode_Vector3(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -800,9 +801,9 @@ def encode_Sphere(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.radius_mm
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -853,13 +854,13 @@ def encode_Capsule(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.radius_mm
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.length_mm
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -934,7 +935,7 @@ def encode_RectangularPrism(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1032,7 +1033,7 @@ def encode_Mesh(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.mesh
     if v:
@@ -1042,7 +1043,7 @@ def encode_Mesh(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.original_file_source_path_diagnostic
     if v is not None:
@@ -1052,7 +1053,7 @@ def encode_Mesh(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1112,7 +1113,7 @@ def encode_PointCloud(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1414,7 +1415,7 @@ def encode_Geometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.sphere
     if v is not None:
@@ -1424,7 +1425,7 @@ def encode_Geometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.box
     if v is not None:
@@ -1434,7 +1435,7 @@ def encode_Geometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.capsule
     if v is not None:
@@ -1444,7 +1445,7 @@ def encode_Geometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.mesh
     if v is not None:
@@ -1454,7 +1455,7 @@ def encode_Geometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.pointcloud
     if v is not None:
@@ -1464,7 +1465,7 @@ def encode_Geometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.label
     if v:
@@ -1474,7 +1475,7 @@ def encode_Geometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1553,7 +1554,7 @@ def encode_GeometriesInFrame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.geometries:
         out += b"\x12"
@@ -1562,7 +1563,7 @@ def encode_GeometriesInFrame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1657,7 +1658,7 @@ def encode_PointCloudObject(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.geometries
     if v is not None:
@@ -1667,7 +1668,7 @@ def encode_PointCloudObject(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1719,13 +1720,13 @@ def encode_GeoPoint(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.latitude
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.longitude
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -1863,16 +1864,16 @@ def encode_GeoPose(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.altitude
     if v is not None:
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.heading
     if v is not None:
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.orientation_vector
     if v is not None:
         out += b"\x22"
@@ -1881,7 +1882,7 @@ def encode_GeoPose(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1976,7 +1977,7 @@ def encode_GeoGeometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.geometries:
         out += b"\x12"
@@ -1985,7 +1986,7 @@ def encode_GeoGeometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2181,7 +2182,7 @@ def encode_Transform(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.pose_in_observer_frame
     if v is not None:
@@ -2191,7 +2192,7 @@ def encode_Transform(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.physical_object
     if v is not None:
@@ -2201,7 +2202,7 @@ def encode_Transform(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.uuid
     if v:
@@ -2211,11 +2212,11 @@ def encode_Transform(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.metadata
     if v is not None:
-        _w.put_struct(out, b"\x2a", v)
+        _e.put_struct(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2292,7 +2293,7 @@ def encode_WorldState(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.transforms:
         out += b"\x1a"
@@ -2301,7 +2302,7 @@ def encode_WorldState(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2423,7 +2424,7 @@ def encode_ResponseMetadata(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.captured_at
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2517,11 +2518,11 @@ def encode_DoCommandRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.command
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2590,7 +2591,7 @@ def encode_DoCommandResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.result
     if v is not None:
-        _w.put_struct(out, b"\x0a", v)
+        _e.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2649,7 +2650,7 @@ def encode_GetStatusRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2719,7 +2720,7 @@ def encode_GetStatusResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.result
     if v is not None:
-        _w.put_struct(out, b"\x0a", v)
+        _e.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2827,7 +2828,7 @@ def encode_GetKinematicsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.include_collision_meshes
     if v:
@@ -2839,7 +2840,7 @@ def encode_GetKinematicsRequest(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.extra
     if v is not None:
-        _w.put_struct(out, b"\x9a\x06", v)
+        _e.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3013,7 +3014,7 @@ def encode_GetKinematicsResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.GetKinematicsResponse.format")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.GetKinematicsResponse.format")
     v = m.kinematics_data
     if v:
         out += b"\x12"
@@ -3022,7 +3023,7 @@ def encode_GetKinematicsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.meshes_by_urdf_filepath.items():
         entry = bytearray()
@@ -3032,7 +3033,7 @@ def encode_GetKinematicsResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = encode_Mesh(v)
@@ -3040,14 +3041,14 @@ def encode_GetKinematicsResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x1a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.model
     if v is not None:
@@ -3057,7 +3058,7 @@ def encode_GetKinematicsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3209,7 +3210,7 @@ def encode_KinematicModel(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.links:
         out += b"\x12"
@@ -3218,7 +3219,7 @@ def encode_KinematicModel(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.joints:
         out += b"\x1a"
@@ -3227,7 +3228,7 @@ def encode_KinematicModel(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.output_frames:
         out += b"\x22"
@@ -3236,7 +3237,7 @@ def encode_KinematicModel(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.properties
     if v is not None:
@@ -3246,7 +3247,7 @@ def encode_KinematicModel(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3394,7 +3395,7 @@ def encode_KinematicLink(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.parent
     if v:
@@ -3404,7 +3405,7 @@ def encode_KinematicLink(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.pose
     if v is not None:
@@ -3414,7 +3415,7 @@ def encode_KinematicLink(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.collision:
         out += b"\x22"
@@ -3423,7 +3424,7 @@ def encode_KinematicLink(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.visual:
         out += b"\x2a"
@@ -3432,7 +3433,7 @@ def encode_KinematicLink(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3678,7 +3679,7 @@ def encode_LinkPose(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.quaternion
     if v is not None:
@@ -3688,7 +3689,7 @@ def encode_LinkPose(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.orientation_vector
     if v is not None:
@@ -3698,7 +3699,7 @@ def encode_LinkPose(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.euler_angles
     if v is not None:
@@ -3708,7 +3709,7 @@ def encode_LinkPose(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.axis_angles
     if v is not None:
@@ -3718,7 +3719,7 @@ def encode_LinkPose(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3788,21 +3789,21 @@ def encode_Quaternion(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.w
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3862,17 +3863,17 @@ def encode_EulerAngles(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.roll
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.pitch
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.yaw
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3941,21 +3942,21 @@ def encode_AxisAngles(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.rx
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.ry
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.rz
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.theta
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4186,7 +4187,7 @@ def encode_KinematicJoint(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.parent
     if v:
@@ -4196,7 +4197,7 @@ def encode_KinematicJoint(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -4204,7 +4205,7 @@ def encode_KinematicJoint(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.KinematicJoint.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.KinematicJoint.type")
     v = m.axis
     if v is not None:
         out += b"\x22"
@@ -4213,7 +4214,7 @@ def encode_KinematicJoint(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.limits
     if v is not None:
@@ -4223,7 +4224,7 @@ def encode_KinematicJoint(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.mimic
     if v is not None:
@@ -4233,7 +4234,7 @@ def encode_KinematicJoint(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.geometry
     if v is not None:
@@ -4243,7 +4244,7 @@ def encode_KinematicJoint(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4315,19 +4316,19 @@ def encode_JointLimits(m: _t.Any) -> bytes:
     v = m.min
     if v is not None:
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.max
     if v is not None:
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.max_velocity
     if v is not None:
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.max_acceleration
     if v is not None:
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4404,16 +4405,16 @@ def encode_MimicJoint(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.multiplier
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.offset
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4466,11 +4467,11 @@ def encode_KinematicProperties(m: _t.Any) -> bytes:
     v = m.operating_freq_hz
     if v is not None:
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.max_linear_tcp_speed_mm_per_sec
     if v is not None:
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4548,11 +4549,11 @@ def encode_GetGeometriesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.extra
     if v is not None:
-        _w.put_struct(out, b"\x9a\x06", v)
+        _e.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4610,7 +4611,7 @@ def encode_GetGeometriesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4689,11 +4690,11 @@ def encode_Get3DModelsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.extra
     if v is not None:
-        _w.put_struct(out, b"\x9a\x06", v)
+        _e.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4796,7 +4797,7 @@ def encode_Get3DModelsResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = encode_Mesh(v)
@@ -4804,14 +4805,14 @@ def encode_Get3DModelsResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x0a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     u = m._unknown_fields
     if u:
@@ -4883,7 +4884,7 @@ def encode_GetWorldPoseResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4962,11 +4963,11 @@ def encode_GetReadingsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.extra
     if v is not None:
-        _w.put_struct(out, b"\x9a\x06", v)
+        _e.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -5069,7 +5070,7 @@ def encode_GetReadingsResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = _c_google_protobuf.encode_Value(v)
@@ -5077,14 +5078,14 @@ def encode_GetReadingsResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x0a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     u = m._unknown_fields
     if u:
@@ -5311,7 +5312,7 @@ def encode_LogEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.level
     if v:
@@ -5321,11 +5322,11 @@ def encode_LogEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.time
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.logger_name
     if v:
         out += b"\x22"
@@ -5334,7 +5335,7 @@ def encode_LogEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.message
     if v:
@@ -5344,11 +5345,11 @@ def encode_LogEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.caller
     if v is not None:
-        _w.put_struct(out, b"\x32", v)
+        _e.put_struct(out, b"\x32", v)
     v = m.stack
     if v:
         out += b"\x3a"
@@ -5357,10 +5358,10 @@ def encode_LogEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.fields:
-        _w.put_struct(out, b"\x42", v)
+        _e.put_struct(out, b"\x42", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -5449,7 +5450,7 @@ def encode_AudioInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.sample_rate_hz
     if v:
@@ -5457,14 +5458,14 @@ def encode_AudioInfo(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.AudioInfo.sample_rate_hz")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.AudioInfo.sample_rate_hz")
     v = m.num_channels
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.AudioInfo.num_channels")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.AudioInfo.num_channels")
     u = m._unknown_fields
     if u:
         out += u
@@ -5542,11 +5543,11 @@ def encode_GetPropertiesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.extra
     if v is not None:
-        _w.put_struct(out, b"\x9a\x06", v)
+        _e.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -5634,7 +5635,7 @@ def encode_GetPropertiesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.sample_rate_hz
     if v:
@@ -5642,14 +5643,14 @@ def encode_GetPropertiesResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.GetPropertiesResponse.sample_rate_hz")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.GetPropertiesResponse.sample_rate_hz")
     v = m.num_channels
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.GetPropertiesResponse.num_channels")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.GetPropertiesResponse.num_channels")
     u = m._unknown_fields
     if u:
         out += u

@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     Status,
 )
@@ -108,7 +109,7 @@ def encode_Status(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "google.rpc.Status.code")
+            _e.put_int(out, v, -2147483648, 2147483647, "google.rpc.Status.code")
     v = m.message
     if v:
         out += b"\x12"
@@ -117,7 +118,7 @@ def encode_Status(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.details:
         out += b"\x1a"
@@ -126,7 +127,7 @@ def encode_Status(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:

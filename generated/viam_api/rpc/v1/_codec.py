@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     Credentials,
     AuthenticateRequest,
@@ -97,7 +98,7 @@ def encode_Credentials(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.payload
     if v:
@@ -107,7 +108,7 @@ def encode_Credentials(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -202,7 +203,7 @@ def encode_AuthenticateRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.credentials
     if v is not None:
@@ -212,7 +213,7 @@ def encode_AuthenticateRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -272,7 +273,7 @@ def encode_AuthenticateResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -332,7 +333,7 @@ def encode_AuthenticateToRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -392,7 +393,7 @@ def encode_AuthenticateToResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:

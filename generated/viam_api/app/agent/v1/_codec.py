@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     DeviceAgentConfigRequest,
     DeviceAgentConfigResponse,
@@ -293,7 +294,7 @@ def encode_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.host_info
     if v is not None:
@@ -303,7 +304,7 @@ def encode_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.subsystem_versions.items():
         entry = bytearray()
@@ -313,7 +314,7 @@ def encode_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = v.encode()
@@ -321,14 +322,14 @@ def encode_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x1a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.version_info
     if v is not None:
@@ -338,14 +339,14 @@ def encode_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.agent_uptime
     if v is not None:
-        _w.put_duration(out, b"\x2a", v)
+        _e.put_duration(out, b"\x2a", v)
     v = m.viam_server_uptime
     if v is not None:
-        _w.put_duration(out, b"\x32", v)
+        _e.put_duration(out, b"\x32", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -755,7 +756,7 @@ def encode_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = encode_DeviceSubsystemConfig(v)
@@ -763,18 +764,18 @@ def encode_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x0a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.check_interval
     if v is not None:
-        _w.put_duration(out, b"\x12", v)
+        _e.put_duration(out, b"\x12", v)
     v = m.agent_update_info
     if v is not None:
         out += b"\x1a"
@@ -783,7 +784,7 @@ def encode_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.viam_server_update_info
     if v is not None:
@@ -793,20 +794,20 @@ def encode_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.advanced_settings
     if v is not None:
-        _w.put_struct(out, b"\x2a", v)
+        _e.put_struct(out, b"\x2a", v)
     v = m.network_configuration
     if v is not None:
-        _w.put_struct(out, b"\x32", v)
+        _e.put_struct(out, b"\x32", v)
     v = m.additional_networks
     if v is not None:
-        _w.put_struct(out, b"\x3a", v)
+        _e.put_struct(out, b"\x3a", v)
     v = m.system_configuration
     if v is not None:
-        _w.put_struct(out, b"\x42", v)
+        _e.put_struct(out, b"\x42", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -946,7 +947,7 @@ def encode_DeviceSubsystemConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.disable
     if v:
@@ -958,7 +959,7 @@ def encode_DeviceSubsystemConfig(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.attributes
     if v is not None:
-        _w.put_struct(out, b"\x22", v)
+        _e.put_struct(out, b"\x22", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -1074,7 +1075,7 @@ def encode_VersionInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.agent_installed
     if v:
@@ -1084,7 +1085,7 @@ def encode_VersionInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.viam_server_running
     if v:
@@ -1094,7 +1095,7 @@ def encode_VersionInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.viam_server_installed
     if v:
@@ -1104,7 +1105,7 @@ def encode_VersionInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1202,7 +1203,7 @@ def encode_HostInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.distro
     if v:
@@ -1212,7 +1213,7 @@ def encode_HostInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tags:
         out += b"\x1a"
@@ -1221,7 +1222,7 @@ def encode_HostInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1355,7 +1356,7 @@ def encode_UpdateInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.url
     if v:
@@ -1365,7 +1366,7 @@ def encode_UpdateInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -1375,7 +1376,7 @@ def encode_UpdateInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.sha256
     if v:
@@ -1385,7 +1386,7 @@ def encode_UpdateInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.format
     if v:
@@ -1393,7 +1394,7 @@ def encode_UpdateInfo(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.agent.v1.UpdateInfo.format")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.agent.v1.UpdateInfo.format")
     u = m._unknown_fields
     if u:
         out += u

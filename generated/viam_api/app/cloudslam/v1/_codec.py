@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     StartMappingSessionRequest,
     Module,
@@ -345,7 +346,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.viam_server_version
     if v:
@@ -355,7 +356,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.map_name
     if v:
@@ -365,7 +366,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -375,7 +376,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -385,7 +386,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_id
     if v:
@@ -395,7 +396,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.capture_interval
     if v is not None:
@@ -405,7 +406,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.sensors:
         out += b"\x42"
@@ -414,11 +415,11 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.slam_config
     if v is not None:
-        _w.put_struct(out, b"\x52", v)
+        _e.put_struct(out, b"\x52", v)
     v = m.existing_map_version
     if v:
         out += b"\x5a"
@@ -427,7 +428,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.module
     if v is not None:
@@ -437,7 +438,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -535,7 +536,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.module_id
     if v:
@@ -545,7 +546,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -555,7 +556,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -653,7 +654,7 @@ def encode_SensorInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -663,7 +664,7 @@ def encode_SensorInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.data_frequency_hz
     if v:
@@ -673,7 +674,7 @@ def encode_SensorInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -782,10 +783,10 @@ def encode_CaptureInterval(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.start_time
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     v = m.end_time
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -844,7 +845,7 @@ def encode_StartMappingSessionResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -904,7 +905,7 @@ def encode_GetActiveMappingSessionsForRobotRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -964,7 +965,7 @@ def encode_GetActiveMappingSessionsForRobotResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1024,7 +1025,7 @@ def encode_GetMappingSessionPointCloudRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1119,7 +1120,7 @@ def encode_GetMappingSessionPointCloudResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.pose
     if v is not None:
@@ -1129,7 +1130,7 @@ def encode_GetMappingSessionPointCloudResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1208,7 +1209,7 @@ def encode_ListMappingSessionsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -1218,7 +1219,7 @@ def encode_ListMappingSessionsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1277,7 +1278,7 @@ def encode_ListMappingSessionsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1337,7 +1338,7 @@ def encode_StopMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1416,7 +1417,7 @@ def encode_StopMappingSessionResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -1426,7 +1427,7 @@ def encode_StopMappingSessionResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1486,7 +1487,7 @@ def encode_GetMappingSessionMetadataByIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1568,7 +1569,7 @@ def encode_GetMappingSessionMetadataByIDResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1993,7 +1994,7 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -2003,7 +2004,7 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_id
     if v:
@@ -2013,27 +2014,27 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.time_start_submitted
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.time_cloud_run_job_started
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.time_end_submitted
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.time_cloud_run_job_ended
     if v is not None:
-        _w.put_timestamp(out, b"\x3a", v)
+        _e.put_timestamp(out, b"\x3a", v)
     v = m.end_status
     if v:
         out += b"\x40"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.cloudslam.v1.MappingMetadata.end_status")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.cloudslam.v1.MappingMetadata.end_status")
     v = m.cloud_run_job_id
     if v:
         out += b"\x4a"
@@ -2042,7 +2043,7 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.viam_server_version
     if v:
@@ -2052,7 +2053,7 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.map_name
     if v:
@@ -2062,7 +2063,7 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.slam_version
     if v:
@@ -2072,7 +2073,7 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.config
     if v:
@@ -2082,7 +2083,7 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.error_msg
     if v:
@@ -2092,7 +2093,7 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:

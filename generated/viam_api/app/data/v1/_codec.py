@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     DataRequest,
     Filter,
@@ -252,7 +253,7 @@ def encode_DataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.limit
     if v:
@@ -260,7 +261,7 @@ def encode_DataRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.DataRequest.limit")
+            _e.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.DataRequest.limit")
     v = m.last
     if v:
         out += b"\x1a"
@@ -269,7 +270,7 @@ def encode_DataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.sort_order
     if v:
@@ -277,7 +278,7 @@ def encode_DataRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.DataRequest.sort_order")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.DataRequest.sort_order")
     u = m._unknown_fields
     if u:
         out += u
@@ -606,7 +607,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.component_type
     if v:
@@ -616,7 +617,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method
     if v:
@@ -626,7 +627,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_name
     if v:
@@ -636,7 +637,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_id
     if v:
@@ -646,7 +647,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_name
     if v:
@@ -656,7 +657,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_id
     if v:
@@ -666,7 +667,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.location_ids:
         out += b"\x52"
@@ -675,7 +676,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.organization_ids:
         out += b"\x5a"
@@ -684,7 +685,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.mime_type:
         out += b"\x62"
@@ -693,7 +694,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.interval
     if v is not None:
@@ -703,7 +704,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tags_filter
     if v is not None:
@@ -713,7 +714,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.bbox_labels:
         out += b"\x7a"
@@ -722,7 +723,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.dataset_id
     if v:
@@ -732,7 +733,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -807,7 +808,7 @@ def encode_TagsFilter(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.TagsFilter.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.TagsFilter.type")
     for v in m.tags:
         out += b"\x12"
         b = v.encode()
@@ -815,7 +816,7 @@ def encode_TagsFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1128,7 +1129,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -1138,7 +1139,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_name
     if v:
@@ -1148,7 +1149,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_id
     if v:
@@ -1158,7 +1159,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_name
     if v:
@@ -1168,7 +1169,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_id
     if v:
@@ -1178,7 +1179,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.component_type
     if v:
@@ -1188,7 +1189,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.component_name
     if v:
@@ -1198,7 +1199,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_name
     if v:
@@ -1208,7 +1209,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.method_parameters.items():
         entry = bytearray()
@@ -1218,7 +1219,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = _c_google_protobuf.encode_Any(v)
@@ -1226,14 +1227,14 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x5a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     for v in m.tags:
         out += b"\x62"
@@ -1242,7 +1243,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.mime_type
     if v:
@@ -1252,7 +1253,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1359,10 +1360,10 @@ def encode_CaptureInterval(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.start
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     v = m.end
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -1467,7 +1468,7 @@ def encode_TabularDataByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.count_only
     if v:
@@ -1602,7 +1603,7 @@ def encode_TabularDataByFilterResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.data:
         out += b"\x12"
@@ -1611,7 +1612,7 @@ def encode_TabularDataByFilterResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.count
     if v:
@@ -1619,7 +1620,7 @@ def encode_TabularDataByFilterResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.TabularDataByFilterResponse.count")
+            _e.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.TabularDataByFilterResponse.count")
     v = m.last
     if v:
         out += b"\x22"
@@ -1628,7 +1629,7 @@ def encode_TabularDataByFilterResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.total_size_bytes
     if v:
@@ -1636,7 +1637,7 @@ def encode_TabularDataByFilterResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 0,
@@ -1800,20 +1801,20 @@ def encode_TabularData(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x0a", v)
+        _e.put_struct(out, b"\x0a", v)
     v = m.metadata_index
     if v:
         out += b"\x10"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 4294967295, "viam.app.data.v1.TabularData.metadata_index")
+            _e.put_int(out, v, 0, 4294967295, "viam.app.data.v1.TabularData.metadata_index")
     v = m.time_requested
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.time_received
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -1891,7 +1892,7 @@ def encode_TabularDataBySQLRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.sql_query
     if v:
@@ -1901,7 +1902,7 @@ def encode_TabularDataBySQLRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1960,7 +1961,7 @@ def encode_TabularDataBySQLResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2035,7 +2036,7 @@ def encode_TabularDataSource(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.TabularDataSource.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.TabularDataSource.type")
     v = m.pipeline_id
     if v is not None:
         out += b"\x12"
@@ -2044,7 +2045,7 @@ def encode_TabularDataSource(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2192,7 +2193,7 @@ def encode_TabularDataByMQLRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.mql_binary:
         out += b"\x1a"
@@ -2201,7 +2202,7 @@ def encode_TabularDataByMQLRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.use_recent_data
     if v is not None:
@@ -2215,7 +2216,7 @@ def encode_TabularDataByMQLRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.query_prefix_name
     if v is not None:
@@ -2225,7 +2226,7 @@ def encode_TabularDataByMQLRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2284,7 +2285,7 @@ def encode_TabularDataByMQLResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2483,7 +2484,7 @@ def encode_ExportTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_name
     if v:
@@ -2493,7 +2494,7 @@ def encode_ExportTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_subtype
     if v:
@@ -2503,7 +2504,7 @@ def encode_ExportTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_name
     if v:
@@ -2513,7 +2514,7 @@ def encode_ExportTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.interval
     if v is not None:
@@ -2523,11 +2524,11 @@ def encode_ExportTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.additional_parameters
     if v is not None:
-        _w.put_struct(out, b"\x32", v)
+        _e.put_struct(out, b"\x32", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2876,7 +2877,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_name
     if v:
@@ -2886,7 +2887,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_subtype
     if v:
@@ -2896,7 +2897,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_name
     if v:
@@ -2906,11 +2907,11 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.time_captured
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.organization_id
     if v:
         out += b"\x32"
@@ -2919,7 +2920,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -2929,7 +2930,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_name
     if v:
@@ -2939,7 +2940,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_id
     if v:
@@ -2949,7 +2950,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_name
     if v:
@@ -2959,11 +2960,11 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_parameters
     if v is not None:
-        _w.put_struct(out, b"\x5a", v)
+        _e.put_struct(out, b"\x5a", v)
     for v in m.tags:
         out += b"\x62"
         b = v.encode()
@@ -2971,11 +2972,11 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.payload
     if v is not None:
-        _w.put_struct(out, b"\x6a", v)
+        _e.put_struct(out, b"\x6a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3138,7 +3139,7 @@ def encode_GetLatestTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_name
     if v:
@@ -3148,7 +3149,7 @@ def encode_GetLatestTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_name
     if v:
@@ -3158,7 +3159,7 @@ def encode_GetLatestTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_subtype
     if v:
@@ -3168,11 +3169,11 @@ def encode_GetLatestTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.additional_parameters
     if v is not None:
-        _w.put_struct(out, b"\x2a", v)
+        _e.put_struct(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3315,13 +3316,13 @@ def encode_GetLatestTabularDataResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.time_captured
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     v = m.time_synced
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     v = m.payload
     if v is not None:
-        _w.put_struct(out, b"\x1a", v)
+        _e.put_struct(out, b"\x1a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3415,7 +3416,7 @@ def encode_BinaryData(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.metadata
     if v is not None:
@@ -3425,7 +3426,7 @@ def encode_BinaryData(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3546,7 +3547,7 @@ def encode_BinaryDataByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.include_binary
     if v:
@@ -3666,7 +3667,7 @@ def encode_BinaryDataByFilterResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.count
     if v:
@@ -3674,7 +3675,7 @@ def encode_BinaryDataByFilterResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.BinaryDataByFilterResponse.count")
+            _e.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.BinaryDataByFilterResponse.count")
     v = m.last
     if v:
         out += b"\x1a"
@@ -3683,7 +3684,7 @@ def encode_BinaryDataByFilterResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.total_size_bytes
     if v:
@@ -3691,7 +3692,7 @@ def encode_BinaryDataByFilterResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 0,
@@ -3794,7 +3795,7 @@ def encode_BinaryID(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -3804,7 +3805,7 @@ def encode_BinaryID(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -3814,7 +3815,7 @@ def encode_BinaryID(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3911,7 +3912,7 @@ def encode_BinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.binary_data_ids:
         out += b"\x22"
@@ -3920,7 +3921,7 @@ def encode_BinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3994,7 +3995,7 @@ def encode_BinaryDataByIDsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.count
     if v:
@@ -4002,7 +4003,7 @@ def encode_BinaryDataByIDsResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.BinaryDataByIDsResponse.count")
+            _e.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.BinaryDataByIDsResponse.count")
     u = m._unknown_fields
     if u:
         out += u
@@ -4125,7 +4126,7 @@ def encode_BoundingBox(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.label
     if v:
@@ -4135,28 +4136,28 @@ def encode_BoundingBox(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.x_min_normalized
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y_min_normalized
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.x_max_normalized
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x29"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y_max_normalized
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x31"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.confidence
     if v is not None:
         out += b"\x39"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4243,7 +4244,7 @@ def encode_Classification(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.label
     if v:
@@ -4253,12 +4254,12 @@ def encode_Classification(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.confidence
     if v is not None:
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4335,7 +4336,7 @@ def encode_Annotations(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.classifications:
         out += b"\x12"
@@ -4344,7 +4345,7 @@ def encode_Annotations(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4664,7 +4665,7 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.capture_metadata
     if v is not None:
@@ -4674,14 +4675,14 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.time_requested
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.time_received
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.file_name
     if v:
         out += b"\x2a"
@@ -4690,7 +4691,7 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.file_ext
     if v:
@@ -4700,7 +4701,7 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.uri
     if v:
@@ -4710,7 +4711,7 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.annotations
     if v is not None:
@@ -4720,7 +4721,7 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.dataset_ids:
         out += b"\x4a"
@@ -4729,7 +4730,7 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.binary_data_id
     if v:
@@ -4739,7 +4740,7 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.file_size_bytes
     if v:
@@ -4747,7 +4748,7 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.BinaryMetadata.file_size_bytes")
+            _e.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.BinaryMetadata.file_size_bytes")
     u = m._unknown_fields
     if u:
         out += u
@@ -4935,7 +4936,7 @@ def encode_DeleteTabularFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_id
     if v:
@@ -4945,7 +4946,7 @@ def encode_DeleteTabularFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_id
     if v:
@@ -4955,7 +4956,7 @@ def encode_DeleteTabularFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.component_type
     if v:
@@ -4965,7 +4966,7 @@ def encode_DeleteTabularFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.component_name
     if v:
@@ -4975,7 +4976,7 @@ def encode_DeleteTabularFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method
     if v:
@@ -4985,7 +4986,7 @@ def encode_DeleteTabularFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tags_filter
     if v is not None:
@@ -4995,7 +4996,7 @@ def encode_DeleteTabularFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5105,7 +5106,7 @@ def encode_DeleteTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.delete_older_than_days
     if v:
@@ -5113,7 +5114,7 @@ def encode_DeleteTabularDataRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, 0, 4294967295, "viam.app.data.v1.DeleteTabularDataRequest.delete_older_than_days"
             )
     v = m.filter
@@ -5124,7 +5125,7 @@ def encode_DeleteTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5178,7 +5179,7 @@ def encode_DeleteTabularDataResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, 0, 18446744073709551615, "viam.app.data.v1.DeleteTabularDataResponse.deleted_count"
             )
     u = m._unknown_fields
@@ -5270,7 +5271,7 @@ def encode_DeleteBinaryDataByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.include_internal_data
     if v:
@@ -5328,7 +5329,7 @@ def encode_DeleteBinaryDataByFilterResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 0,
@@ -5411,7 +5412,7 @@ def encode_DeleteBinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.binary_data_ids:
         out += b"\x1a"
@@ -5420,7 +5421,7 @@ def encode_DeleteBinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5474,7 +5475,7 @@ def encode_DeleteBinaryDataByIDsResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 0,
@@ -5576,7 +5577,7 @@ def encode_AddTagsToBinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.binary_data_ids:
         out += b"\x22"
@@ -5585,7 +5586,7 @@ def encode_AddTagsToBinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tags:
         out += b"\x12"
@@ -5594,7 +5595,7 @@ def encode_AddTagsToBinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5719,7 +5720,7 @@ def encode_AddTagsToBinaryDataByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tags:
         out += b"\x12"
@@ -5728,7 +5729,7 @@ def encode_AddTagsToBinaryDataByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5855,7 +5856,7 @@ def encode_RemoveTagsFromBinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.binary_data_ids:
         out += b"\x22"
@@ -5864,7 +5865,7 @@ def encode_RemoveTagsFromBinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tags:
         out += b"\x12"
@@ -5873,7 +5874,7 @@ def encode_RemoveTagsFromBinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5927,7 +5928,7 @@ def encode_RemoveTagsFromBinaryDataByIDsResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 0,
@@ -6027,7 +6028,7 @@ def encode_RemoveTagsFromBinaryDataByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tags:
         out += b"\x12"
@@ -6036,7 +6037,7 @@ def encode_RemoveTagsFromBinaryDataByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6090,7 +6091,7 @@ def encode_RemoveTagsFromBinaryDataByFilterResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 0,
@@ -6171,7 +6172,7 @@ def encode_TagsByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6230,7 +6231,7 @@ def encode_TagsByFilterResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6389,7 +6390,7 @@ def encode_AddBoundingBoxToImageByIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.binary_data_id
     if v:
@@ -6399,7 +6400,7 @@ def encode_AddBoundingBoxToImageByIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.label
     if v:
@@ -6409,28 +6410,28 @@ def encode_AddBoundingBoxToImageByIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.x_min_normalized
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y_min_normalized
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.x_max_normalized
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x29"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y_max_normalized
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x31"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.confidence
     if v is not None:
         out += b"\x49"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -6489,7 +6490,7 @@ def encode_AddBoundingBoxToImageByIDResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6603,7 +6604,7 @@ def encode_RemoveBoundingBoxFromImageByIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.binary_data_id
     if v:
@@ -6613,7 +6614,7 @@ def encode_RemoveBoundingBoxFromImageByIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.bbox_id
     if v:
@@ -6623,7 +6624,7 @@ def encode_RemoveBoundingBoxFromImageByIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6831,7 +6832,7 @@ def encode_UpdateBoundingBoxRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.binary_data_id
     if v:
@@ -6841,7 +6842,7 @@ def encode_UpdateBoundingBoxRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.bbox_id
     if v:
@@ -6851,7 +6852,7 @@ def encode_UpdateBoundingBoxRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.label
     if v is not None:
@@ -6861,28 +6862,28 @@ def encode_UpdateBoundingBoxRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.x_min_normalized
     if v is not None:
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y_min_normalized
     if v is not None:
         out += b"\x29"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.x_max_normalized
     if v is not None:
         out += b"\x31"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y_max_normalized
     if v is not None:
         out += b"\x39"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.confidence
     if v is not None:
         out += b"\x49"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -6987,7 +6988,7 @@ def encode_BoundingBoxLabelsByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7046,7 +7047,7 @@ def encode_BoundingBoxLabelsByFilterResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7125,7 +7126,7 @@ def encode_ConfigureDatabaseUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.password
     if v:
@@ -7135,7 +7136,7 @@ def encode_ConfigureDatabaseUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7225,7 +7226,7 @@ def encode_GetDatabaseConnectionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7319,7 +7320,7 @@ def encode_GetDatabaseConnectionResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.mongodb_uri
     if v:
@@ -7329,7 +7330,7 @@ def encode_GetDatabaseConnectionResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.has_database_user
     if v:
@@ -7430,7 +7431,7 @@ def encode_AddBinaryDataToDatasetByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.binary_data_ids:
         out += b"\x1a"
@@ -7439,7 +7440,7 @@ def encode_AddBinaryDataToDatasetByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.dataset_id
     if v:
@@ -7449,7 +7450,7 @@ def encode_AddBinaryDataToDatasetByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7576,7 +7577,7 @@ def encode_RemoveBinaryDataFromDatasetByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.binary_data_ids:
         out += b"\x1a"
@@ -7585,7 +7586,7 @@ def encode_RemoveBinaryDataFromDatasetByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.dataset_id
     if v:
@@ -7595,7 +7596,7 @@ def encode_RemoveBinaryDataFromDatasetByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7704,7 +7705,7 @@ def encode_AddSequencesToDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.sequence_ids:
         out += b"\x12"
@@ -7713,7 +7714,7 @@ def encode_AddSequencesToDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7822,7 +7823,7 @@ def encode_RemoveSequencesFromDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.sequence_ids:
         out += b"\x12"
@@ -7831,7 +7832,7 @@ def encode_RemoveSequencesFromDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7980,7 +7981,7 @@ def encode_CreateIndexRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.collection_type
     if v:
@@ -7988,7 +7989,7 @@ def encode_CreateIndexRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.CreateIndexRequest.collection_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.CreateIndexRequest.collection_type")
     v = m.pipeline_name
     if v is not None:
         out += b"\x1a"
@@ -7997,7 +7998,7 @@ def encode_CreateIndexRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.index_spec:
         out += b"\x22"
@@ -8006,7 +8007,7 @@ def encode_CreateIndexRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8155,7 +8156,7 @@ def encode_DeleteIndexRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.collection_type
     if v:
@@ -8163,7 +8164,7 @@ def encode_DeleteIndexRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.DeleteIndexRequest.collection_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.DeleteIndexRequest.collection_type")
     v = m.pipeline_name
     if v is not None:
         out += b"\x1a"
@@ -8172,7 +8173,7 @@ def encode_DeleteIndexRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.index_name
     if v:
@@ -8182,7 +8183,7 @@ def encode_DeleteIndexRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8312,7 +8313,7 @@ def encode_ListIndexesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.collection_type
     if v:
@@ -8320,7 +8321,7 @@ def encode_ListIndexesRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.ListIndexesRequest.collection_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.ListIndexesRequest.collection_type")
     v = m.pipeline_name
     if v is not None:
         out += b"\x1a"
@@ -8329,7 +8330,7 @@ def encode_ListIndexesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8388,7 +8389,7 @@ def encode_ListIndexesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8522,7 +8523,7 @@ def encode_Index(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.Index.collection_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.Index.collection_type")
     v = m.pipeline_name
     if v is not None:
         out += b"\x12"
@@ -8531,7 +8532,7 @@ def encode_Index(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.index_name
     if v:
@@ -8541,7 +8542,7 @@ def encode_Index(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.index_spec:
         out += b"\x22"
@@ -8550,7 +8551,7 @@ def encode_Index(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_by
     if v:
@@ -8558,7 +8559,7 @@ def encode_Index(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.Index.created_by")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.Index.created_by")
     u = m._unknown_fields
     if u:
         out += u
@@ -8655,7 +8656,7 @@ def encode_CreateSavedQueryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -8665,7 +8666,7 @@ def encode_CreateSavedQueryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.mql_binary:
         out += b"\x1a"
@@ -8674,7 +8675,7 @@ def encode_CreateSavedQueryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8734,7 +8735,7 @@ def encode_CreateSavedQueryResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8925,7 +8926,7 @@ def encode_Query(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -8935,7 +8936,7 @@ def encode_Query(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -8945,7 +8946,7 @@ def encode_Query(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.mql_binary:
         out += b"\x22"
@@ -8954,14 +8955,14 @@ def encode_Query(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.updated_at
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -9020,7 +9021,7 @@ def encode_DeleteSavedQueryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9110,7 +9111,7 @@ def encode_GetSavedQueryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9186,7 +9187,7 @@ def encode_GetSavedQueryResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9284,7 +9285,7 @@ def encode_UpdateSavedQueryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -9294,7 +9295,7 @@ def encode_UpdateSavedQueryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.mql_binary:
         out += b"\x1a"
@@ -9303,7 +9304,7 @@ def encode_UpdateSavedQueryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9408,7 +9409,7 @@ def encode_ListSavedQueriesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.limit
     if v:
@@ -9416,7 +9417,7 @@ def encode_ListSavedQueriesRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -9480,7 +9481,7 @@ def encode_ListSavedQueriesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9555,7 +9556,7 @@ def encode_CreateBinaryDataSignedURLRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.expiration_minutes
     if v is not None:
@@ -9563,7 +9564,7 @@ def encode_CreateBinaryDataSignedURLRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, 0, 4294967295, "viam.app.data.v1.CreateBinaryDataSignedURLRequest.expiration_minutes"
             )
     u = m._unknown_fields
@@ -9661,11 +9662,11 @@ def encode_CreateBinaryDataSignedURLResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.expires_at
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -9743,7 +9744,7 @@ def encode_SequenceResourceFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_name
     if v:
@@ -9753,7 +9754,7 @@ def encode_SequenceResourceFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10037,7 +10038,7 @@ def encode_Sequence(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_id
     if v:
@@ -10047,7 +10048,7 @@ def encode_Sequence(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.sequence_tags:
         out += b"\x1a"
@@ -10056,20 +10057,20 @@ def encode_Sequence(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_at
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.updated_at
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.start_time
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.end_time
     if v is not None:
-        _w.put_timestamp(out, b"\x3a", v)
+        _e.put_timestamp(out, b"\x3a", v)
     for v in m.resources:
         out += b"\x42"
         b = encode_SequenceResourceFilter(v)
@@ -10077,7 +10078,7 @@ def encode_Sequence(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.dataset_ids:
         out += b"\x52"
@@ -10086,7 +10087,7 @@ def encode_Sequence(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10258,7 +10259,7 @@ def encode_CreateSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.resources:
         out += b"\x12"
@@ -10267,7 +10268,7 @@ def encode_CreateSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.sequence_tags:
         out += b"\x1a"
@@ -10276,14 +10277,14 @@ def encode_CreateSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.start_time
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.end_time
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -10342,7 +10343,7 @@ def encode_CreateSequenceResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10402,7 +10403,7 @@ def encode_GetSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10478,7 +10479,7 @@ def encode_GetSequenceResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10691,7 +10692,7 @@ def encode_UpdateSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.resources:
         out += b"\x12"
@@ -10700,7 +10701,7 @@ def encode_UpdateSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.sequence_tags:
         out += b"\x1a"
@@ -10709,14 +10710,14 @@ def encode_UpdateSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.start_time
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.end_time
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.field_mask
     if v is not None:
         out += b"\x32"
@@ -10725,7 +10726,7 @@ def encode_UpdateSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10815,7 +10816,7 @@ def encode_DeleteSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10939,7 +10940,7 @@ def encode_ListSequencesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_token
     if v:
@@ -10949,7 +10950,7 @@ def encode_ListSequencesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_size
     if v:
@@ -10957,7 +10958,7 @@ def encode_ListSequencesRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 4294967295, "viam.app.data.v1.ListSequencesRequest.page_size")
+            _e.put_int(out, v, 0, 4294967295, "viam.app.data.v1.ListSequencesRequest.page_size")
     u = m._unknown_fields
     if u:
         out += u
@@ -11034,7 +11035,7 @@ def encode_ListSequencesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.next_page_token
     if v:
@@ -11044,7 +11045,7 @@ def encode_ListSequencesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -11153,7 +11154,7 @@ def encode_SequencesByDatasetIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_token
     if v:
@@ -11163,7 +11164,7 @@ def encode_SequencesByDatasetIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_size
     if v:
@@ -11171,7 +11172,7 @@ def encode_SequencesByDatasetIDRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 4294967295, "viam.app.data.v1.SequencesByDatasetIDRequest.page_size")
+            _e.put_int(out, v, 0, 4294967295, "viam.app.data.v1.SequencesByDatasetIDRequest.page_size")
     v = m.count_only
     if v:
         out += b"\x20"
@@ -11267,7 +11268,7 @@ def encode_SequencesByDatasetIDResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.next_page_token
     if v:
@@ -11277,7 +11278,7 @@ def encode_SequencesByDatasetIDResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.count
     if v:
@@ -11285,7 +11286,7 @@ def encode_SequencesByDatasetIDResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.SequencesByDatasetIDResponse.count")
+            _e.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.SequencesByDatasetIDResponse.count")
     u = m._unknown_fields
     if u:
         out += u
@@ -11378,7 +11379,7 @@ def encode_GetSequenceBinaryDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_token
     if v:
@@ -11388,7 +11389,7 @@ def encode_GetSequenceBinaryDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_size
     if v:
@@ -11396,7 +11397,7 @@ def encode_GetSequenceBinaryDataRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 4294967295, "viam.app.data.v1.GetSequenceBinaryDataRequest.page_size")
+            _e.put_int(out, v, 0, 4294967295, "viam.app.data.v1.GetSequenceBinaryDataRequest.page_size")
     u = m._unknown_fields
     if u:
         out += u
@@ -11473,7 +11474,7 @@ def encode_GetSequenceBinaryDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.next_page_token
     if v:
@@ -11483,7 +11484,7 @@ def encode_GetSequenceBinaryDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:

@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     DataPipeline,
     GetDataPipelineRequest,
@@ -283,7 +284,7 @@ def encode_DataPipeline(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -293,7 +294,7 @@ def encode_DataPipeline(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -303,7 +304,7 @@ def encode_DataPipeline(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.mql_binary:
         out += b"\x22"
@@ -312,7 +313,7 @@ def encode_DataPipeline(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.schedule
     if v:
@@ -322,7 +323,7 @@ def encode_DataPipeline(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.enabled
     if v:
@@ -330,17 +331,17 @@ def encode_DataPipeline(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x3a", v)
+        _e.put_timestamp(out, b"\x3a", v)
     v = m.updated_at
     if v is not None:
-        _w.put_timestamp(out, b"\x42", v)
+        _e.put_timestamp(out, b"\x42", v)
     v = m.data_source_type
     if v is not None:
         out += b"\x48"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -2147483648, 2147483647, "viam.app.datapipelines.v1.DataPipeline.data_source_type"
             )
     u = m._unknown_fields
@@ -401,7 +402,7 @@ def encode_GetDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -477,7 +478,7 @@ def encode_GetDataPipelineResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -537,7 +538,7 @@ def encode_ListDataPipelinesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -596,7 +597,7 @@ def encode_ListDataPipelinesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -749,7 +750,7 @@ def encode_CreateDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -759,7 +760,7 @@ def encode_CreateDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.mql_binary:
         out += b"\x1a"
@@ -768,7 +769,7 @@ def encode_CreateDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.schedule
     if v:
@@ -778,7 +779,7 @@ def encode_CreateDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.enable_backfill
     if v is not None:
@@ -790,7 +791,7 @@ def encode_CreateDataPipelineRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -2147483648,
@@ -855,7 +856,7 @@ def encode_CreateDataPipelineResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -934,7 +935,7 @@ def encode_RenameDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -944,7 +945,7 @@ def encode_RenameDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1034,7 +1035,7 @@ def encode_DeleteDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1124,7 +1125,7 @@ def encode_EnableDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1214,7 +1215,7 @@ def encode_DisableDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1338,7 +1339,7 @@ def encode_ListDataPipelineRunsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_size
     if v:
@@ -1346,7 +1347,7 @@ def encode_ListDataPipelineRunsRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, 0, 4294967295, "viam.app.datapipelines.v1.ListDataPipelineRunsRequest.page_size"
             )
     v = m.page_token
@@ -1357,7 +1358,7 @@ def encode_ListDataPipelineRunsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1455,7 +1456,7 @@ def encode_ListDataPipelineRunsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.runs:
         out += b"\x12"
@@ -1464,7 +1465,7 @@ def encode_ListDataPipelineRunsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.next_page_token
     if v:
@@ -1474,7 +1475,7 @@ def encode_ListDataPipelineRunsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1743,27 +1744,27 @@ def encode_DataPipelineRun(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.start_time
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     v = m.end_time
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.data_start_time
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.data_end_time
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.status
     if v:
         out += b"\x30"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.datapipelines.v1.DataPipelineRun.status")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.datapipelines.v1.DataPipelineRun.status")
     v = m.error_message
     if v:
         out += b"\x3a"
@@ -1772,7 +1773,7 @@ def encode_DataPipelineRun(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.data_source_type
     if v:
@@ -1780,7 +1781,7 @@ def encode_DataPipelineRun(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -2147483648, 2147483647, "viam.app.datapipelines.v1.DataPipelineRun.data_source_type"
             )
     u = m._unknown_fields

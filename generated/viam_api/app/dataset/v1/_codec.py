@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     Dataset,
     CreateDatasetRequest,
@@ -188,7 +189,7 @@ def encode_Dataset(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -198,7 +199,7 @@ def encode_Dataset(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -208,18 +209,18 @@ def encode_Dataset(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.time_created
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.type
     if v:
         out += b"\x28"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.dataset.v1.Dataset.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.dataset.v1.Dataset.type")
     u = m._unknown_fields
     if u:
         out += u
@@ -314,7 +315,7 @@ def encode_CreateDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -324,7 +325,7 @@ def encode_CreateDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v is not None:
@@ -332,7 +333,7 @@ def encode_CreateDatasetRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.dataset.v1.CreateDatasetRequest.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.dataset.v1.CreateDatasetRequest.type")
     u = m._unknown_fields
     if u:
         out += u
@@ -391,7 +392,7 @@ def encode_CreateDatasetResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -451,7 +452,7 @@ def encode_DeleteDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -560,7 +561,7 @@ def encode_RenameDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -570,7 +571,7 @@ def encode_RenameDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -677,7 +678,7 @@ def encode_ListDatasetsByOrganizationIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v is not None:
@@ -685,7 +686,7 @@ def encode_ListDatasetsByOrganizationIDRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -2147483648,
@@ -749,7 +750,7 @@ def encode_ListDatasetsByOrganizationIDResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -808,7 +809,7 @@ def encode_ListDatasetsByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -867,7 +868,7 @@ def encode_ListDatasetsByIDsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -964,7 +965,7 @@ def encode_MergeDatasetsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -974,7 +975,7 @@ def encode_MergeDatasetsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -984,7 +985,7 @@ def encode_MergeDatasetsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1044,7 +1045,7 @@ def encode_MergeDatasetsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1104,7 +1105,7 @@ def encode_StartSequenceDatasetExportRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1164,7 +1165,7 @@ def encode_StartSequenceDatasetExportResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1224,7 +1225,7 @@ def encode_GetSequenceDatasetExportRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1454,7 +1455,7 @@ def encode_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.status
     if v:
@@ -1462,7 +1463,7 @@ def encode_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -2147483648, 2147483647, "viam.app.dataset.v1.GetSequenceDatasetExportResponse.status"
             )
     v = m.download_url
@@ -1473,11 +1474,11 @@ def encode_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.expires_at
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.error_message
     if v:
         out += b"\x2a"
@@ -1486,14 +1487,14 @@ def encode_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_at
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.completed_at
     if v is not None:
-        _w.put_timestamp(out, b"\x3a", v)
+        _e.put_timestamp(out, b"\x3a", v)
     u = m._unknown_fields
     if u:
         out += u

@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     DataCaptureUploadRequest,
     DataCaptureUploadResponse,
@@ -129,7 +130,7 @@ def encode_DataCaptureUploadRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.sensor_contents:
         out += b"\x12"
@@ -138,7 +139,7 @@ def encode_DataCaptureUploadRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -217,7 +218,7 @@ def encode_DataCaptureUploadResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.binary_data_id
     if v:
@@ -227,7 +228,7 @@ def encode_DataCaptureUploadResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -342,7 +343,7 @@ def encode_FileUploadRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.file_contents
     if v is not None:
@@ -352,7 +353,7 @@ def encode_FileUploadRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -431,7 +432,7 @@ def encode_FileUploadResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.binary_data_id
     if v:
@@ -441,7 +442,7 @@ def encode_FileUploadResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -540,7 +541,7 @@ def encode_StreamingDataCaptureUploadRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.data
     if v is not None:
@@ -550,7 +551,7 @@ def encode_StreamingDataCaptureUploadRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -629,7 +630,7 @@ def encode_StreamingDataCaptureUploadResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.binary_data_id
     if v:
@@ -639,7 +640,7 @@ def encode_StreamingDataCaptureUploadResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -806,17 +807,17 @@ def encode_SensorMetadata(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.time_requested
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     v = m.time_received
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     v = m.mime_type
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.datasync.v1.SensorMetadata.mime_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.datasync.v1.SensorMetadata.mime_type")
     v = m.annotations
     if v is not None:
         out += b"\x22"
@@ -825,7 +826,7 @@ def encode_SensorMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -959,11 +960,11 @@ def encode_SensorData(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.struct
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     v = m.binary
     if v is not None:
         out += b"\x1a"
@@ -972,7 +973,7 @@ def encode_SensorData(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1032,7 +1033,7 @@ def encode_FileData(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1410,7 +1411,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.component_type
     if v:
@@ -1420,7 +1421,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.component_name
     if v:
@@ -1430,7 +1431,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_name
     if v:
@@ -1440,7 +1441,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -1448,7 +1449,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.datasync.v1.UploadMetadata.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.datasync.v1.UploadMetadata.type")
     for k, v in m.method_parameters.items():
         entry = bytearray()
         entry += b"\x0a"
@@ -1457,7 +1458,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = _c_google_protobuf.encode_Any(v)
@@ -1465,14 +1466,14 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x42"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.file_name
     if v:
@@ -1482,7 +1483,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.file_extension
     if v:
@@ -1492,14 +1493,14 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.file_create_time
     if v is not None:
-        _w.put_timestamp(out, b"\x72", v)
+        _e.put_timestamp(out, b"\x72", v)
     v = m.file_modify_time
     if v is not None:
-        _w.put_timestamp(out, b"\x7a", v)
+        _e.put_timestamp(out, b"\x7a", v)
     for v in m.tags:
         out += b"\x52"
         b = v.encode()
@@ -1507,7 +1508,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.dataset_ids:
         out += b"\x62"
@@ -1516,7 +1517,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.mime_type
     if v:
@@ -1526,7 +1527,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1633,10 +1634,10 @@ def encode_CaptureInterval(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.start
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     v = m.end
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -1870,7 +1871,7 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.component_name
     if v:
@@ -1880,7 +1881,7 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_name
     if v:
@@ -1890,7 +1891,7 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -1898,7 +1899,7 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.datasync.v1.DataCaptureMetadata.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.datasync.v1.DataCaptureMetadata.type")
     for k, v in m.method_parameters.items():
         entry = bytearray()
         entry += b"\x0a"
@@ -1907,7 +1908,7 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = _c_google_protobuf.encode_Any(v)
@@ -1915,14 +1916,14 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x32"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.file_extension
     if v:
@@ -1932,7 +1933,7 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tags:
         out += b"\x42"
@@ -1941,7 +1942,7 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.mime_type
     if v:
@@ -1951,7 +1952,7 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2062,7 +2063,7 @@ def encode_DataCaptureUploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.sensor_metadata
     if v is not None:
@@ -2072,7 +2073,7 @@ def encode_DataCaptureUploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:

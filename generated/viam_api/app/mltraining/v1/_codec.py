@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     SubmitTrainingJobRequest,
     SubmitTrainingJobResponse,
@@ -226,7 +227,7 @@ def encode_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -236,7 +237,7 @@ def encode_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_name
     if v:
@@ -246,7 +247,7 @@ def encode_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_version
     if v:
@@ -256,7 +257,7 @@ def encode_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_type
     if v:
@@ -264,7 +265,7 @@ def encode_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -2147483648, 2147483647, "viam.app.mltraining.v1.SubmitTrainingJobRequest.model_type"
             )
     v = m.model_framework
@@ -273,7 +274,7 @@ def encode_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -2147483648,
@@ -287,7 +288,7 @@ def encode_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -347,7 +348,7 @@ def encode_SubmitTrainingJobResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -594,7 +595,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.registry_item_id
     if v:
@@ -604,7 +605,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.registry_item_version
     if v:
@@ -614,7 +615,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -624,7 +625,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_name
     if v:
@@ -634,7 +635,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_version
     if v:
@@ -644,7 +645,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.arguments.items():
         entry = bytearray()
@@ -654,7 +655,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = v.encode()
@@ -662,14 +663,14 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x3a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.container_version
     if v:
@@ -679,7 +680,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.container_id
     if v:
@@ -689,7 +690,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -749,7 +750,7 @@ def encode_SubmitCustomTrainingJobResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -809,7 +810,7 @@ def encode_GetTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -885,7 +886,7 @@ def encode_GetTrainingJobResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -962,7 +963,7 @@ def encode_ListTrainingJobsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.status
     if v:
@@ -970,7 +971,7 @@ def encode_ListTrainingJobsRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -2147483648, 2147483647, "viam.app.mltraining.v1.ListTrainingJobsRequest.status"
             )
     u = m._unknown_fields
@@ -1030,7 +1031,7 @@ def encode_ListTrainingJobsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1531,7 +1532,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.dataset_id
     if v:
@@ -1541,7 +1542,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -1551,7 +1552,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_name
     if v:
@@ -1561,7 +1562,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_version
     if v:
@@ -1571,7 +1572,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_type
     if v:
@@ -1579,7 +1580,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -2147483648, 2147483647, "viam.app.mltraining.v1.TrainingJobMetadata.model_type"
             )
     v = m.model_framework
@@ -1588,7 +1589,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -2147483648, 2147483647, "viam.app.mltraining.v1.TrainingJobMetadata.model_framework"
             )
     v = m.is_custom_job
@@ -1603,7 +1604,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.registry_item_version
     if v:
@@ -1613,7 +1614,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.status
     if v:
@@ -1621,7 +1622,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.mltraining.v1.TrainingJobMetadata.status")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.mltraining.v1.TrainingJobMetadata.status")
     v = m.error_status
     if v is not None:
         out += b"\x42"
@@ -1630,20 +1631,20 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.last_modified
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.training_started
     if v is not None:
-        _w.put_timestamp(out, b"\x4a", v)
+        _e.put_timestamp(out, b"\x4a", v)
     v = m.training_ended
     if v is not None:
-        _w.put_timestamp(out, b"\x52", v)
+        _e.put_timestamp(out, b"\x52", v)
     v = m.synced_model_id
     if v:
         out += b"\x2a"
@@ -1652,7 +1653,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tags:
         out += b"\x82\x01"
@@ -1661,7 +1662,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.arguments.items():
         entry = bytearray()
@@ -1671,7 +1672,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = v.encode()
@@ -1679,14 +1680,14 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\xaa\x01"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.container_version
     if v:
@@ -1696,7 +1697,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.container_id
     if v:
@@ -1706,7 +1707,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.deployment_modular_resources:
         out += b"\xc2\x01"
@@ -1715,7 +1716,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1775,7 +1776,7 @@ def encode_CancelTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1865,7 +1866,7 @@ def encode_DeleteCompletedTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2011,11 +2012,11 @@ def encode_TrainingJobLogEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.time
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     v = m.message
     if v:
         out += b"\x1a"
@@ -2024,7 +2025,7 @@ def encode_TrainingJobLogEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2103,7 +2104,7 @@ def encode_GetTrainingJobLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_token
     if v is not None:
@@ -2113,7 +2114,7 @@ def encode_GetTrainingJobLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2191,7 +2192,7 @@ def encode_GetTrainingJobLogsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.next_page_token
     if v:
@@ -2201,7 +2202,7 @@ def encode_GetTrainingJobLogsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2335,7 +2336,7 @@ def encode_ListSupportedContainersResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = encode_Container(v)
@@ -2343,14 +2344,14 @@ def encode_ListSupportedContainersResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x0a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     u = m._unknown_fields
     if u:
@@ -2410,7 +2411,7 @@ def encode_ListContainersRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2469,7 +2470,7 @@ def encode_ListContainersResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2529,7 +2530,7 @@ def encode_GetContainerRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2605,7 +2606,7 @@ def encode_GetContainerResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2703,7 +2704,7 @@ def encode_RegisterCustomTrainingContainerRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.image_uri
     if v:
@@ -2713,7 +2714,7 @@ def encode_RegisterCustomTrainingContainerRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v:
@@ -2723,7 +2724,7 @@ def encode_RegisterCustomTrainingContainerRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2783,7 +2784,7 @@ def encode_RegisterCustomTrainingContainerResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2843,7 +2844,7 @@ def encode_DeleteCustomTrainingContainerRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3117,7 +3118,7 @@ def encode_Container(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.uri
     if v:
@@ -3127,7 +3128,7 @@ def encode_Container(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.framework
     if v:
@@ -3137,7 +3138,7 @@ def encode_Container(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v:
@@ -3147,11 +3148,11 @@ def encode_Container(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.eol
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.organization_id
     if v:
         out += b"\x32"
@@ -3160,11 +3161,11 @@ def encode_Container(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x3a", v)
+        _e.put_timestamp(out, b"\x3a", v)
     v = m.id
     if v:
         out += b"\x42"
@@ -3173,7 +3174,7 @@ def encode_Container(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.visibility
     if v:
@@ -3181,7 +3182,7 @@ def encode_Container(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.mltraining.v1.Container.visibility")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.mltraining.v1.Container.visibility")
     u = m._unknown_fields
     if u:
         out += u

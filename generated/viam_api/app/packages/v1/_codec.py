@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     FileInfo,
     PackageInfo,
@@ -118,7 +119,7 @@ def encode_FileInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.size
     if v:
@@ -126,7 +127,7 @@ def encode_FileInfo(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 18446744073709551615, "viam.app.packages.v1.FileInfo.size")
+            _e.put_int(out, v, 0, 18446744073709551615, "viam.app.packages.v1.FileInfo.size")
     v = m.is_directory
     if v is not None:
         out += b"\x18"
@@ -317,7 +318,7 @@ def encode_PackageInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -327,7 +328,7 @@ def encode_PackageInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -337,7 +338,7 @@ def encode_PackageInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -345,7 +346,7 @@ def encode_PackageInfo(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.packages.v1.PackageInfo.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.packages.v1.PackageInfo.type")
     v = m.platform
     if v is not None:
         out += b"\x3a"
@@ -354,7 +355,7 @@ def encode_PackageInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.files:
         out += b"\x2a"
@@ -363,11 +364,11 @@ def encode_PackageInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.metadata
     if v is not None:
-        _w.put_struct(out, b"\x32", v)
+        _e.put_struct(out, b"\x32", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -463,7 +464,7 @@ def encode_CreatePackageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.contents
     if v is not None:
@@ -473,7 +474,7 @@ def encode_CreatePackageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -552,7 +553,7 @@ def encode_CreatePackageResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -562,7 +563,7 @@ def encode_CreatePackageResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -658,7 +659,7 @@ def encode_DeletePackageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -668,7 +669,7 @@ def encode_DeletePackageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -676,7 +677,7 @@ def encode_DeletePackageRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.packages.v1.DeletePackageRequest.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.packages.v1.DeletePackageRequest.type")
     u = m._unknown_fields
     if u:
         out += u
@@ -873,7 +874,7 @@ def encode_Package(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.url
     if v:
@@ -883,11 +884,11 @@ def encode_Package(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.checksum
     if v:
         out += b"\x22"
@@ -896,7 +897,7 @@ def encode_Package(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.id
     if v:
@@ -906,7 +907,7 @@ def encode_Package(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1036,7 +1037,7 @@ def encode_GetPackageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -1046,7 +1047,7 @@ def encode_GetPackageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.include_url
     if v is not None:
@@ -1058,7 +1059,7 @@ def encode_GetPackageRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.packages.v1.GetPackageRequest.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.packages.v1.GetPackageRequest.type")
     v = m.platform
     if v is not None:
         out += b"\x2a"
@@ -1067,7 +1068,7 @@ def encode_GetPackageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1143,7 +1144,7 @@ def encode_GetPackageResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1273,7 +1274,7 @@ def encode_ListPackagesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v is not None:
@@ -1283,7 +1284,7 @@ def encode_ListPackagesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v is not None:
@@ -1293,7 +1294,7 @@ def encode_ListPackagesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v is not None:
@@ -1301,7 +1302,7 @@ def encode_ListPackagesRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.packages.v1.ListPackagesRequest.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.packages.v1.ListPackagesRequest.type")
     v = m.include_url
     if v is not None:
         out += b"\x28"
@@ -1363,7 +1364,7 @@ def encode_ListPackagesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:

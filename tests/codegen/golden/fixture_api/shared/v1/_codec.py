@@ -11,6 +11,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     Point,
     Color,
@@ -84,20 +85,20 @@ def encode_Point(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.color
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.shared.v1.Point.color")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.shared.v1.Point.color")
     u = m._unknown_fields
     if u:
         out += u

@@ -11,6 +11,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     Ping,
     Pong,
@@ -90,7 +91,7 @@ def encode_Ping(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.seq
     if v:
@@ -98,7 +99,7 @@ def encode_Ping(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.stream.v1.Ping.seq")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.stream.v1.Ping.seq")
     u = m._unknown_fields
     if u:
         out += u
@@ -191,7 +192,7 @@ def encode_Pong(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.seq
     if v:
@@ -199,7 +200,7 @@ def encode_Pong(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.stream.v1.Pong.seq")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.stream.v1.Pong.seq")
     for v in m.headers:
         out += b"\x1a"
         b = v.encode()
@@ -207,7 +208,7 @@ def encode_Pong(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
