@@ -241,12 +241,14 @@ def put_struct(out: bytearray, tag: bytes, message: Any) -> None:
     if message._fields is not None or message._enc is not None:
         length_delimited(out, tag, type(message)._viam_encode(message))
         return
-    body = bytearray()
-    _put_entries(body, message._py or {}, 0)
+    out += tag
+    out.append(0)
+    start = len(out)
+    _put_entries(out, message._py or {}, 0)
     unknown = message._unknown_fields
     if unknown:
-        body += unknown
-    length_delimited(out, tag, body)
+        out += unknown
+    _close(out, start)
 
 
 #: Struct keys met before, encoded: ``_KEY_PARTS`` holds a key's field (tag, length, UTF-8) and
@@ -296,7 +298,9 @@ def _put_entries(out: bytearray, mapping: Any, depth: int) -> None:
     """Append the entries of a Struct holding ``mapping``, each a field 1 (key, then Value)."""
     if depth > _STRUCT_DEPTH:
         raise EncodeError(f"a Struct nested deeper than {MAX_DEPTH} levels")
-    for key, item in mapping.items():
+    # (a dict by its exact type: compiled, its items are then read without a tuple each)
+    entries: dict[Any, Any] = mapping if type(mapping) is dict else dict(mapping.items())
+    for key, item in entries.items():
         kind = type(item)
         if kind is float or kind is int:
             head = _NUMBER_HEADS.get(key) if type(key) is str else None
@@ -309,7 +313,8 @@ def _put_entries(out: bytearray, mapping: Any, depth: int) -> None:
         if part is None:
             part = _key_part(key)
         if kind is str:
-            data = item.encode()
+            text: str = item
+            data = text.encode()
             n = len(data)
             whole = len(part) + n + 4  # of the entry, when the Value's lengths take a byte each
             if whole < 128:
@@ -324,30 +329,58 @@ def _put_entries(out: bytearray, mapping: Any, depth: int) -> None:
                 _put_length(out, 0x1A, n)
             out += data
         elif item is None or kind is bool:
-            _put_length(out, 10, len(part) + 4)
+            whole = len(part) + 4
+            if whole < 128:
+                out += _ENTRY_STARTS[whole]
+            else:
+                _put_length(out, 10, whole)
             out += part
-            out += (
-                b"\x12\x02\x08\x00" if item is None else b"\x12\x02\x20\x01" if item else b"\x12\x02\x20\x00"
-            )
+            out += _NULL_VALUE if item is None else _TRUE_VALUE if item else _FALSE_VALUE
         elif kind is dict:
-            # a nested Struct: its entries go to a buffer of their own, then after their lengths
-            body = bytearray()
-            _put_entries(body, item, depth + 2)
-            n = len(body)
-            size = n + 1 + _size(n)  # of the Value
-            _put_length(out, 10, len(part) + size + 1 + _size(size))
+            # a nested Struct, written in place: a byte is left for each of the three lengths
+            # (the entry's, the Value's, the Struct's), filled in (or grown) once it is known
+            out.append(10)
+            out.append(0)
+            entry = len(out)
             out += part
-            _put_length(out, 0x12, size)
-            _put_length(out, 0x2A, n)
-            out += body
+            out.append(0x12)
+            out.append(0)
+            value = len(out)
+            out.append(0x2A)
+            out.append(0)
+            body = len(out)
+            _put_entries(out, item, depth + 2)
+            _close(out, body)
+            _close(out, value)
+            _close(out, entry)
         else:
-            value = bytearray()
-            _put_value(value, item, depth + 1)
-            size = len(value)
-            _put_length(out, 10, len(part) + size + 1 + _size(size))
+            out.append(10)
+            out.append(0)
+            entry = len(out)
             out += part
-            _put_length(out, 0x12, size)
-            out += value
+            out.append(0x12)
+            out.append(0)
+            value = len(out)
+            _put_value(out, item, depth + 1)
+            _close(out, value)
+            _close(out, entry)
+
+
+_NULL_VALUE: Final = b"\x12\x02\x08\x00"
+_TRUE_VALUE: Final = b"\x12\x02\x20\x01"
+_FALSE_VALUE: Final = b"\x12\x02\x20\x00"
+
+
+def _close(out: bytearray, start: int) -> None:
+    """Put the length of ``out[start:]`` in the byte left for it at ``start - 1`` (more bytes if it needs them)."""
+    n = len(out) - start
+    if n < 128:
+        out[start - 1] = n
+    elif n < 16384:
+        out[start - 1] = (n & 0x7F) | 0x80
+        out.insert(start, n >> 7)
+    else:
+        out[start - 1 : start] = varint_bytes(n)
 
 
 #: The first two bytes of a Struct entry of each length below 128 (field 1, length), and the
@@ -484,3 +517,194 @@ def struct_from_python(cls: Any, mapping: Mapping[str, Any]) -> Any:
     message._enc = struct_bytes(mapping)
     message._unknown_fields = b""
     return message
+
+
+# -- table-driven encoders (the compiled build) ------------------------------------------
+
+#: True in the mypyc build (its ``__file__`` is the extension), False in the pure-Python module.
+_COMPILED: Final = not __file__.endswith(".py")
+#: True where the codec modules encode through plans (the compiled build): there one loop over
+#: a table of fields, compiled once here, writes every planned message straight into its parent's
+#: buffer; in the pure-Python module the generated encoders are faster and are kept.
+PLANS: Final = _COMPILED
+
+# How a plan writes one field (the ``kind`` of ``EncodePlan.add``).
+E_STRING: Final = 0
+E_BYTES: Final = 1
+E_INT: Final = 2  # int32, int64, uint32, uint64 and enums: low..high
+E_SINT: Final = 3  # sint32/sint64: low..high, aux is the width in bits
+E_BOOL: Final = 4
+E_DOUBLE: Final = 5
+E_FLOAT: Final = 11
+E_PACKED: Final = 6  # the other fixed-width kinds: aux packs one value (pack_I, pack_q, ...)
+E_MESSAGE: Final = 7  # aux: the encoder of the message (planned: written in place)
+E_TIMESTAMP: Final = 8
+E_DURATION: Final = 9
+E_STRUCT: Final = 10
+
+# When a plan writes a field (the ``presence`` of ``EncodePlan.add``).
+P_IMPLICIT: Final = 0  # unless it holds its zero value (proto3 without presence)
+P_EXPLICIT: Final = 1  # unless it is None (a message, an optional field, a oneof member)
+P_REPEATED: Final = 2  # once per item
+
+
+class _Unplanned(Exception):
+    """A plan met a value it leaves to the generated encoder (a type or range it does not take
+    as it is, a message nested too deep): the message is encoded by that encoder instead,
+    which writes the same bytes, or raises the error the pure-Python path raises."""
+
+
+class EncodeField:
+    """How a plan writes one field: which attribute, under which tag, as what."""
+
+    def __init__(
+        self, name: str, kind: int, tag: bytes, presence: int, low: int, high: int, aux: Any
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.tag = tag
+        self.presence = presence
+        self.low = low
+        self.high = high
+        self.aux = aux
+        self.sub: EncodePlan | None = aux.plan if isinstance(aux, PlanEncoder) else None
+
+
+class EncodePlan:
+    """The encoder of one message as data: its fields in the order they are written."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.fields: list[EncodeField] = []
+
+    def add(
+        self, name: str, kind: int, tag: bytes, presence: int, low: int = 0, high: int = 0, aux: Any = None
+    ) -> None:
+        self.fields.append(EncodeField(name, kind, tag, presence, low, high, aux))
+
+
+class PlanEncoder:
+    """A plan as an encoder function ``(message) -> bytes``, the generated one behind it."""
+
+    def __init__(self, plan: EncodePlan, generated: Callable[[Any], bytes]) -> None:
+        self.plan = plan
+        self.generated = generated
+
+    def __call__(self, message: Any) -> bytes:
+        out = bytearray()
+        try:
+            plan_encode(self.plan, out, message, 0)
+        except _Unplanned:
+            return self.generated(message)
+        return bytes(out)
+
+
+def plan_encoder(namespace: dict[str, Any], name: str, label: str) -> None:
+    """Make ``namespace[name]`` (a codec module's generated encoder) a plan, its fields added
+    next (:func:`plan_encode_fields`); the generated encoder stays behind it for what the
+    plan leaves.  Every encoder that calls this one by name then calls the plan."""
+    namespace[name] = PlanEncoder(EncodePlan(label), namespace[name])
+
+
+def plan_encode_fields(encoder: Any, fields: Any) -> None:
+    """Give the plan of ``encoder`` its fields: ``(name, kind, tag, presence, low, high, aux)`` each."""
+    target: EncodePlan = encoder.plan
+    for name, kind, tag, presence, low, high, aux in fields:
+        target.add(name, kind, tag, presence, low, high, aux)
+
+
+def plan_encode(plan: EncodePlan, out: bytearray, message: Any, depth: int) -> None:
+    """Append the fields of ``message`` by its plan: the generated encoder's bytes, field for field."""
+    if depth > MAX_DEPTH:
+        raise _Unplanned
+    for field in plan.fields:
+        value = getattr(message, field.name)
+        presence = field.presence
+        if presence == P_IMPLICIT:
+            if not value:
+                kind = field.kind
+                if kind != E_DOUBLE and kind != E_FLOAT:
+                    continue
+                if type(value) is not float or math.copysign(1.0, value) > 0.0:
+                    if type(value) is float or type(value) is int or type(value) is bool:
+                        continue  # a zero (not -0.0), not written
+                    raise _Unplanned
+            _put_field(out, field, value, depth)
+        elif presence == P_EXPLICIT:
+            if value is not None:
+                _put_field(out, field, value, depth)
+        else:
+            if type(value) is not list:
+                raise _Unplanned
+            for item in value:
+                _put_field(out, field, item, depth)
+    unknown = message._unknown_fields
+    if unknown:
+        out += unknown
+
+
+def _put_field(out: bytearray, field: EncodeField, value: Any, depth: int) -> None:
+    kind = field.kind
+    if kind == E_MESSAGE:
+        sub = field.sub
+        if sub is not None:
+            out += field.tag
+            out.append(0)
+            start = len(out)
+            plan_encode(sub, out, value, depth + 1)
+            _close(out, start)
+        else:
+            length_delimited(out, field.tag, field.aux(value))
+    elif kind == E_STRING:
+        if not isinstance(value, str):
+            raise _Unplanned
+        length_delimited(out, field.tag, value.encode())
+    elif kind == E_INT:
+        if not isinstance(value, int):
+            raise _Unplanned
+        number = int(value)
+        if 0 <= number < 128:
+            out += field.tag
+            out.append(number)
+        elif field.low <= number <= field.high:
+            out += field.tag
+            write_varint(out, number)
+        else:
+            raise _Unplanned  # the generated encoder raises the error, in its words
+    elif kind == E_TIMESTAMP:
+        if not isinstance(value, _datetime):
+            raise _Unplanned
+        put_timestamp(out, field.tag, value)
+    elif kind == E_STRUCT:
+        put_struct(out, field.tag, value)
+    elif kind == E_BOOL:
+        out += field.tag
+        out.append(1 if value else 0)
+    elif kind == E_DOUBLE:
+        out += field.tag
+        out += pack_d(value)
+    elif kind == E_BYTES:
+        if type(value) is not bytes:
+            raise _Unplanned
+        length_delimited(out, field.tag, value)
+    elif kind == E_SINT:
+        if not isinstance(value, int):
+            raise _Unplanned
+        number = int(value)
+        if not field.low <= number <= field.high:
+            raise _Unplanned
+        bits: int = field.aux
+        out += field.tag
+        write_varint(out, ((number << 1) ^ (number >> (bits - 1))) & ((1 << bits) - 1))
+    elif kind == E_FLOAT:
+        if not isinstance(value, (float, int)):
+            raise _Unplanned
+        out += field.tag
+        out += pack_f(value)
+    elif kind == E_DURATION:
+        if not isinstance(value, _timedelta):
+            raise _Unplanned
+        put_duration(out, field.tag, value)
+    else:  # E_PACKED
+        out += field.tag
+        out += field.aux(value)

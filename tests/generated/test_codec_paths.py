@@ -31,6 +31,7 @@ CODEC_SUITES = [
     "test_properties.py",
     "test_plans.py",
     "test_wire_writers.py",
+    "test_plan_encode.py",
 ]
 
 

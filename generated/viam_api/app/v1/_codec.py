@@ -50287,6 +50287,3035 @@ if _w.PLANS:
         ),
     )
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Robot", "viam.app.v1.Robot")
+    _e.plan_encoder(_encoders, "encode_RobotPart", "viam.app.v1.RobotPart")
+    _e.plan_encoder(_encoders, "encode_RobotPartHistoryEntry", "viam.app.v1.RobotPartHistoryEntry")
+    _e.plan_encoder(_encoders, "encode_AuthenticatorInfo", "viam.app.v1.AuthenticatorInfo")
+    _e.plan_encoder(_encoders, "encode_Organization", "viam.app.v1.Organization")
+    _e.plan_encoder(_encoders, "encode_OrganizationMember", "viam.app.v1.OrganizationMember")
+    _e.plan_encoder(_encoders, "encode_ListOrganizationsResponse", "viam.app.v1.ListOrganizationsResponse")
+    _e.plan_encoder(_encoders, "encode_OrganizationInvite", "viam.app.v1.OrganizationInvite")
+    _e.plan_encoder(_encoders, "encode_CreateOrganizationRequest", "viam.app.v1.CreateOrganizationRequest")
+    _e.plan_encoder(_encoders, "encode_CreateOrganizationResponse", "viam.app.v1.CreateOrganizationResponse")
+    _e.plan_encoder(_encoders, "encode_GetOrganizationRequest", "viam.app.v1.GetOrganizationRequest")
+    _e.plan_encoder(_encoders, "encode_GetOrganizationResponse", "viam.app.v1.GetOrganizationResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetOrganizationNamespaceAvailabilityRequest",
+        "viam.app.v1.GetOrganizationNamespaceAvailabilityRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetOrganizationNamespaceAvailabilityResponse",
+        "viam.app.v1.GetOrganizationNamespaceAvailabilityResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_FragmentImportList", "viam.app.v1.FragmentImportList")
+    _e.plan_encoder(_encoders, "encode_UpdateOrganizationRequest", "viam.app.v1.UpdateOrganizationRequest")
+    _e.plan_encoder(_encoders, "encode_UpdateOrganizationResponse", "viam.app.v1.UpdateOrganizationResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_UpdateOrganizationNamespaceRequest",
+        "viam.app.v1.UpdateOrganizationNamespaceRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_UpdateOrganizationNamespaceResponse",
+        "viam.app.v1.UpdateOrganizationNamespaceResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_DeleteOrganizationRequest", "viam.app.v1.DeleteOrganizationRequest")
+    _e.plan_encoder(
+        _encoders, "encode_GetOrganizationMetadataRequest", "viam.app.v1.GetOrganizationMetadataRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetOrganizationMetadataResponse", "viam.app.v1.GetOrganizationMetadataResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_UpdateOrganizationMetadataRequest", "viam.app.v1.UpdateOrganizationMetadataRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListOrganizationMembersRequest", "viam.app.v1.ListOrganizationMembersRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListOrganizationMembersResponse", "viam.app.v1.ListOrganizationMembersResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_CreateOrganizationInviteRequest", "viam.app.v1.CreateOrganizationInviteRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_CreateOrganizationInviteResponse", "viam.app.v1.CreateOrganizationInviteResponse"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_UpdateOrganizationInviteAuthorizationsRequest",
+        "viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_UpdateOrganizationInviteAuthorizationsResponse",
+        "viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse",
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeleteOrganizationInviteRequest", "viam.app.v1.DeleteOrganizationInviteRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ResendOrganizationInviteRequest", "viam.app.v1.ResendOrganizationInviteRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ResendOrganizationInviteResponse", "viam.app.v1.ResendOrganizationInviteResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeleteOrganizationMemberRequest", "viam.app.v1.DeleteOrganizationMemberRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_BillingAddress", "viam.app.v1.BillingAddress")
+    _e.plan_encoder(
+        _encoders, "encode_EnableBillingServiceRequest", "viam.app.v1.EnableBillingServiceRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_UpdateBillingServiceRequest", "viam.app.v1.UpdateBillingServiceRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetBillingServiceConfigRequest", "viam.app.v1.GetBillingServiceConfigRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetBillingServiceConfigResponse", "viam.app.v1.GetBillingServiceConfigResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DisableBillingServiceRequest", "viam.app.v1.DisableBillingServiceRequest"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_OrganizationSetSupportEmailRequest",
+        "viam.app.v1.OrganizationSetSupportEmailRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_OrganizationGetSupportEmailRequest",
+        "viam.app.v1.OrganizationGetSupportEmailRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_OrganizationGetSupportEmailResponse",
+        "viam.app.v1.OrganizationGetSupportEmailResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_OrganizationIdentity", "viam.app.v1.OrganizationIdentity")
+    _e.plan_encoder(_encoders, "encode_LocationOrganization", "viam.app.v1.LocationOrganization")
+    _e.plan_encoder(_encoders, "encode_LocationAuth", "viam.app.v1.LocationAuth")
+    _e.plan_encoder(_encoders, "encode_StorageConfig", "viam.app.v1.StorageConfig")
+    _e.plan_encoder(_encoders, "encode_Location", "viam.app.v1.Location")
+    _e.plan_encoder(_encoders, "encode_SharedSecret", "viam.app.v1.SharedSecret")
+    _e.plan_encoder(_encoders, "encode_CreateLocationRequest", "viam.app.v1.CreateLocationRequest")
+    _e.plan_encoder(_encoders, "encode_CreateLocationResponse", "viam.app.v1.CreateLocationResponse")
+    _e.plan_encoder(_encoders, "encode_GetLocationRequest", "viam.app.v1.GetLocationRequest")
+    _e.plan_encoder(_encoders, "encode_GetLocationResponse", "viam.app.v1.GetLocationResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateLocationRequest", "viam.app.v1.UpdateLocationRequest")
+    _e.plan_encoder(_encoders, "encode_UpdateLocationResponse", "viam.app.v1.UpdateLocationResponse")
+    _e.plan_encoder(_encoders, "encode_DeleteLocationRequest", "viam.app.v1.DeleteLocationRequest")
+    _e.plan_encoder(_encoders, "encode_GetLocationMetadataRequest", "viam.app.v1.GetLocationMetadataRequest")
+    _e.plan_encoder(
+        _encoders, "encode_GetLocationMetadataResponse", "viam.app.v1.GetLocationMetadataResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_UpdateLocationMetadataRequest", "viam.app.v1.UpdateLocationMetadataRequest"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetOrganizationsWithAccessToLocationRequest",
+        "viam.app.v1.GetOrganizationsWithAccessToLocationRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetOrganizationsWithAccessToLocationResponse",
+        "viam.app.v1.GetOrganizationsWithAccessToLocationResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_ListLocationsRequest", "viam.app.v1.ListLocationsRequest")
+    _e.plan_encoder(_encoders, "encode_ShareLocationRequest", "viam.app.v1.ShareLocationRequest")
+    _e.plan_encoder(_encoders, "encode_UnshareLocationRequest", "viam.app.v1.UnshareLocationRequest")
+    _e.plan_encoder(_encoders, "encode_ListLocationsResponse", "viam.app.v1.ListLocationsResponse")
+    _e.plan_encoder(
+        _encoders, "encode_CreateLocationSecretRequest", "viam.app.v1.CreateLocationSecretRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_CreateLocationSecretResponse", "viam.app.v1.CreateLocationSecretResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeleteLocationSecretRequest", "viam.app.v1.DeleteLocationSecretRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_LocationAuthRequest", "viam.app.v1.LocationAuthRequest")
+    _e.plan_encoder(_encoders, "encode_LocationAuthResponse", "viam.app.v1.LocationAuthResponse")
+    _e.plan_encoder(_encoders, "encode_GetRobotRequest", "viam.app.v1.GetRobotRequest")
+    _e.plan_encoder(
+        _encoders, "encode_GetRoverRentalRobotsRequest", "viam.app.v1.GetRoverRentalRobotsRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_RoverRentalRobot", "viam.app.v1.RoverRentalRobot")
+    _e.plan_encoder(
+        _encoders, "encode_GetRoverRentalRobotsResponse", "viam.app.v1.GetRoverRentalRobotsResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_GetRobotResponse", "viam.app.v1.GetRobotResponse")
+    _e.plan_encoder(_encoders, "encode_GetRobotPartsRequest", "viam.app.v1.GetRobotPartsRequest")
+    _e.plan_encoder(_encoders, "encode_GetRobotPartsResponse", "viam.app.v1.GetRobotPartsResponse")
+    _e.plan_encoder(_encoders, "encode_GetRobotPartRequest", "viam.app.v1.GetRobotPartRequest")
+    _e.plan_encoder(_encoders, "encode_GetRobotPartResponse", "viam.app.v1.GetRobotPartResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetRobotPartByNameAndLocationRequest",
+        "viam.app.v1.GetRobotPartByNameAndLocationRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetRobotPartByNameAndLocationResponse",
+        "viam.app.v1.GetRobotPartByNameAndLocationResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_GetRobotPartLogsRequest", "viam.app.v1.GetRobotPartLogsRequest")
+    _e.plan_encoder(_encoders, "encode_GetRobotPartLogsResponse", "viam.app.v1.GetRobotPartLogsResponse")
+    _e.plan_encoder(_encoders, "encode_TailRobotPartLogsRequest", "viam.app.v1.TailRobotPartLogsRequest")
+    _e.plan_encoder(_encoders, "encode_TailRobotPartLogsResponse", "viam.app.v1.TailRobotPartLogsResponse")
+    _e.plan_encoder(_encoders, "encode_GetRobotPartHistoryRequest", "viam.app.v1.GetRobotPartHistoryRequest")
+    _e.plan_encoder(
+        _encoders, "encode_GetRobotPartHistoryResponse", "viam.app.v1.GetRobotPartHistoryResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_UpdateRobotPartRequest", "viam.app.v1.UpdateRobotPartRequest")
+    _e.plan_encoder(_encoders, "encode_UpdateRobotPartResponse", "viam.app.v1.UpdateRobotPartResponse")
+    _e.plan_encoder(_encoders, "encode_ConfigPropertyChange", "viam.app.v1.ConfigPropertyChange")
+    _e.plan_encoder(_encoders, "encode_SetConfigPropertyRequest", "viam.app.v1.SetConfigPropertyRequest")
+    _e.plan_encoder(_encoders, "encode_ConfigPropertyChangeResult", "viam.app.v1.ConfigPropertyChangeResult")
+    _e.plan_encoder(_encoders, "encode_SetConfigPropertyResponse", "viam.app.v1.SetConfigPropertyResponse")
+    _e.plan_encoder(_encoders, "encode_NewRobotPartRequest", "viam.app.v1.NewRobotPartRequest")
+    _e.plan_encoder(_encoders, "encode_NewRobotPartResponse", "viam.app.v1.NewRobotPartResponse")
+    _e.plan_encoder(_encoders, "encode_DeleteRobotPartRequest", "viam.app.v1.DeleteRobotPartRequest")
+    _e.plan_encoder(
+        _encoders, "encode_GetRobotPartMetadataRequest", "viam.app.v1.GetRobotPartMetadataRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetRobotPartMetadataResponse", "viam.app.v1.GetRobotPartMetadataResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_UpdateRobotPartMetadataRequest", "viam.app.v1.UpdateRobotPartMetadataRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_GetRobotAPIKeysRequest", "viam.app.v1.GetRobotAPIKeysRequest")
+    _e.plan_encoder(_encoders, "encode_APIKey", "viam.app.v1.APIKey")
+    _e.plan_encoder(_encoders, "encode_GetRobotAPIKeysResponse", "viam.app.v1.GetRobotAPIKeysResponse")
+    _e.plan_encoder(_encoders, "encode_Fragment", "viam.app.v1.Fragment")
+    _e.plan_encoder(_encoders, "encode_FragmentHistoryEntry", "viam.app.v1.FragmentHistoryEntry")
+    _e.plan_encoder(_encoders, "encode_FragmentRevision", "viam.app.v1.FragmentRevision")
+    _e.plan_encoder(_encoders, "encode_FragmentTag", "viam.app.v1.FragmentTag")
+    _e.plan_encoder(_encoders, "encode_FragmentError", "viam.app.v1.FragmentError")
+    _e.plan_encoder(_encoders, "encode_FragmentUsage", "viam.app.v1.FragmentUsage")
+    _e.plan_encoder(_encoders, "encode_ResolvedFragment", "viam.app.v1.ResolvedFragment")
+    _e.plan_encoder(_encoders, "encode_ListFragmentsResponse", "viam.app.v1.ListFragmentsResponse")
+    _e.plan_encoder(_encoders, "encode_GetFragmentRequest", "viam.app.v1.GetFragmentRequest")
+    _e.plan_encoder(_encoders, "encode_GetFragmentResponse", "viam.app.v1.GetFragmentResponse")
+    _e.plan_encoder(_encoders, "encode_CreateFragmentRequest", "viam.app.v1.CreateFragmentRequest")
+    _e.plan_encoder(_encoders, "encode_CreateFragmentResponse", "viam.app.v1.CreateFragmentResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateFragmentRequest", "viam.app.v1.UpdateFragmentRequest")
+    _e.plan_encoder(_encoders, "encode_UpdateFragmentResponse", "viam.app.v1.UpdateFragmentResponse")
+    _e.plan_encoder(_encoders, "encode_DeleteFragmentRequest", "viam.app.v1.DeleteFragmentRequest")
+    _e.plan_encoder(_encoders, "encode_GetFragmentHistoryRequest", "viam.app.v1.GetFragmentHistoryRequest")
+    _e.plan_encoder(_encoders, "encode_GetFragmentHistoryResponse", "viam.app.v1.GetFragmentHistoryResponse")
+    _e.plan_encoder(_encoders, "encode_GetFragmentUsageRequest", "viam.app.v1.GetFragmentUsageRequest")
+    _e.plan_encoder(_encoders, "encode_GetFragmentUsageResponse", "viam.app.v1.GetFragmentUsageResponse")
+    _e.plan_encoder(_encoders, "encode_SetFragmentTagRequest", "viam.app.v1.SetFragmentTagRequest")
+    _e.plan_encoder(_encoders, "encode_SetFragmentTagResponse", "viam.app.v1.SetFragmentTagResponse")
+    _e.plan_encoder(_encoders, "encode_DeleteFragmentTagRequest", "viam.app.v1.DeleteFragmentTagRequest")
+    _e.plan_encoder(_encoders, "encode_DeleteFragmentTagResponse", "viam.app.v1.DeleteFragmentTagResponse")
+    _e.plan_encoder(_encoders, "encode_ListRobotsRequest", "viam.app.v1.ListRobotsRequest")
+    _e.plan_encoder(
+        _encoders, "encode_ListRobotsForLocationsRequest", "viam.app.v1.ListRobotsForLocationsRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_ListRobotsForOrgRequest", "viam.app.v1.ListRobotsForOrgRequest")
+    _e.plan_encoder(_encoders, "encode_AdditionalFragment", "viam.app.v1.AdditionalFragment")
+    _e.plan_encoder(_encoders, "encode_ListNestedFragmentsRequest", "viam.app.v1.ListNestedFragmentsRequest")
+    _e.plan_encoder(
+        _encoders, "encode_ListNestedFragmentsResponse", "viam.app.v1.ListNestedFragmentsResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListMachineFragmentsRequest", "viam.app.v1.ListMachineFragmentsRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListMachineFragmentsResponse", "viam.app.v1.ListMachineFragmentsResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListMachineSummariesRequest", "viam.app.v1.ListMachineSummariesRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListMachineSummariesResponse", "viam.app.v1.ListMachineSummariesResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_LocationSummary", "viam.app.v1.LocationSummary")
+    _e.plan_encoder(_encoders, "encode_MachineSummary", "viam.app.v1.MachineSummary")
+    _e.plan_encoder(_encoders, "encode_FragmentSummary", "viam.app.v1.FragmentSummary")
+    _e.plan_encoder(_encoders, "encode_ViamServerVersion", "viam.app.v1.ViamServerVersion")
+    _e.plan_encoder(_encoders, "encode_ViamAgentVersion", "viam.app.v1.ViamAgentVersion")
+    _e.plan_encoder(_encoders, "encode_PartSummary", "viam.app.v1.PartSummary")
+    _e.plan_encoder(_encoders, "encode_ListRobotsResponse", "viam.app.v1.ListRobotsResponse")
+    _e.plan_encoder(
+        _encoders, "encode_ListRobotsForLocationsResponse", "viam.app.v1.ListRobotsForLocationsResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_ListRobotsForOrgResponse", "viam.app.v1.ListRobotsForOrgResponse")
+    _e.plan_encoder(_encoders, "encode_NewRobotRequest", "viam.app.v1.NewRobotRequest")
+    _e.plan_encoder(_encoders, "encode_NewRobotResponse", "viam.app.v1.NewRobotResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateRobotRequest", "viam.app.v1.UpdateRobotRequest")
+    _e.plan_encoder(_encoders, "encode_UpdateRobotResponse", "viam.app.v1.UpdateRobotResponse")
+    _e.plan_encoder(_encoders, "encode_DeleteRobotRequest", "viam.app.v1.DeleteRobotRequest")
+    _e.plan_encoder(_encoders, "encode_FavoriteMachine", "viam.app.v1.FavoriteMachine")
+    _e.plan_encoder(_encoders, "encode_AddFavoriteMachineRequest", "viam.app.v1.AddFavoriteMachineRequest")
+    _e.plan_encoder(
+        _encoders, "encode_RemoveFavoriteMachineRequest", "viam.app.v1.RemoveFavoriteMachineRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListFavoriteMachinesResponse", "viam.app.v1.ListFavoriteMachinesResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_GetRobotMetadataRequest", "viam.app.v1.GetRobotMetadataRequest")
+    _e.plan_encoder(_encoders, "encode_GetRobotMetadataResponse", "viam.app.v1.GetRobotMetadataResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateRobotMetadataRequest", "viam.app.v1.UpdateRobotMetadataRequest")
+    _e.plan_encoder(_encoders, "encode_MarkPartAsMainRequest", "viam.app.v1.MarkPartAsMainRequest")
+    _e.plan_encoder(_encoders, "encode_MarkPartForRestartRequest", "viam.app.v1.MarkPartForRestartRequest")
+    _e.plan_encoder(
+        _encoders, "encode_CreateRobotPartSecretRequest", "viam.app.v1.CreateRobotPartSecretRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_CreateRobotPartSecretResponse", "viam.app.v1.CreateRobotPartSecretResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeleteRobotPartSecretRequest", "viam.app.v1.DeleteRobotPartSecretRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_Authorization", "viam.app.v1.Authorization")
+    _e.plan_encoder(_encoders, "encode_AddRoleRequest", "viam.app.v1.AddRoleRequest")
+    _e.plan_encoder(_encoders, "encode_RemoveRoleRequest", "viam.app.v1.RemoveRoleRequest")
+    _e.plan_encoder(_encoders, "encode_ChangeRoleRequest", "viam.app.v1.ChangeRoleRequest")
+    _e.plan_encoder(_encoders, "encode_ListAuthorizationsRequest", "viam.app.v1.ListAuthorizationsRequest")
+    _e.plan_encoder(_encoders, "encode_ListAuthorizationsResponse", "viam.app.v1.ListAuthorizationsResponse")
+    _e.plan_encoder(_encoders, "encode_CheckPermissionsRequest", "viam.app.v1.CheckPermissionsRequest")
+    _e.plan_encoder(_encoders, "encode_AuthorizedPermissions", "viam.app.v1.AuthorizedPermissions")
+    _e.plan_encoder(_encoders, "encode_CheckPermissionsResponse", "viam.app.v1.CheckPermissionsResponse")
+    _e.plan_encoder(_encoders, "encode_ModuleVersion", "viam.app.v1.ModuleVersion")
+    _e.plan_encoder(_encoders, "encode_ModuleMetadata", "viam.app.v1.ModuleMetadata")
+    _e.plan_encoder(_encoders, "encode_MLModelVersion", "viam.app.v1.MLModelVersion")
+    _e.plan_encoder(_encoders, "encode_MLModelMetadata", "viam.app.v1.MLModelMetadata")
+    _e.plan_encoder(_encoders, "encode_MLTrainingVersion", "viam.app.v1.MLTrainingVersion")
+    _e.plan_encoder(_encoders, "encode_MLTrainingMetadata", "viam.app.v1.MLTrainingMetadata")
+    _e.plan_encoder(_encoders, "encode_DeprecatedStatus", "viam.app.v1.DeprecatedStatus")
+    _e.plan_encoder(_encoders, "encode_RegistryItemBilling", "viam.app.v1.RegistryItemBilling")
+    _e.plan_encoder(_encoders, "encode_RegistryItemCostByResource", "viam.app.v1.RegistryItemCostByResource")
+    _e.plan_encoder(_encoders, "encode_RegistryItem", "viam.app.v1.RegistryItem")
+    _e.plan_encoder(_encoders, "encode_GetRegistryItemRequest", "viam.app.v1.GetRegistryItemRequest")
+    _e.plan_encoder(_encoders, "encode_GetRegistryItemResponse", "viam.app.v1.GetRegistryItemResponse")
+    _e.plan_encoder(_encoders, "encode_CreateRegistryItemRequest", "viam.app.v1.CreateRegistryItemRequest")
+    _e.plan_encoder(_encoders, "encode_UpdateRegistryItemRequest", "viam.app.v1.UpdateRegistryItemRequest")
+    _e.plan_encoder(_encoders, "encode_ListRegistryItemsResponse", "viam.app.v1.ListRegistryItemsResponse")
+    _e.plan_encoder(_encoders, "encode_DeleteRegistryItemRequest", "viam.app.v1.DeleteRegistryItemRequest")
+    _e.plan_encoder(_encoders, "encode_RenameRegistryItemRequest", "viam.app.v1.RenameRegistryItemRequest")
+    _e.plan_encoder(_encoders, "encode_RenameRegistryItemResponse", "viam.app.v1.RenameRegistryItemResponse")
+    _e.plan_encoder(
+        _encoders, "encode_TransferRegistryItemRequest", "viam.app.v1.TransferRegistryItemRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeprecateRegistryItemRequest", "viam.app.v1.DeprecateRegistryItemRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_UndeprecateRegistryItemRequest", "viam.app.v1.UndeprecateRegistryItemRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_CreateModuleRequest", "viam.app.v1.CreateModuleRequest")
+    _e.plan_encoder(_encoders, "encode_CreateModuleResponse", "viam.app.v1.CreateModuleResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateModuleRequest", "viam.app.v1.UpdateModuleRequest")
+    _e.plan_encoder(_encoders, "encode_AllowedOrgIDs", "viam.app.v1.AllowedOrgIDs")
+    _e.plan_encoder(_encoders, "encode_App", "viam.app.v1.App")
+    _e.plan_encoder(_encoders, "encode_UpdateModuleResponse", "viam.app.v1.UpdateModuleResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateModuleMetadata", "viam.app.v1.UpdateModuleMetadata")
+    _e.plan_encoder(_encoders, "encode_UpdateMLModelMetadata", "viam.app.v1.UpdateMLModelMetadata")
+    _e.plan_encoder(_encoders, "encode_UpdateMLTrainingMetadata", "viam.app.v1.UpdateMLTrainingMetadata")
+    _e.plan_encoder(_encoders, "encode_Model", "viam.app.v1.Model")
+    _e.plan_encoder(_encoders, "encode_ModuleFileInfo", "viam.app.v1.ModuleFileInfo")
+    _e.plan_encoder(_encoders, "encode_UploadModuleFileRequest", "viam.app.v1.UploadModuleFileRequest")
+    _e.plan_encoder(_encoders, "encode_UploadModuleFileResponse", "viam.app.v1.UploadModuleFileResponse")
+    _e.plan_encoder(_encoders, "encode_GetModuleRequest", "viam.app.v1.GetModuleRequest")
+    _e.plan_encoder(_encoders, "encode_GetModuleResponse", "viam.app.v1.GetModuleResponse")
+    _e.plan_encoder(_encoders, "encode_Module", "viam.app.v1.Module")
+    _e.plan_encoder(_encoders, "encode_VersionHistory", "viam.app.v1.VersionHistory")
+    _e.plan_encoder(_encoders, "encode_Uploads", "viam.app.v1.Uploads")
+    _e.plan_encoder(_encoders, "encode_ListModulesRequest", "viam.app.v1.ListModulesRequest")
+    _e.plan_encoder(_encoders, "encode_ListModulesResponse", "viam.app.v1.ListModulesResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_DeprecateRegistryItemVersionRequest",
+        "viam.app.v1.DeprecateRegistryItemVersionRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_UndeprecateRegistryItemVersionRequest",
+        "viam.app.v1.UndeprecateRegistryItemVersionRequest",
+    )
+    _e.plan_encoder(_encoders, "encode_GetUserIDByEmailRequest", "viam.app.v1.GetUserIDByEmailRequest")
+    _e.plan_encoder(_encoders, "encode_GetUserIDByEmailResponse", "viam.app.v1.GetUserIDByEmailResponse")
+    _e.plan_encoder(
+        _encoders, "encode_ListOrganizationsByUserRequest", "viam.app.v1.ListOrganizationsByUserRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_OrgDetails", "viam.app.v1.OrgDetails")
+    _e.plan_encoder(
+        _encoders, "encode_ListOrganizationsByUserResponse", "viam.app.v1.ListOrganizationsByUserResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_SearchOrganizationsRequest", "viam.app.v1.SearchOrganizationsRequest")
+    _e.plan_encoder(
+        _encoders, "encode_SearchOrganizationsResponse", "viam.app.v1.SearchOrganizationsResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_CreateKeyRequest", "viam.app.v1.CreateKeyRequest")
+    _e.plan_encoder(_encoders, "encode_CreateKeyResponse", "viam.app.v1.CreateKeyResponse")
+    _e.plan_encoder(_encoders, "encode_DeleteKeyRequest", "viam.app.v1.DeleteKeyRequest")
+    _e.plan_encoder(_encoders, "encode_RenameKeyRequest", "viam.app.v1.RenameKeyRequest")
+    _e.plan_encoder(_encoders, "encode_RenameKeyResponse", "viam.app.v1.RenameKeyResponse")
+    _e.plan_encoder(_encoders, "encode_AuthorizationDetails", "viam.app.v1.AuthorizationDetails")
+    _e.plan_encoder(_encoders, "encode_APIKeyWithAuthorizations", "viam.app.v1.APIKeyWithAuthorizations")
+    _e.plan_encoder(_encoders, "encode_ListKeysRequest", "viam.app.v1.ListKeysRequest")
+    _e.plan_encoder(_encoders, "encode_ListKeysResponse", "viam.app.v1.ListKeysResponse")
+    _e.plan_encoder(_encoders, "encode_RotateKeyRequest", "viam.app.v1.RotateKeyRequest")
+    _e.plan_encoder(_encoders, "encode_RotateKeyResponse", "viam.app.v1.RotateKeyResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_CreateKeyFromExistingKeyAuthorizationsRequest",
+        "viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_CreateKeyFromExistingKeyAuthorizationsResponse",
+        "viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_GetAppContentRequest", "viam.app.v1.GetAppContentRequest")
+    _e.plan_encoder(_encoders, "encode_GetAppContentResponse", "viam.app.v1.GetAppContentResponse")
+    _e.plan_encoder(_encoders, "encode_OrganizationSetLogoRequest", "viam.app.v1.OrganizationSetLogoRequest")
+    _e.plan_encoder(_encoders, "encode_OrganizationGetLogoRequest", "viam.app.v1.OrganizationGetLogoRequest")
+    _e.plan_encoder(
+        _encoders, "encode_OrganizationGetLogoResponse", "viam.app.v1.OrganizationGetLogoResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_EnableAuthServiceRequest", "viam.app.v1.EnableAuthServiceRequest")
+    _e.plan_encoder(_encoders, "encode_DisableAuthServiceRequest", "viam.app.v1.DisableAuthServiceRequest")
+    _e.plan_encoder(_encoders, "encode_CreateOAuthAppRequest", "viam.app.v1.CreateOAuthAppRequest")
+    _e.plan_encoder(_encoders, "encode_CreateOAuthAppResponse", "viam.app.v1.CreateOAuthAppResponse")
+    _e.plan_encoder(_encoders, "encode_ReadOAuthAppRequest", "viam.app.v1.ReadOAuthAppRequest")
+    _e.plan_encoder(_encoders, "encode_ReadOAuthAppResponse", "viam.app.v1.ReadOAuthAppResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateOAuthAppRequest", "viam.app.v1.UpdateOAuthAppRequest")
+    _e.plan_encoder(_encoders, "encode_DeleteOAuthAppRequest", "viam.app.v1.DeleteOAuthAppRequest")
+    _e.plan_encoder(_encoders, "encode_ListOAuthAppsRequest", "viam.app.v1.ListOAuthAppsRequest")
+    _e.plan_encoder(_encoders, "encode_ListOAuthAppsResponse", "viam.app.v1.ListOAuthAppsResponse")
+    _e.plan_encoder(_encoders, "encode_CreateOAuthAppUserRequest", "viam.app.v1.CreateOAuthAppUserRequest")
+    _e.plan_encoder(_encoders, "encode_CreateOAuthAppUserResponse", "viam.app.v1.CreateOAuthAppUserResponse")
+    _e.plan_encoder(_encoders, "encode_GetAppBrandingRequest", "viam.app.v1.GetAppBrandingRequest")
+    _e.plan_encoder(_encoders, "encode_AppCustomizations", "viam.app.v1.AppCustomizations")
+    _e.plan_encoder(
+        _encoders, "encode_MachinePickerCustomizations", "viam.app.v1.MachinePickerCustomizations"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_UploadDevicePushTokenRequest", "viam.app.v1.UploadDevicePushTokenRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeleteDevicePushTokenRequest", "viam.app.v1.DeleteDevicePushTokenRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_GetDevicePushTokensRequest", "viam.app.v1.GetDevicePushTokensRequest")
+    _e.plan_encoder(
+        _encoders, "encode_GetDevicePushTokensResponse", "viam.app.v1.GetDevicePushTokensResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_SetFirebaseConfigRequest", "viam.app.v1.SetFirebaseConfigRequest")
+    _e.plan_encoder(_encoders, "encode_GetFirebaseConfigRequest", "viam.app.v1.GetFirebaseConfigRequest")
+    _e.plan_encoder(_encoders, "encode_GetFirebaseConfigResponse", "viam.app.v1.GetFirebaseConfigResponse")
+    _e.plan_encoder(
+        _encoders, "encode_DeleteFirebaseConfigRequest", "viam.app.v1.DeleteFirebaseConfigRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_InvoiceSummary", "viam.app.v1.InvoiceSummary")
+    _e.plan_encoder(_encoders, "encode_PaymentMethodCard", "viam.app.v1.PaymentMethodCard")
+    _e.plan_encoder(_encoders, "encode_VerificationInfo", "viam.app.v1.VerificationInfo")
+    _e.plan_encoder(_encoders, "encode_PaymentMethodUSBankAccount", "viam.app.v1.PaymentMethodUSBankAccount")
+    _e.plan_encoder(
+        _encoders, "encode_GetCurrentMonthUsageRequest", "viam.app.v1.GetCurrentMonthUsageRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_UsageCost", "viam.app.v1.UsageCost")
+    _e.plan_encoder(_encoders, "encode_ResourceUsageCostsBySource", "viam.app.v1.ResourceUsageCostsBySource")
+    _e.plan_encoder(_encoders, "encode_ResourceUsageCosts", "viam.app.v1.ResourceUsageCosts")
+    _e.plan_encoder(
+        _encoders, "encode_GetCurrentMonthUsageResponse", "viam.app.v1.GetCurrentMonthUsageResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetOrgBillingInformationRequest", "viam.app.v1.GetOrgBillingInformationRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetOrgBillingInformationResponse", "viam.app.v1.GetOrgBillingInformationResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_GetInvoicesSummaryRequest", "viam.app.v1.GetInvoicesSummaryRequest")
+    _e.plan_encoder(_encoders, "encode_GetInvoicesSummaryResponse", "viam.app.v1.GetInvoicesSummaryResponse")
+    _e.plan_encoder(_encoders, "encode_GetInvoicePdfRequest", "viam.app.v1.GetInvoicePdfRequest")
+    _e.plan_encoder(_encoders, "encode_GetInvoicePdfResponse", "viam.app.v1.GetInvoicePdfResponse")
+    _e.plan_encoder(
+        _encoders, "encode_SendPaymentRequiredEmailRequest", "viam.app.v1.SendPaymentRequiredEmailRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetAvailableBillingTiersResponse", "viam.app.v1.GetAvailableBillingTiersResponse"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_UpdateOrganizationBillingTierRequest",
+        "viam.app.v1.UpdateOrganizationBillingTierRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetLocationBillingOrganizationRequest",
+        "viam.app.v1.GetLocationBillingOrganizationRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetLocationBillingOrganizationResponse",
+        "viam.app.v1.GetLocationBillingOrganizationResponse",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_UpdateLocationBillingOrganizationRequest",
+        "viam.app.v1.UpdateLocationBillingOrganizationRequest",
+    )
+    _e.plan_encoder(_encoders, "encode_ChargeOrganizationRequest", "viam.app.v1.ChargeOrganizationRequest")
+    _e.plan_encoder(_encoders, "encode_ChargeOrganizationResponse", "viam.app.v1.ChargeOrganizationResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_CreateInvoiceAndChargeImmediatelyRequest",
+        "viam.app.v1.CreateInvoiceAndChargeImmediatelyRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_CreateInvoiceAndChargeImmediatelyResponse",
+        "viam.app.v1.CreateInvoiceAndChargeImmediatelyResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_IsLegalAcceptedResponse", "viam.app.v1.IsLegalAcceptedResponse")
+    _e.plan_encoder(
+        _encoders, "encode_RegisterAuthApplicationRequest", "viam.app.v1.RegisterAuthApplicationRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_RegisterAuthApplicationResponse", "viam.app.v1.RegisterAuthApplicationResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_UpdateAuthApplicationRequest", "viam.app.v1.UpdateAuthApplicationRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_UpdateAuthApplicationResponse", "viam.app.v1.UpdateAuthApplicationResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_GetAuthApplicationRequest", "viam.app.v1.GetAuthApplicationRequest")
+    _e.plan_encoder(_encoders, "encode_GetAuthApplicationResponse", "viam.app.v1.GetAuthApplicationResponse")
+    _e.plan_encoder(_encoders, "encode_RobotConfig", "viam.app.v1.RobotConfig")
+    _e.plan_encoder(_encoders, "encode_LogPatternConfig", "viam.app.v1.LogPatternConfig")
+    _e.plan_encoder(_encoders, "encode_JobConfig", "viam.app.v1.JobConfig")
+    _e.plan_encoder(_encoders, "encode_TracingConfig", "viam.app.v1.TracingConfig")
+    _e.plan_encoder(_encoders, "encode_LocationSecret", "viam.app.v1.LocationSecret")
+    _e.plan_encoder(_encoders, "encode_AppValidationStatus", "viam.app.v1.AppValidationStatus")
+    _e.plan_encoder(_encoders, "encode_CloudConfig", "viam.app.v1.CloudConfig")
+    _e.plan_encoder(_encoders, "encode_ComponentConfig", "viam.app.v1.ComponentConfig")
+    _e.plan_encoder(_encoders, "encode_ResourceLevelServiceConfig", "viam.app.v1.ResourceLevelServiceConfig")
+    _e.plan_encoder(_encoders, "encode_ServiceConfig", "viam.app.v1.ServiceConfig")
+    _e.plan_encoder(_encoders, "encode_NetworkConfig", "viam.app.v1.NetworkConfig")
+    _e.plan_encoder(_encoders, "encode_SessionsConfig", "viam.app.v1.SessionsConfig")
+    _e.plan_encoder(_encoders, "encode_TrafficTunnelEndpoint", "viam.app.v1.TrafficTunnelEndpoint")
+    _e.plan_encoder(_encoders, "encode_AuthConfig", "viam.app.v1.AuthConfig")
+    _e.plan_encoder(_encoders, "encode_UserPermission", "viam.app.v1.UserPermission")
+    _e.plan_encoder(_encoders, "encode_User", "viam.app.v1.User")
+    _e.plan_encoder(_encoders, "encode_Permission", "viam.app.v1.Permission")
+    _e.plan_encoder(_encoders, "encode_JWKSFile", "viam.app.v1.JWKSFile")
+    _e.plan_encoder(_encoders, "encode_ExternalAuthConfig", "viam.app.v1.ExternalAuthConfig")
+    _e.plan_encoder(_encoders, "encode_AuthHandlerConfig", "viam.app.v1.AuthHandlerConfig")
+    _e.plan_encoder(_encoders, "encode_Frame", "viam.app.v1.Frame")
+    _e.plan_encoder(_encoders, "encode_LogConfiguration", "viam.app.v1.LogConfiguration")
+    _e.plan_encoder(_encoders, "encode_Translation", "viam.app.v1.Translation")
+    _e.plan_encoder(_encoders, "encode_Orientation", "viam.app.v1.Orientation")
+    _e.plan_encoder(
+        _encoders,
+        "encode_OrientationOrientationVectorRadians",
+        "viam.app.v1.Orientation.OrientationVectorRadians",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_OrientationOrientationVectorDegrees",
+        "viam.app.v1.Orientation.OrientationVectorDegrees",
+    )
+    _e.plan_encoder(_encoders, "encode_OrientationEulerAngles", "viam.app.v1.Orientation.EulerAngles")
+    _e.plan_encoder(_encoders, "encode_OrientationAxisAngles", "viam.app.v1.Orientation.AxisAngles")
+    _e.plan_encoder(_encoders, "encode_OrientationQuaternion", "viam.app.v1.Orientation.Quaternion")
+    _e.plan_encoder(_encoders, "encode_RemoteConfig", "viam.app.v1.RemoteConfig")
+    _e.plan_encoder(_encoders, "encode_RemoteAuth", "viam.app.v1.RemoteAuth")
+    _e.plan_encoder(_encoders, "encode_RemoteAuthCredentials", "viam.app.v1.RemoteAuth.Credentials")
+    _e.plan_encoder(_encoders, "encode_AgentInfo", "viam.app.v1.AgentInfo")
+    _e.plan_encoder(_encoders, "encode_ConfigRequest", "viam.app.v1.ConfigRequest")
+    _e.plan_encoder(_encoders, "encode_ConfigResponse", "viam.app.v1.ConfigResponse")
+    _e.plan_encoder(_encoders, "encode_CertificateRequest", "viam.app.v1.CertificateRequest")
+    _e.plan_encoder(_encoders, "encode_CertificateResponse", "viam.app.v1.CertificateResponse")
+    _e.plan_encoder(_encoders, "encode_LogRequest", "viam.app.v1.LogRequest")
+    _e.plan_encoder(_encoders, "encode_NeedsRestartRequest", "viam.app.v1.NeedsRestartRequest")
+    _e.plan_encoder(_encoders, "encode_NeedsRestartResponse", "viam.app.v1.NeedsRestartResponse")
+    _e.plan_encoder(_encoders, "encode_PackageConfig", "viam.app.v1.PackageConfig")
+    _e.plan_encoder(_encoders, "encode_MaintenanceConfig", "viam.app.v1.MaintenanceConfig")
+    _e.plan_encode_fields(
+        encode_Robot,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("location", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("last_access", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("online_state", _e.E_INT, b"\x30", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            (
+                "seconds_since_online",
+                _e.E_INT,
+                b"\x38",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RobotPart,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("dns_name", _e.E_STRING, b"\x52", _e.P_IMPLICIT, 0, 0, None),
+            ("secret", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("robot", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x62", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_config", _e.E_STRUCT, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("last_access", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("user_supplied_info", _e.E_STRUCT, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("main_part", _e.E_BOOL, b"\x40", _e.P_IMPLICIT, 0, 0, None),
+            ("fqdn", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
+            ("local_fqdn", _e.E_STRING, b"\x5a", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x6a", _e.P_EXPLICIT, 0, 0, None),
+            ("secrets", _e.E_MESSAGE, b"\x72", _e.P_REPEATED, 0, 0, encode_SharedSecret),
+            ("last_updated", _e.E_TIMESTAMP, b"\x7a", _e.P_EXPLICIT, 0, 0, None),
+            ("online_state", _e.E_INT, b"\x80\x01", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            (
+                "seconds_since_online",
+                _e.E_INT,
+                b"\x88\x01",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            ("robot_config_json", _e.E_STRING, b"\x92\x01", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RobotPartHistoryEntry,
+        (
+            ("part", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("robot", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("when", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("old", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_RobotPart),
+            ("edited_by", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_AuthenticatorInfo),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AuthenticatorInfo,
+        (
+            ("type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("value", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("is_deactivated", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Organization,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("public_namespace", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("default_region", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("cid", _e.E_STRING, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("default_fragments", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_FragmentImportList),
+            ("allowed_login_methods", _e.E_MESSAGE, b"\x42", _e.P_EXPLICIT, 0, 0, encode_AllowedLoginMethods),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationMember,
+        (
+            ("user_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("emails", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+            ("date_added", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("last_login", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("last_access", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListOrganizationsResponse,
+        (("organizations", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Organization),),
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationInvite,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("authorizations", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_Authorization),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateOrganizationRequest, (("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CreateOrganizationResponse,
+        (("organization", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Organization),),
+    )
+    _e.plan_encode_fields(
+        encode_GetOrganizationRequest, (("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetOrganizationResponse,
+        (("organization", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Organization),),
+    )
+    _e.plan_encode_fields(
+        encode_GetOrganizationNamespaceAvailabilityRequest,
+        (
+            ("public_namespace", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetOrganizationNamespaceAvailabilityResponse,
+        (("available", _e.E_BOOL, b"\x08", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_FragmentImportList,
+        (("fragments", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_FragmentImport),),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOrganizationRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("public_namespace", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("region", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("cid", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("default_fragments", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_FragmentImportList),
+            ("allowed_login_methods", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_AllowedLoginMethods),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOrganizationResponse,
+        (("organization", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Organization),),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOrganizationNamespaceRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("new_public_namespace", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOrganizationNamespaceResponse,
+        (("organization", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Organization),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteOrganizationRequest,
+        (("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetOrganizationMetadataRequest,
+        (("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetOrganizationMetadataResponse, (("data", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOrganizationMetadataRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("data", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListOrganizationMembersRequest,
+        (("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_ListOrganizationMembersResponse,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("members", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_OrganizationMember),
+            ("invites", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_OrganizationInvite),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateOrganizationInviteRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("authorizations", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_Authorization),
+            ("send_email_invite", _e.E_BOOL, b"\x20", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateOrganizationInviteResponse,
+        (("invite", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_OrganizationInvite),),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOrganizationInviteAuthorizationsRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("add_authorizations", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_Authorization),
+            ("remove_authorizations", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_Authorization),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOrganizationInviteAuthorizationsResponse,
+        (("invite", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_OrganizationInvite),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteOrganizationInviteRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ResendOrganizationInviteRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("send_email_invite", _e.E_BOOL, b"\x18", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ResendOrganizationInviteResponse,
+        (("invite", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_OrganizationInvite),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteOrganizationMemberRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("user_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BillingAddress,
+        (
+            ("address_line_1", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("address_line_2", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("city", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("state", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("zipcode", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("country", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_EnableBillingServiceRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("billing_address", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_BillingAddress),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateBillingServiceRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("billing_address", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_BillingAddress),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetBillingServiceConfigRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetBillingServiceConfigResponse,
+        (
+            ("billing_address", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_BillingAddress),
+            ("support_email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("logo_url", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("billing_dashboard_url", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DisableBillingServiceRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationSetSupportEmailRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationGetSupportEmailRequest,
+        (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationGetSupportEmailResponse,
+        (("email", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationIdentity,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LocationOrganization,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("primary", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LocationAuth,
+        (
+            ("secret", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("secrets", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_SharedSecret),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_StorageConfig, (("region", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_Location,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("parent_location_id", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("auth", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_LocationAuth),
+            ("organizations", _e.E_MESSAGE, b"\x32", _e.P_REPEATED, 0, 0, encode_LocationOrganization),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("robot_count", _e.E_INT, b"\x38", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("config", _e.E_MESSAGE, b"\x42", _e.P_EXPLICIT, 0, 0, encode_StorageConfig),
+            ("primary_org_identity", _e.E_MESSAGE, b"\x4a", _e.P_EXPLICIT, 0, 0, encode_OrganizationIdentity),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SharedSecret,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("secret", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("state", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateLocationRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("parent_location_id", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateLocationResponse,
+        (("location", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Location),),
+    )
+    _e.plan_encode_fields(
+        encode_GetLocationRequest, (("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetLocationResponse,
+        (("location", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Location),),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateLocationRequest,
+        (
+            ("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("parent_location_id", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("region", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateLocationResponse,
+        (("location", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Location),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteLocationRequest, (("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetLocationMetadataRequest, (("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetLocationMetadataResponse, (("data", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_UpdateLocationMetadataRequest,
+        (
+            ("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("data", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetOrganizationsWithAccessToLocationRequest,
+        (("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetOrganizationsWithAccessToLocationResponse,
+        (
+            (
+                "organization_identities",
+                _e.E_MESSAGE,
+                b"\x0a",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_OrganizationIdentity,
+            ),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListLocationsRequest, (("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ShareLocationRequest,
+        (
+            ("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UnshareLocationRequest,
+        (
+            ("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListLocationsResponse,
+        (("locations", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Location),),
+    )
+    _e.plan_encode_fields(
+        encode_CreateLocationSecretRequest,
+        (("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_CreateLocationSecretResponse,
+        (("auth", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_LocationAuth),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteLocationSecretRequest,
+        (
+            ("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("secret_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LocationAuthRequest, (("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_LocationAuthResponse,
+        (("auth", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_LocationAuth),),
+    )
+    _e.plan_encode_fields(encode_GetRobotRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_GetRoverRentalRobotsRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_RoverRentalRobot,
+        (
+            ("robot_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_main_part_id", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRoverRentalRobotsResponse,
+        (("robots", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_RoverRentalRobot),),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotResponse, (("robot", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Robot),)
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartsRequest, (("robot_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartsResponse,
+        (("parts", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_RobotPart),),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartResponse,
+        (
+            ("part", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RobotPart),
+            ("config_json", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartByNameAndLocationRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartByNameAndLocationResponse,
+        (("part", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RobotPart),),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartLogsRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("errors_only", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("filter", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("page_token", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("levels", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
+            ("start", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("end", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("limit", _e.E_INT, b"\x40", _e.P_EXPLICIT, -9223372036854775808, 9223372036854775807, None),
+            ("source", _e.E_STRING, b"\x4a", _e.P_EXPLICIT, 0, 0, None),
+            ("user_facing_only", _e.E_BOOL, b"\x50", _e.P_EXPLICIT, 0, 0, None),
+            ("order", _e.E_INT, b"\x58", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("range", _e.E_STRING, b"\x62", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartLogsResponse,
+        (
+            ("logs", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, _c_common_v1.encode_LogEntry),
+            ("next_page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TailRobotPartLogsRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("errors_only", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("filter", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TailRobotPartLogsResponse,
+        (("logs", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, _c_common_v1.encode_LogEntry),),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartHistoryRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("page_token", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("page_limit", _e.E_INT, b"\x18", _e.P_EXPLICIT, -9223372036854775808, 9223372036854775807, None),
+            ("start", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("end", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartHistoryResponse,
+        (
+            ("history", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_RobotPartHistoryEntry),
+            ("next_page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateRobotPartRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_config", _e.E_STRUCT, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("last_known_update", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("robot_config_json", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateRobotPartResponse,
+        (("part", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RobotPart),),
+    )
+    _e.plan_encode_fields(
+        encode_ConfigPropertyChange,
+        (
+            ("path", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("value", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_Value),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SetConfigPropertyRequest,
+        (
+            ("robot_part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("property_changes", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_ConfigPropertyChange),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ConfigPropertyChangeResult,
+        (
+            ("path", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("value", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_Value),
+            ("success", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+            ("error", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SetConfigPropertyResponse,
+        (
+            (
+                "property_changes",
+                _e.E_MESSAGE,
+                b"\x0a",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_ConfigPropertyChangeResult,
+            ),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_NewRobotPartRequest,
+        (
+            ("robot_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("part_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_NewRobotPartResponse, (("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_DeleteRobotPartRequest, (("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartMetadataRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartMetadataResponse, (("data", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_UpdateRobotPartMetadataRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("data", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotAPIKeysRequest, (("robot_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_APIKey,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("key", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotAPIKeysResponse,
+        (("api_keys", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_APIKeyWithAuthorizations),),
+    )
+    _e.plan_encode_fields(
+        encode_Fragment,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("fragment", _e.E_STRUCT, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("organization_owner", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("public", _e.E_BOOL, b"\x28", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("organization_name", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_part_count", _e.E_INT, b"\x48", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("organization_count", _e.E_INT, b"\x50", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("only_used_by_owner", _e.E_BOOL, b"\x58", _e.P_IMPLICIT, 0, 0, None),
+            ("visibility", _e.E_INT, b"\x60", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("last_updated", _e.E_TIMESTAMP, b"\x6a", _e.P_EXPLICIT, 0, 0, None),
+            ("revision", _e.E_STRING, b"\x72", _e.P_IMPLICIT, 0, 0, None),
+            ("public_namespace", _e.E_STRING, b"\x7a", _e.P_EXPLICIT, 0, 0, None),
+            ("fragment_config_json", _e.E_STRING, b"\x82\x01", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FragmentHistoryEntry,
+        (
+            ("fragment", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("edited_on", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("old", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_Fragment),
+            ("edited_by", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_AuthenticatorInfo),
+            ("revision", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("config", _e.E_STRUCT, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FragmentRevision,
+        (
+            ("revision", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("created_at", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FragmentTag,
+        (
+            ("tag", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("revision", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FragmentError,
+        (
+            ("error_type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("fragment_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("detail", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FragmentUsage,
+        (
+            ("fragment_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organizations", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("machines", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("machines_in_current_org", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("version", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ResolvedFragment,
+        (
+            ("fragment_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("resolved_config", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("error", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_FragmentError),
+            ("revision", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListFragmentsResponse,
+        (
+            ("fragments", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Fragment),
+            ("fragment_usages", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_FragmentUsage),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetFragmentRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("current_organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetFragmentResponse,
+        (
+            ("fragment", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Fragment),
+            ("fragment_usage", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_FragmentUsage),
+            ("revisions", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_FragmentRevision),
+            ("tags", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_FragmentTag),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateFragmentRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("config", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("visibility", _e.E_INT, b"\x20", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateFragmentResponse,
+        (("fragment", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Fragment),),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateFragmentRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("config", _e.E_STRUCT, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("public", _e.E_BOOL, b"\x20", _e.P_EXPLICIT, 0, 0, None),
+            ("visibility", _e.E_INT, b"\x28", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("last_known_update", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("fragment_config_json", _e.E_STRING, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateFragmentResponse,
+        (("fragment", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Fragment),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteFragmentRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetFragmentHistoryRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("page_token", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("page_limit", _e.E_INT, b"\x18", _e.P_EXPLICIT, -9223372036854775808, 9223372036854775807, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetFragmentHistoryResponse,
+        (
+            ("history", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_FragmentHistoryEntry),
+            ("next_page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetFragmentUsageRequest, (("fragment_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetFragmentUsageResponse,
+        (("version_usages", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_FragmentUsage),),
+    )
+    _e.plan_encode_fields(
+        encode_SetFragmentTagRequest,
+        (
+            ("fragment_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("tag", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("revision", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SetFragmentTagResponse,
+        (("tags", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_FragmentTag),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteFragmentTagRequest,
+        (
+            ("fragment_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("tag", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteFragmentTagResponse,
+        (("tags", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_FragmentTag),),
+    )
+    _e.plan_encode_fields(
+        encode_ListRobotsRequest, (("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ListRobotsForLocationsRequest,
+        (("location_ids", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_ListRobotsForOrgRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_AdditionalFragment,
+        (
+            ("fragment_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListNestedFragmentsRequest,
+        (
+            ("fragment_id", _e.E_STRING, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("additional_fragments", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_AdditionalFragment),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListNestedFragmentsResponse,
+        (
+            ("fragments", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Fragment),
+            ("resolved_fragments", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_ResolvedFragment),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListMachineFragmentsRequest,
+        (
+            ("machine_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("additional_fragment_ids", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+            ("additional_fragments", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_AdditionalFragment),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListMachineFragmentsResponse,
+        (
+            ("fragments", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Fragment),
+            ("resolved_fragments", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_ResolvedFragment),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListMachineSummariesRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("fragment_ids", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+            ("location_ids", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("limit", _e.E_INT, b"\x20", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListMachineSummariesResponse,
+        (("location_summaries", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_LocationSummary),),
+    )
+    _e.plan_encode_fields(
+        encode_LocationSummary,
+        (
+            ("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("location_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("machine_summaries", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_MachineSummary),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MachineSummary,
+        (
+            ("machine_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("machine_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("part_summaries", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_PartSummary),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FragmentSummary,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ViamServerVersion,
+        (
+            ("major", _e.E_STRING, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("minor", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ViamAgentVersion,
+        (
+            ("major", _e.E_STRING, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("minor", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PartSummary,
+        (
+            ("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("part_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("is_main_part", _e.E_BOOL, b"\x58", _e.P_IMPLICIT, 0, 0, None),
+            ("online_state", _e.E_INT, b"\x60", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            (
+                "seconds_since_online",
+                _e.E_INT,
+                b"\x68",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            ("last_access", _e.E_TIMESTAMP, b"\x72", _e.P_EXPLICIT, 0, 0, None),
+            ("last_online", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("viam_server_version", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_ViamServerVersion),
+            ("viam_agent_version", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_ViamAgentVersion),
+            ("os", _e.E_STRING, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("platform", _e.E_STRING, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("public_ip_address", _e.E_STRING, b"\x42", _e.P_EXPLICIT, 0, 0, None),
+            ("dns_name", _e.E_STRING, b"\x52", _e.P_EXPLICIT, 0, 0, None),
+            ("fragments", _e.E_MESSAGE, b"\x4a", _e.P_REPEATED, 0, 0, encode_FragmentSummary),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListRobotsResponse, (("robots", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Robot),)
+    )
+    _e.plan_encode_fields(
+        encode_ListRobotsForLocationsResponse,
+        (("robots", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Robot),),
+    )
+    _e.plan_encode_fields(
+        encode_ListRobotsForOrgResponse,
+        (("robots", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Robot),),
+    )
+    _e.plan_encode_fields(
+        encode_NewRobotRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("location", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_NewRobotResponse, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_UpdateRobotRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("location", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateRobotResponse, (("robot", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Robot),)
+    )
+    _e.plan_encode_fields(
+        encode_DeleteRobotRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_FavoriteMachine,
+        (
+            ("machine", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Robot),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AddFavoriteMachineRequest, (("machine_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_RemoveFavoriteMachineRequest,
+        (("machine_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_ListFavoriteMachinesResponse,
+        (("favorites", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_FavoriteMachine),),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotMetadataRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotMetadataResponse, (("data", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_UpdateRobotMetadataRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("data", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MarkPartAsMainRequest, (("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_MarkPartForRestartRequest, (("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CreateRobotPartSecretRequest, (("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CreateRobotPartSecretResponse,
+        (("part", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RobotPart),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteRobotPartSecretRequest,
+        (
+            ("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("secret_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Authorization,
+        (
+            ("authorization_type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("authorization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_type", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_id", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("identity_id", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("identity_type", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AddRoleRequest,
+        (("authorization", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Authorization),),
+    )
+    _e.plan_encode_fields(
+        encode_RemoveRoleRequest,
+        (("authorization", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Authorization),),
+    )
+    _e.plan_encode_fields(
+        encode_ChangeRoleRequest,
+        (
+            ("old_authorization", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Authorization),
+            ("new_authorization", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_Authorization),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListAuthorizationsRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_ids", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListAuthorizationsResponse,
+        (("authorizations", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Authorization),),
+    )
+    _e.plan_encode_fields(
+        encode_CheckPermissionsRequest,
+        (("permissions", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_AuthorizedPermissions),),
+    )
+    _e.plan_encode_fields(
+        encode_AuthorizedPermissions,
+        (
+            ("resource_type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("permissions", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CheckPermissionsResponse,
+        (
+            (
+                "authorized_permissions",
+                _e.E_MESSAGE,
+                b"\x0a",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_AuthorizedPermissions,
+            ),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ModuleVersion,
+        (
+            ("version", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("files", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_Uploads),
+            ("models", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_Model),
+            ("entrypoint", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("first_run", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("markdown_description", _e.E_STRING, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("apps", _e.E_MESSAGE, b"\x3a", _e.P_REPEATED, 0, 0, encode_App),
+            ("deprecated_status", _e.E_MESSAGE, b"\x42", _e.P_EXPLICIT, 0, 0, encode_DeprecatedStatus),
+            ("min_viam_server_version", _e.E_STRING, b"\x4a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ModuleMetadata,
+        (
+            ("models", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Model),
+            ("versions", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_ModuleVersion),
+            ("entrypoint", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("first_run", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("markdown_description", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("apps", _e.E_MESSAGE, b"\x32", _e.P_REPEATED, 0, 0, encode_App),
+            ("source_type", _e.E_INT, b"\x38", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("language", _e.E_INT, b"\x40", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("min_viam_server_version", _e.E_STRING, b"\x4a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MLModelVersion,
+        (
+            ("version", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MLModelMetadata,
+        (
+            ("versions", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),
+            ("model_type", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("model_framework", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("detailed_versions", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_MLModelVersion),
+            ("deployment_modular_resources", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MLTrainingVersion,
+        (
+            ("version", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MLTrainingMetadata,
+        (
+            ("versions", _e.E_MESSAGE, b"\x2a", _e.P_REPEATED, 0, 0, encode_MLTrainingVersion),
+            ("model_type", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("model_framework", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("draft", _e.E_BOOL, b"\x20", _e.P_IMPLICIT, 0, 0, None),
+            ("deployment_modular_resources", _e.E_STRING, b"\x32", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeprecatedStatus,
+        (
+            ("deprecated_at", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("message", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RegistryItemBilling,
+        (
+            ("cost_per_month", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RegistryItemCostByResource),
+            ("cost_per_year", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_RegistryItemCostByResource),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RegistryItemCostByResource, (("per_machine", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_RegistryItem,
+        (
+            ("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("public_namespace", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x28", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("visibility", _e.E_INT, b"\x30", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("url", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+            (
+                "total_robot_usage",
+                _e.E_INT,
+                b"\x48",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            (
+                "total_external_robot_usage",
+                _e.E_INT,
+                b"\x68",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            (
+                "total_organization_usage",
+                _e.E_INT,
+                b"\x50",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            (
+                "total_external_organization_usage",
+                _e.E_INT,
+                b"\x70",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            ("module_metadata", _e.E_MESSAGE, b"\x5a", _e.P_EXPLICIT, 0, 0, encode_ModuleMetadata),
+            ("ml_model_metadata", _e.E_MESSAGE, b"\x62", _e.P_EXPLICIT, 0, 0, encode_MLModelMetadata),
+            (
+                "ml_training_metadata",
+                _e.E_MESSAGE,
+                b"\x92\x01",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                encode_MLTrainingMetadata,
+            ),
+            ("created_at", _e.E_TIMESTAMP, b"\x7a", _e.P_EXPLICIT, 0, 0, None),
+            ("updated_at", _e.E_TIMESTAMP, b"\x82\x01", _e.P_EXPLICIT, 0, 0, None),
+            ("deprecated_status", _e.E_MESSAGE, b"\x8a\x01", _e.P_EXPLICIT, 0, 0, encode_DeprecatedStatus),
+            ("billing", _e.E_MESSAGE, b"\x9a\x01", _e.P_EXPLICIT, 0, 0, encode_RegistryItemBilling),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRegistryItemRequest,
+        (
+            ("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("include_markdown_documentation", _e.E_BOOL, b"\x10", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRegistryItemResponse,
+        (("item", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RegistryItem),),
+    )
+    _e.plan_encode_fields(
+        encode_CreateRegistryItemRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateRegistryItemRequest,
+        (
+            ("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("description", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("visibility", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("url", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            (
+                "update_module_metadata",
+                _e.E_MESSAGE,
+                b"\x32",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                encode_UpdateModuleMetadata,
+            ),
+            (
+                "update_ml_model_metadata",
+                _e.E_MESSAGE,
+                b"\x3a",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                encode_UpdateMLModelMetadata,
+            ),
+            (
+                "update_ml_training_metadata",
+                _e.E_MESSAGE,
+                b"\x42",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                encode_UpdateMLTrainingMetadata,
+            ),
+            ("markdown_description", _e.E_STRING, b"\x4a", _e.P_EXPLICIT, 0, 0, None),
+            ("billing", _e.E_MESSAGE, b"\x52", _e.P_EXPLICIT, 0, 0, encode_RegistryItemBilling),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListRegistryItemsResponse,
+        (("items", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_RegistryItem),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteRegistryItemRequest, (("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_RenameRegistryItemRequest,
+        (
+            ("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("new_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RenameRegistryItemResponse,
+        (("item", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RegistryItem),),
+    )
+    _e.plan_encode_fields(
+        encode_TransferRegistryItemRequest,
+        (
+            ("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("new_public_namespace", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeprecateRegistryItemRequest,
+        (
+            ("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("message", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UndeprecateRegistryItemRequest, (("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CreateModuleRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateModuleResponse,
+        (
+            ("module_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("url", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateModuleRequest,
+        (
+            ("module_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("visibility", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("url", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("models", _e.E_MESSAGE, b"\x2a", _e.P_REPEATED, 0, 0, encode_Model),
+            ("entrypoint", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("first_run", _e.E_STRING, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("apps", _e.E_MESSAGE, b"\x42", _e.P_REPEATED, 0, 0, encode_App),
+            ("markdown_description", _e.E_STRING, b"\x4a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_AllowedOrgIDs, (("ids", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_App,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("entrypoint", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("fragment_ids", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("logo_path", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("customizations", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_AppCustomizations),
+            ("allowed_org_ids", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_AllowedOrgIDs),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateModuleResponse, (("url", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_UpdateModuleMetadata,
+        (
+            ("models", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Model),
+            ("entrypoint", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("apps", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_App),
+            ("source_type", _e.E_INT, b"\x20", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("language", _e.E_INT, b"\x28", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("min_viam_server_version", _e.E_STRING, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateMLModelMetadata,
+        (
+            ("model_type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("model_framework", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("deployment_modular_resources", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateMLTrainingMetadata,
+        (
+            ("model_type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("model_framework", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("draft", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+            ("deployment_modular_resources", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Model,
+        (
+            ("api", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("model", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("markdown_documentation", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("supported_hardware", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ModuleFileInfo,
+        (
+            ("module_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("platform", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("platform_tags", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UploadModuleFileRequest,
+        (
+            ("module_file_info", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_ModuleFileInfo),
+            ("file", _e.E_BYTES, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UploadModuleFileResponse, (("url", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetModuleRequest,
+        (
+            ("module_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("include_markdown_documentation", _e.E_BOOL, b"\x10", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetModuleResponse, (("module", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Module),)
+    )
+    _e.plan_encode_fields(
+        encode_Module,
+        (
+            ("module_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("visibility", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("versions", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_VersionHistory),
+            ("url", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("models", _e.E_MESSAGE, b"\x3a", _e.P_REPEATED, 0, 0, encode_Model),
+            (
+                "total_robot_usage",
+                _e.E_INT,
+                b"\x40",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            (
+                "total_organization_usage",
+                _e.E_INT,
+                b"\x48",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            ("organization_id", _e.E_STRING, b"\x52", _e.P_IMPLICIT, 0, 0, None),
+            ("entrypoint", _e.E_STRING, b"\x5a", _e.P_IMPLICIT, 0, 0, None),
+            ("public_namespace", _e.E_STRING, b"\x62", _e.P_IMPLICIT, 0, 0, None),
+            ("first_run", _e.E_STRING, b"\x6a", _e.P_EXPLICIT, 0, 0, None),
+            ("markdown_description", _e.E_STRING, b"\x72", _e.P_EXPLICIT, 0, 0, None),
+            ("apps", _e.E_MESSAGE, b"\x7a", _e.P_REPEATED, 0, 0, encode_App),
+            ("deprecated_status", _e.E_MESSAGE, b"\x82\x01", _e.P_EXPLICIT, 0, 0, encode_DeprecatedStatus),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_VersionHistory,
+        (
+            ("version", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("files", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_Uploads),
+            ("models", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_Model),
+            ("entrypoint", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("first_run", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("markdown_description", _e.E_STRING, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("apps", _e.E_MESSAGE, b"\x3a", _e.P_REPEATED, 0, 0, encode_App),
+            ("deprecated_status", _e.E_MESSAGE, b"\x42", _e.P_EXPLICIT, 0, 0, encode_DeprecatedStatus),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Uploads,
+        (
+            ("platform", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("uploaded_at", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListModulesRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("include_markdown_documentation", _e.E_BOOL, b"\x10", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListModulesResponse, (("modules", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Module),)
+    )
+    _e.plan_encode_fields(
+        encode_DeprecateRegistryItemVersionRequest,
+        (
+            ("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("message", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UndeprecateRegistryItemVersionRequest,
+        (
+            ("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetUserIDByEmailRequest, (("email", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetUserIDByEmailResponse, (("user_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ListOrganizationsByUserRequest, (("user_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_OrgDetails,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("org_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("org_cid", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("public_namespace", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("billing_tier", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListOrganizationsByUserResponse,
+        (("orgs", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_OrgDetails),),
+    )
+    _e.plan_encode_fields(
+        encode_SearchOrganizationsRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("org_name", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("cid", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("public_namespace", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SearchOrganizationsResponse,
+        (("organizations", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_OrgDetails),),
+    )
+    _e.plan_encode_fields(
+        encode_CreateKeyRequest,
+        (
+            ("authorizations", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Authorization),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateKeyResponse,
+        (
+            ("key", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_DeleteKeyRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_RenameKeyRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RenameKeyResponse,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AuthorizationDetails,
+        (
+            ("authorization_type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("authorization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_type", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_id", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("org_id", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_APIKeyWithAuthorizations,
+        (
+            ("api_key", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_APIKey),
+            ("authorizations", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_AuthorizationDetails),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListKeysRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ListKeysResponse,
+        (("api_keys", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_APIKeyWithAuthorizations),),
+    )
+    _e.plan_encode_fields(encode_RotateKeyRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_RotateKeyResponse,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("key", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateKeyFromExistingKeyAuthorizationsRequest,
+        (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_CreateKeyFromExistingKeyAuthorizationsResponse,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("key", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetAppContentRequest,
+        (
+            ("public_namespace", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetAppContentResponse,
+        (
+            ("blob_path", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("entrypoint", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("app_type", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("public", _e.E_BOOL, b"\x20", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationSetLogoRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("logo", _e.E_BYTES, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationGetLogoRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationGetLogoResponse, (("url", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_EnableAuthServiceRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_DisableAuthServiceRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CreateOAuthAppRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("client_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("oauth_config", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_OAuthConfig),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateOAuthAppResponse,
+        (
+            ("client_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("client_secret", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ReadOAuthAppRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("client_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ReadOAuthAppResponse,
+        (
+            ("client_name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("client_secret", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("oauth_config", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_OAuthConfig),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOAuthAppRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("client_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("client_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("oauth_config", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_OAuthConfig),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteOAuthAppRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("client_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListOAuthAppsRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ListOAuthAppsResponse, (("client_ids", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CreateOAuthAppUserRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("application_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("email", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("first_name", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("last_name", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("password", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateOAuthAppUserResponse,
+        (
+            ("auth_token", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("registration_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("user_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("refresh_token", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetAppBrandingRequest,
+        (
+            ("public_namespace", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AppCustomizations,
+        (("machine_picker", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_MachinePickerCustomizations),),
+    )
+    _e.plan_encode_fields(
+        encode_MachinePickerCustomizations,
+        (
+            ("heading", _e.E_STRING, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("subheading", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UploadDevicePushTokenRequest,
+        (
+            ("app_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("device_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("device_uuid", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteDevicePushTokenRequest,
+        (
+            ("app_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("device_uuid", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetDevicePushTokensRequest, (("app_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetDevicePushTokensResponse,
+        (("device_tokens", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_SetFirebaseConfigRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("app_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("config_json", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetFirebaseConfigRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetFirebaseConfigResponse, (("app_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_DeleteFirebaseConfigRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("app_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_InvoiceSummary,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("invoice_date", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("invoice_amount", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("status", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("due_date", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("paid_date", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("last_payment_failure_reason", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("last_payment_failure_at", _e.E_TIMESTAMP, b"\x42", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PaymentMethodCard,
+        (
+            ("brand", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("last_four_digits", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_VerificationInfo,
+        (
+            (
+                "arrival_date",
+                _e.E_INT,
+                b"\x08",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            ("hosted_verification_page_url", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PaymentMethodUSBankAccount,
+        (
+            ("bank_name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("last_four_digits_account_number", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("routing_number", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("account_type", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("verification_info", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_VerificationInfo),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetCurrentMonthUsageRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_UsageCost,
+        (
+            ("resource_type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("cost", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ResourceUsageCostsBySource,
+        (
+            ("source_type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("resource_usage_costs", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_ResourceUsageCosts),
+            ("tier_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ResourceUsageCosts,
+        (
+            ("usage_costs", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_UsageCost),
+            ("discount", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("total_with_discount", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("total_without_discount", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetCurrentMonthUsageResponse,
+        (
+            ("start_date", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("end_date", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            (
+                "resource_usage_costs_by_source",
+                _e.E_MESSAGE,
+                b"\x72",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_ResourceUsageCostsBySource,
+            ),
+            ("subtotal", _e.E_DOUBLE, b"\x79", _e.P_IMPLICIT, 0, 0, None),
+            ("cloud_storage_usage_cost", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("data_upload_usage_cost", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+            ("data_egres_usage_cost", _e.E_DOUBLE, b"\x29", _e.P_IMPLICIT, 0, 0, None),
+            ("remote_control_usage_cost", _e.E_DOUBLE, b"\x31", _e.P_IMPLICIT, 0, 0, None),
+            ("standard_compute_usage_cost", _e.E_DOUBLE, b"\x39", _e.P_IMPLICIT, 0, 0, None),
+            ("discount_amount", _e.E_DOUBLE, b"\x41", _e.P_IMPLICIT, 0, 0, None),
+            ("total_usage_with_discount", _e.E_DOUBLE, b"\x49", _e.P_IMPLICIT, 0, 0, None),
+            ("total_usage_without_discount", _e.E_DOUBLE, b"\x51", _e.P_IMPLICIT, 0, 0, None),
+            ("per_machine_usage_cost", _e.E_DOUBLE, b"\x59", _e.P_IMPLICIT, 0, 0, None),
+            ("binary_data_cloud_storage_usage_cost", _e.E_DOUBLE, b"\x61", _e.P_IMPLICIT, 0, 0, None),
+            ("other_cloud_storage_usage_cost", _e.E_DOUBLE, b"\x69", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetOrgBillingInformationRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetOrgBillingInformationResponse,
+        (
+            ("type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("billing_email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("method", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_PaymentMethodCard),
+            ("billing_tier", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            (
+                "method_us_bank_account",
+                _e.E_MESSAGE,
+                b"\x2a",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                encode_PaymentMethodUSBankAccount,
+            ),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetInvoicesSummaryRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetInvoicesSummaryResponse,
+        (
+            ("outstanding_balance", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("invoices", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_InvoiceSummary),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetInvoicePdfRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("org_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetInvoicePdfResponse, (("chunk", _e.E_BYTES, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_SendPaymentRequiredEmailRequest,
+        (
+            ("customer_org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("billing_owner_org_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetAvailableBillingTiersResponse, (("tiers", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOrganizationBillingTierRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("billing_tier", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetLocationBillingOrganizationRequest,
+        (("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetLocationBillingOrganizationResponse,
+        (("billing_organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateLocationBillingOrganizationRequest,
+        (
+            ("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("billing_organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ChargeOrganizationRequest,
+        (
+            ("org_id_to_charge", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("subtotal", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("tax", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+            ("org_id_for_branding", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("disable_confirmation_email", _e.E_BOOL, b"\x30", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ChargeOrganizationResponse, (("invoice_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CreateInvoiceAndChargeImmediatelyRequest,
+        (
+            ("org_id_to_charge", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("amount", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("org_id_for_branding", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("disable_email", _e.E_BOOL, b"\x28", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateInvoiceAndChargeImmediatelyResponse,
+        (("invoice_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_IsLegalAcceptedResponse,
+        (
+            ("accepted_legal", _e.E_BOOL, b"\x08", _e.P_IMPLICIT, 0, 0, None),
+            ("ever_accepted_legal", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RegisterAuthApplicationRequest,
+        (
+            ("application_name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("org_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("origin_uris", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("redirect_uris", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("logout_uri", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RegisterAuthApplicationResponse,
+        (
+            ("application_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("application_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("client_secret", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateAuthApplicationRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("application_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("application_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("origin_uris", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("redirect_uris", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
+            ("logout_uri", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateAuthApplicationResponse,
+        (
+            ("application_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("application_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetAuthApplicationRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("application_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetAuthApplicationResponse,
+        (
+            ("application_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("application_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("client_secret", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("origin_uris", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("redirect_uris", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
+            ("logout_uri", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RobotConfig,
+        (
+            ("cloud", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_CloudConfig),
+            ("remotes", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_RemoteConfig),
+            ("components", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_ComponentConfig),
+            ("processes", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_ProcessConfig),
+            ("services", _e.E_MESSAGE, b"\x2a", _e.P_REPEATED, 0, 0, encode_ServiceConfig),
+            ("network", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_NetworkConfig),
+            ("auth", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_AuthConfig),
+            ("debug", _e.E_BOOL, b"\x40", _e.P_EXPLICIT, 0, 0, None),
+            ("modules", _e.E_MESSAGE, b"\x4a", _e.P_REPEATED, 0, 0, encode_ModuleConfig),
+            ("disable_partial_start", _e.E_BOOL, b"\x50", _e.P_EXPLICIT, 0, 0, None),
+            ("packages", _e.E_MESSAGE, b"\x5a", _e.P_REPEATED, 0, 0, encode_PackageConfig),
+            (
+                "overwrite_fragment_status",
+                _e.E_MESSAGE,
+                b"\x62",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_AppValidationStatus,
+            ),
+            ("enable_web_profile", _e.E_BOOL, b"\x68", _e.P_IMPLICIT, 0, 0, None),
+            ("log", _e.E_MESSAGE, b"\x72", _e.P_REPEATED, 0, 0, encode_LogPatternConfig),
+            ("revision", _e.E_STRING, b"\x7a", _e.P_IMPLICIT, 0, 0, None),
+            ("maintenance", _e.E_MESSAGE, b"\x82\x01", _e.P_EXPLICIT, 0, 0, encode_MaintenanceConfig),
+            ("disable_log_deduplication", _e.E_BOOL, b"\x88\x01", _e.P_IMPLICIT, 0, 0, None),
+            ("jobs", _e.E_MESSAGE, b"\x92\x01", _e.P_REPEATED, 0, 0, encode_JobConfig),
+            ("tracing", _e.E_MESSAGE, b"\x9a\x01", _e.P_EXPLICIT, 0, 0, encode_TracingConfig),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LogPatternConfig,
+        (
+            ("pattern", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("level", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_JobConfig,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("schedule", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("resource", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("method", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("command", _e.E_STRUCT, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("log_configuration", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_LogConfiguration),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TracingConfig,
+        (
+            ("enabled", _e.E_BOOL, b"\x08", _e.P_IMPLICIT, 0, 0, None),
+            ("disk", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("console", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+            ("otlp_endpoint", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LocationSecret,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("secret", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AppValidationStatus, (("error", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CloudConfig,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("fqdn", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("local_fqdn", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("managed_by", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("signaling_address", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("signaling_insecure", _e.E_BOOL, b"\x30", _e.P_IMPLICIT, 0, 0, None),
+            ("location_secret", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("secret", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+            ("location_secrets", _e.E_MESSAGE, b"\x4a", _e.P_REPEATED, 0, 0, encode_LocationSecret),
+            ("primary_org_id", _e.E_STRING, b"\x52", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x5a", _e.P_IMPLICIT, 0, 0, None),
+            ("machine_id", _e.E_STRING, b"\x62", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ComponentConfig,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("namespace", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("model", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("frame", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_Frame),
+            ("depends_on", _e.E_STRING, b"\x32", _e.P_REPEATED, 0, 0, None),
+            (
+                "service_configs",
+                _e.E_MESSAGE,
+                b"\x3a",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_ResourceLevelServiceConfig,
+            ),
+            ("attributes", _e.E_STRUCT, b"\x42", _e.P_EXPLICIT, 0, 0, None),
+            ("api", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
+            ("log_configuration", _e.E_MESSAGE, b"\x52", _e.P_EXPLICIT, 0, 0, encode_LogConfiguration),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ResourceLevelServiceConfig,
+        (
+            ("type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("attributes", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ServiceConfig,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("namespace", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("attributes", _e.E_STRUCT, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("depends_on", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
+            ("model", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("api", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
+            (
+                "service_configs",
+                _e.E_MESSAGE,
+                b"\x52",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_ResourceLevelServiceConfig,
+            ),
+            ("log_configuration", _e.E_MESSAGE, b"\x5a", _e.P_EXPLICIT, 0, 0, encode_LogConfiguration),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_NetworkConfig,
+        (
+            ("fqdn", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("bind_address", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("tls_cert_file", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("tls_key_file", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("sessions", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_SessionsConfig),
+            (
+                "traffic_tunnel_endpoints",
+                _e.E_MESSAGE,
+                b"\x32",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_TrafficTunnelEndpoint,
+            ),
+            ("no_tls", _e.E_BOOL, b"\x38", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SessionsConfig, (("heartbeat_window", _e.E_DURATION, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_TrafficTunnelEndpoint,
+        (
+            ("port", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("connection_timeout", _e.E_DURATION, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AuthConfig,
+        (
+            ("handlers", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_AuthHandlerConfig),
+            ("tls_auth_entities", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+            ("external_auth_config", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_ExternalAuthConfig),
+            ("user_permissions", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_UserPermission),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UserPermission,
+        (
+            ("user", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_User),
+            ("permissions", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_Permission),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_User,
+        (
+            ("type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Permission,
+        (
+            ("resources", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),
+            ("allowed_methods", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_JWKSFile, (("json", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_ExternalAuthConfig, (("jwks", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_JWKSFile),)
+    )
+    _e.plan_encode_fields(
+        encode_AuthHandlerConfig,
+        (
+            ("type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("config", _e.E_STRUCT, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Frame,
+        (
+            ("parent", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("translation", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_Translation),
+            ("orientation", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_Orientation),
+            ("geometry", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, _c_common_v1.encode_Geometry),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LogConfiguration, (("level", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_Translation,
+        (
+            ("x", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Orientation,
+        (
+            ("no_orientation", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_OrientationNoOrientation),
+            (
+                "vector_radians",
+                _e.E_MESSAGE,
+                b"\x12",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                encode_OrientationOrientationVectorRadians,
+            ),
+            (
+                "vector_degrees",
+                _e.E_MESSAGE,
+                b"\x1a",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                encode_OrientationOrientationVectorDegrees,
+            ),
+            ("euler_angles", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_OrientationEulerAngles),
+            ("axis_angles", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_OrientationAxisAngles),
+            ("quaternion", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_OrientationQuaternion),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrientationOrientationVectorRadians,
+        (
+            ("theta", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("x", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrientationOrientationVectorDegrees,
+        (
+            ("theta", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("x", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrientationEulerAngles,
+        (
+            ("roll", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("pitch", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("yaw", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrientationAxisAngles,
+        (
+            ("theta", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("x", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrientationQuaternion,
+        (
+            ("w", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("x", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RemoteConfig,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("address", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("frame", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_Frame),
+            ("auth", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_RemoteAuth),
+            ("managed_by", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("insecure", _e.E_BOOL, b"\x30", _e.P_IMPLICIT, 0, 0, None),
+            ("connection_check_interval", _e.E_DURATION, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("reconnect_interval", _e.E_DURATION, b"\x42", _e.P_EXPLICIT, 0, 0, None),
+            (
+                "service_configs",
+                _e.E_MESSAGE,
+                b"\x4a",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_ResourceLevelServiceConfig,
+            ),
+            ("secret", _e.E_STRING, b"\x52", _e.P_IMPLICIT, 0, 0, None),
+            ("prefix", _e.E_STRING, b"\x5a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RemoteAuth,
+        (
+            ("credentials", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RemoteAuthCredentials),
+            ("entity", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RemoteAuthCredentials,
+        (
+            ("type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("payload", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AgentInfo,
+        (
+            ("host", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("os", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("ips", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("version", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("git_revision", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("platform", _e.E_STRING, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("platform_tags", _e.E_STRING, b"\x3a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ConfigRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("agent_info", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_AgentInfo),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ConfigResponse, (("config", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RobotConfig),)
+    )
+    _e.plan_encode_fields(
+        encode_CertificateRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CertificateResponse,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("tls_certificate", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("tls_private_key", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LogRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("logs", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, _c_common_v1.encode_LogEntry),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_NeedsRestartRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_NeedsRestartResponse,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("must_restart", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("restart_check_interval", _e.E_DURATION, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PackageConfig,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("package", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("status", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_AppValidationStatus),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MaintenanceConfig,
+        (
+            ("sensor_name", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, _c_common_v1.encode_ResourceName),
+            ("maintenance_allowed_key", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+
 _w.attach(Robot, decode_Robot, encode_Robot)
 _w.attach(RobotPart, decode_RobotPart, encode_RobotPart)
 _w.attach(RobotPartHistoryEntry, decode_RobotPartHistoryEntry, encode_RobotPartHistoryEntry)

@@ -6761,6 +6761,390 @@ if _w.PLANS:
         ),
     )
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_ResourceName", "viam.common.v1.ResourceName")
+    _e.plan_encoder(_encoders, "encode_Pose", "viam.common.v1.Pose")
+    _e.plan_encoder(_encoders, "encode_Orientation", "viam.common.v1.Orientation")
+    _e.plan_encoder(_encoders, "encode_PoseCloud", "viam.common.v1.PoseCloud")
+    _e.plan_encoder(_encoders, "encode_PoseInFrame", "viam.common.v1.PoseInFrame")
+    _e.plan_encoder(_encoders, "encode_Vector3", "viam.common.v1.Vector3")
+    _e.plan_encoder(_encoders, "encode_Sphere", "viam.common.v1.Sphere")
+    _e.plan_encoder(_encoders, "encode_Capsule", "viam.common.v1.Capsule")
+    _e.plan_encoder(_encoders, "encode_RectangularPrism", "viam.common.v1.RectangularPrism")
+    _e.plan_encoder(_encoders, "encode_Mesh", "viam.common.v1.Mesh")
+    _e.plan_encoder(_encoders, "encode_PointCloud", "viam.common.v1.PointCloud")
+    _e.plan_encoder(_encoders, "encode_Geometry", "viam.common.v1.Geometry")
+    _e.plan_encoder(_encoders, "encode_GeometriesInFrame", "viam.common.v1.GeometriesInFrame")
+    _e.plan_encoder(_encoders, "encode_PointCloudObject", "viam.common.v1.PointCloudObject")
+    _e.plan_encoder(_encoders, "encode_GeoPoint", "viam.common.v1.GeoPoint")
+    _e.plan_encoder(_encoders, "encode_GeoPose", "viam.common.v1.GeoPose")
+    _e.plan_encoder(_encoders, "encode_GeoGeometry", "viam.common.v1.GeoGeometry")
+    _e.plan_encoder(_encoders, "encode_Transform", "viam.common.v1.Transform")
+    _e.plan_encoder(_encoders, "encode_WorldState", "viam.common.v1.WorldState")
+    _e.plan_encoder(_encoders, "encode_ActuatorStatus", "viam.common.v1.ActuatorStatus")
+    _e.plan_encoder(_encoders, "encode_ResponseMetadata", "viam.common.v1.ResponseMetadata")
+    _e.plan_encoder(_encoders, "encode_DoCommandRequest", "viam.common.v1.DoCommandRequest")
+    _e.plan_encoder(_encoders, "encode_DoCommandResponse", "viam.common.v1.DoCommandResponse")
+    _e.plan_encoder(_encoders, "encode_GetStatusRequest", "viam.common.v1.GetStatusRequest")
+    _e.plan_encoder(_encoders, "encode_GetStatusResponse", "viam.common.v1.GetStatusResponse")
+    _e.plan_encoder(_encoders, "encode_GetKinematicsRequest", "viam.common.v1.GetKinematicsRequest")
+    _e.plan_encoder(_encoders, "encode_KinematicModel", "viam.common.v1.KinematicModel")
+    _e.plan_encoder(_encoders, "encode_KinematicLink", "viam.common.v1.KinematicLink")
+    _e.plan_encoder(_encoders, "encode_LinkPose", "viam.common.v1.LinkPose")
+    _e.plan_encoder(_encoders, "encode_Quaternion", "viam.common.v1.Quaternion")
+    _e.plan_encoder(_encoders, "encode_EulerAngles", "viam.common.v1.EulerAngles")
+    _e.plan_encoder(_encoders, "encode_AxisAngles", "viam.common.v1.AxisAngles")
+    _e.plan_encoder(_encoders, "encode_KinematicJoint", "viam.common.v1.KinematicJoint")
+    _e.plan_encoder(_encoders, "encode_JointLimits", "viam.common.v1.JointLimits")
+    _e.plan_encoder(_encoders, "encode_MimicJoint", "viam.common.v1.MimicJoint")
+    _e.plan_encoder(_encoders, "encode_KinematicProperties", "viam.common.v1.KinematicProperties")
+    _e.plan_encoder(_encoders, "encode_GetGeometriesRequest", "viam.common.v1.GetGeometriesRequest")
+    _e.plan_encoder(_encoders, "encode_GetGeometriesResponse", "viam.common.v1.GetGeometriesResponse")
+    _e.plan_encoder(_encoders, "encode_Get3DModelsRequest", "viam.common.v1.Get3DModelsRequest")
+    _e.plan_encoder(_encoders, "encode_GetWorldPoseResponse", "viam.common.v1.GetWorldPoseResponse")
+    _e.plan_encoder(_encoders, "encode_GetReadingsRequest", "viam.common.v1.GetReadingsRequest")
+    _e.plan_encoder(_encoders, "encode_LogEntry", "viam.common.v1.LogEntry")
+    _e.plan_encoder(_encoders, "encode_AudioInfo", "viam.common.v1.AudioInfo")
+    _e.plan_encoder(_encoders, "encode_GetPropertiesRequest", "viam.common.v1.GetPropertiesRequest")
+    _e.plan_encoder(_encoders, "encode_GetPropertiesResponse", "viam.common.v1.GetPropertiesResponse")
+    _e.plan_encode_fields(
+        encode_ResourceName,
+        (
+            ("namespace", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("subtype", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Pose,
+        (
+            ("x", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("o_x", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+            ("o_y", _e.E_DOUBLE, b"\x29", _e.P_IMPLICIT, 0, 0, None),
+            ("o_z", _e.E_DOUBLE, b"\x31", _e.P_IMPLICIT, 0, 0, None),
+            ("theta", _e.E_DOUBLE, b"\x39", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Orientation,
+        (
+            ("o_x", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("o_y", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("o_z", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("theta", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PoseCloud,
+        (
+            ("x", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("o_x", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+            ("o_y", _e.E_DOUBLE, b"\x29", _e.P_IMPLICIT, 0, 0, None),
+            ("o_z", _e.E_DOUBLE, b"\x31", _e.P_IMPLICIT, 0, 0, None),
+            ("theta", _e.E_DOUBLE, b"\x39", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PoseInFrame,
+        (
+            ("reference_frame", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("pose", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_Pose),
+            ("goal_cloud", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_PoseCloud),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Vector3,
+        (
+            ("x", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_Sphere, (("radius_mm", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_Capsule,
+        (
+            ("radius_mm", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("length_mm", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RectangularPrism, (("dims_mm", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Vector3),)
+    )
+    _e.plan_encode_fields(
+        encode_Mesh,
+        (
+            ("content_type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("mesh", _e.E_BYTES, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("original_file_source_path_diagnostic", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PointCloud, (("point_cloud", _e.E_BYTES, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_Geometry,
+        (
+            ("center", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Pose),
+            ("sphere", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_Sphere),
+            ("box", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_RectangularPrism),
+            ("capsule", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_Capsule),
+            ("mesh", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_Mesh),
+            ("pointcloud", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_PointCloud),
+            ("label", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GeometriesInFrame,
+        (
+            ("reference_frame", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("geometries", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_Geometry),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PointCloudObject,
+        (
+            ("point_cloud", _e.E_BYTES, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("geometries", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_GeometriesInFrame),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GeoPoint,
+        (
+            ("latitude", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("longitude", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GeoPose,
+        (
+            ("location", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_GeoPoint),
+            ("altitude", _e.E_DOUBLE, b"\x19", _e.P_EXPLICIT, 0, 0, None),
+            ("heading", _e.E_DOUBLE, b"\x11", _e.P_EXPLICIT, 0, 0, None),
+            ("orientation_vector", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_Orientation),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GeoGeometry,
+        (
+            ("location", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_GeoPoint),
+            ("geometries", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_Geometry),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Transform,
+        (
+            ("reference_frame", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("pose_in_observer_frame", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_PoseInFrame),
+            ("physical_object", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_Geometry),
+            ("uuid", _e.E_BYTES, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("metadata", _e.E_STRUCT, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_WorldState,
+        (
+            ("obstacles", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_GeometriesInFrame),
+            ("transforms", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_Transform),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ActuatorStatus, (("is_moving", _e.E_BOOL, b"\x08", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ResponseMetadata, (("captured_at", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_DoCommandRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("command", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DoCommandResponse, (("result", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetStatusRequest, (("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetStatusResponse, (("result", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetKinematicsRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("include_collision_meshes", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("include_visual_meshes", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+            ("extra", _e.E_STRUCT, b"\x9a\x06", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_KinematicModel,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("links", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_KinematicLink),
+            ("joints", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_KinematicJoint),
+            ("output_frames", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("properties", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_KinematicProperties),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_KinematicLink,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("parent", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("pose", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_LinkPose),
+            ("collision", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_Geometry),
+            ("visual", _e.E_MESSAGE, b"\x2a", _e.P_REPEATED, 0, 0, encode_Geometry),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LinkPose,
+        (
+            ("translation", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Vector3),
+            ("quaternion", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_Quaternion),
+            ("orientation_vector", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_Orientation),
+            ("euler_angles", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_EulerAngles),
+            ("axis_angles", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_AxisAngles),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Quaternion,
+        (
+            ("w", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("x", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_EulerAngles,
+        (
+            ("roll", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("pitch", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("yaw", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AxisAngles,
+        (
+            ("rx", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("ry", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("rz", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("theta", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_KinematicJoint,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("parent", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("axis", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_Vector3),
+            ("limits", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_JointLimits),
+            ("mimic", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_MimicJoint),
+            ("geometry", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_Geometry),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_JointLimits,
+        (
+            ("min", _e.E_DOUBLE, b"\x09", _e.P_EXPLICIT, 0, 0, None),
+            ("max", _e.E_DOUBLE, b"\x11", _e.P_EXPLICIT, 0, 0, None),
+            ("max_velocity", _e.E_DOUBLE, b"\x19", _e.P_EXPLICIT, 0, 0, None),
+            ("max_acceleration", _e.E_DOUBLE, b"\x21", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MimicJoint,
+        (
+            ("joint", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("multiplier", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("offset", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_KinematicProperties,
+        (
+            ("operating_freq_hz", _e.E_DOUBLE, b"\x09", _e.P_EXPLICIT, 0, 0, None),
+            ("max_linear_tcp_speed_mm_per_sec", _e.E_DOUBLE, b"\x11", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetGeometriesRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("extra", _e.E_STRUCT, b"\x9a\x06", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetGeometriesResponse,
+        (("geometries", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Geometry),),
+    )
+    _e.plan_encode_fields(
+        encode_Get3DModelsRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("extra", _e.E_STRUCT, b"\x9a\x06", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetWorldPoseResponse, (("pose", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Pose),)
+    )
+    _e.plan_encode_fields(
+        encode_GetReadingsRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("extra", _e.E_STRUCT, b"\x9a\x06", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LogEntry,
+        (
+            ("host", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("level", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("time", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("logger_name", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("message", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("caller", _e.E_STRUCT, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("stack", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("fields", _e.E_STRUCT, b"\x42", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AudioInfo,
+        (
+            ("codec", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("sample_rate_hz", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("num_channels", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetPropertiesRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("extra", _e.E_STRUCT, b"\x9a\x06", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetPropertiesResponse,
+        (
+            ("supported_codecs", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),
+            ("sample_rate_hz", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("num_channels", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+
 _w.attach(ResourceName, decode_ResourceName, encode_ResourceName)
 _w.attach(Pose, decode_Pose, encode_Pose)
 _w.attach(Orientation, decode_Orientation, encode_Orientation)

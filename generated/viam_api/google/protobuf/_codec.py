@@ -959,6 +959,54 @@ if _w.PLANS:
     )
     _w.plan_fields(decode_FieldMask, ((10, 0, _w.K_REP_STRING, None, None, ()),))
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Duration", "google.protobuf.Duration")
+    _e.plan_encoder(_encoders, "encode_Value", "google.protobuf.Value")
+    _e.plan_encoder(_encoders, "encode_ListValue", "google.protobuf.ListValue")
+    _e.plan_encoder(_encoders, "encode_Timestamp", "google.protobuf.Timestamp")
+    _e.plan_encoder(_encoders, "encode_Any", "google.protobuf.Any")
+    _e.plan_encoder(_encoders, "encode_FieldMask", "google.protobuf.FieldMask")
+    _e.plan_encode_fields(
+        encode_Duration,
+        (
+            ("seconds", _e.E_INT, b"\x08", _e.P_IMPLICIT, -9223372036854775808, 9223372036854775807, None),
+            ("nanos", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Value,
+        (
+            ("null_value", _e.E_INT, b"\x08", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("number_value", _e.E_DOUBLE, b"\x11", _e.P_EXPLICIT, 0, 0, None),
+            ("string_value", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("bool_value", _e.E_BOOL, b"\x20", _e.P_EXPLICIT, 0, 0, None),
+            ("struct_value", _e.E_STRUCT, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("list_value", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_ListValue),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListValue, (("values", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Value),)
+    )
+    _e.plan_encode_fields(
+        encode_Timestamp,
+        (
+            ("seconds", _e.E_INT, b"\x08", _e.P_IMPLICIT, -9223372036854775808, 9223372036854775807, None),
+            ("nanos", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Any,
+        (
+            ("type_url", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("value", _e.E_BYTES, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_FieldMask, (("paths", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),))
+
 _w.attach(Duration, decode_Duration, encode_Duration)
 _w.attach(Struct, decode_Struct, encode_Struct, decode_Struct_wire)
 _w.attach(Value, decode_Value, encode_Value)

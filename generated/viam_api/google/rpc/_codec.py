@@ -164,4 +164,19 @@ if _w.PLANS:
         ),
     )
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Status", "google.rpc.Status")
+    _e.plan_encode_fields(
+        encode_Status,
+        (
+            ("code", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("message", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("details", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, _c_google_protobuf.encode_Any),
+        ),
+    )
+
 _w.attach(Status, decode_Status, encode_Status)

@@ -1504,6 +1504,92 @@ if _w.PLANS:
         ),
     )
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetSmartMachineStatusResponse",
+        "viam.provisioning.v1.GetSmartMachineStatusResponse",
+    )
+    _e.plan_encoder(
+        _encoders, "encode_SetNetworkCredentialsRequest", "viam.provisioning.v1.SetNetworkCredentialsRequest"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_SetSmartMachineCredentialsRequest",
+        "viam.provisioning.v1.SetSmartMachineCredentialsRequest",
+    )
+    _e.plan_encoder(_encoders, "encode_GetNetworkListResponse", "viam.provisioning.v1.GetNetworkListResponse")
+    _e.plan_encoder(_encoders, "encode_ProvisioningInfo", "viam.provisioning.v1.ProvisioningInfo")
+    _e.plan_encoder(_encoders, "encode_NetworkInfo", "viam.provisioning.v1.NetworkInfo")
+    _e.plan_encoder(_encoders, "encode_CloudConfig", "viam.provisioning.v1.CloudConfig")
+    _e.plan_encoder(_encoders, "encode_APIKey", "viam.provisioning.v1.APIKey")
+    _e.plan_encode_fields(
+        encode_GetSmartMachineStatusResponse,
+        (
+            ("provisioning_info", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_ProvisioningInfo),
+            ("has_smart_machine_credentials", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("is_online", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+            ("latest_connection_attempt", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_NetworkInfo),
+            ("errors", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
+            ("agent_version", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SetNetworkCredentialsRequest,
+        (
+            ("type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("ssid", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("psk", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SetSmartMachineCredentialsRequest,
+        (("cloud", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_CloudConfig),),
+    )
+    _e.plan_encode_fields(
+        encode_GetNetworkListResponse,
+        (("networks", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_NetworkInfo),),
+    )
+    _e.plan_encode_fields(
+        encode_ProvisioningInfo,
+        (
+            ("fragment_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("model", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("manufacturer", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_NetworkInfo,
+        (
+            ("type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("ssid", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("security", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("signal", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("connected", _e.E_BOOL, b"\x28", _e.P_IMPLICIT, 0, 0, None),
+            ("last_error", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CloudConfig,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("secret", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("app_address", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("api_key", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_APIKey),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_APIKey,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("key", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+
 _w.attach(ExitProvisioningRequest, decode_ExitProvisioningRequest, encode_ExitProvisioningRequest)
 _w.attach(ExitProvisioningResponse, decode_ExitProvisioningResponse, encode_ExitProvisioningResponse)
 _w.attach(

@@ -475,6 +475,40 @@ if _w.PLANS:
     _w.plan_fields(decode_AuthenticateToRequest, ((10, 0, _w.K_STRING, None, None, ()),))
     _w.plan_fields(decode_AuthenticateToResponse, ((10, 0, _w.K_STRING, None, None, ()),))
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Credentials", "proto.rpc.v1.Credentials")
+    _e.plan_encoder(_encoders, "encode_AuthenticateRequest", "proto.rpc.v1.AuthenticateRequest")
+    _e.plan_encoder(_encoders, "encode_AuthenticateResponse", "proto.rpc.v1.AuthenticateResponse")
+    _e.plan_encoder(_encoders, "encode_AuthenticateToRequest", "proto.rpc.v1.AuthenticateToRequest")
+    _e.plan_encoder(_encoders, "encode_AuthenticateToResponse", "proto.rpc.v1.AuthenticateToResponse")
+    _e.plan_encode_fields(
+        encode_Credentials,
+        (
+            ("type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("payload", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AuthenticateRequest,
+        (
+            ("entity", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("credentials", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_Credentials),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AuthenticateResponse, (("access_token", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_AuthenticateToRequest, (("entity", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_AuthenticateToResponse, (("access_token", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+
 _w.attach(Credentials, decode_Credentials, encode_Credentials)
 _w.attach(AuthenticateRequest, decode_AuthenticateRequest, encode_AuthenticateRequest)
 _w.attach(AuthenticateResponse, decode_AuthenticateResponse, encode_AuthenticateResponse)

@@ -1514,6 +1514,52 @@ if _w.PLANS:
         ),
     )
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_DeviceSubsystemConfig", "viam.app.agent.v1.DeviceSubsystemConfig")
+    _e.plan_encoder(_encoders, "encode_VersionInfo", "viam.app.agent.v1.VersionInfo")
+    _e.plan_encoder(_encoders, "encode_HostInfo", "viam.app.agent.v1.HostInfo")
+    _e.plan_encoder(_encoders, "encode_UpdateInfo", "viam.app.agent.v1.UpdateInfo")
+    _e.plan_encode_fields(
+        encode_DeviceSubsystemConfig,
+        (
+            ("update_info", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_UpdateInfo),
+            ("disable", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("force_restart", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+            ("attributes", _e.E_STRUCT, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_VersionInfo,
+        (
+            ("agent_running", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("agent_installed", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("viam_server_running", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("viam_server_installed", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_HostInfo,
+        (
+            ("platform", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("distro", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("tags", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateInfo,
+        (
+            ("filename", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("url", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("sha256", _e.E_BYTES, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("format", _e.E_INT, b"\x28", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+
 _w.attach(DeviceAgentConfigRequest, decode_DeviceAgentConfigRequest, encode_DeviceAgentConfigRequest)
 _w.attach(DeviceAgentConfigResponse, decode_DeviceAgentConfigResponse, encode_DeviceAgentConfigResponse)
 _w.attach(DeviceSubsystemConfig, decode_DeviceSubsystemConfig, encode_DeviceSubsystemConfig)

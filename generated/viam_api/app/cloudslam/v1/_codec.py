@@ -2420,6 +2420,173 @@ if _w.PLANS:
         ),
     )
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(
+        _encoders, "encode_StartMappingSessionRequest", "viam.app.cloudslam.v1.StartMappingSessionRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_Module", "viam.app.cloudslam.v1.Module")
+    _e.plan_encoder(_encoders, "encode_SensorInfo", "viam.app.cloudslam.v1.SensorInfo")
+    _e.plan_encoder(_encoders, "encode_CaptureInterval", "viam.app.cloudslam.v1.CaptureInterval")
+    _e.plan_encoder(
+        _encoders, "encode_StartMappingSessionResponse", "viam.app.cloudslam.v1.StartMappingSessionResponse"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetActiveMappingSessionsForRobotRequest",
+        "viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetActiveMappingSessionsForRobotResponse",
+        "viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotResponse",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetMappingSessionPointCloudRequest",
+        "viam.app.cloudslam.v1.GetMappingSessionPointCloudRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetMappingSessionPointCloudResponse",
+        "viam.app.cloudslam.v1.GetMappingSessionPointCloudResponse",
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListMappingSessionsRequest", "viam.app.cloudslam.v1.ListMappingSessionsRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListMappingSessionsResponse", "viam.app.cloudslam.v1.ListMappingSessionsResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_StopMappingSessionRequest", "viam.app.cloudslam.v1.StopMappingSessionRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_StopMappingSessionResponse", "viam.app.cloudslam.v1.StopMappingSessionResponse"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetMappingSessionMetadataByIDRequest",
+        "viam.app.cloudslam.v1.GetMappingSessionMetadataByIDRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetMappingSessionMetadataByIDResponse",
+        "viam.app.cloudslam.v1.GetMappingSessionMetadataByIDResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_MappingMetadata", "viam.app.cloudslam.v1.MappingMetadata")
+    _e.plan_encode_fields(
+        encode_StartMappingSessionRequest,
+        (
+            ("slam_version", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("viam_server_version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("map_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_id", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("capture_interval", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_CaptureInterval),
+            ("sensors", _e.E_MESSAGE, b"\x42", _e.P_REPEATED, 0, 0, encode_SensorInfo),
+            ("slam_config", _e.E_STRUCT, b"\x52", _e.P_EXPLICIT, 0, 0, None),
+            ("existing_map_version", _e.E_STRING, b"\x5a", _e.P_IMPLICIT, 0, 0, None),
+            ("module", _e.E_MESSAGE, b"\x62", _e.P_EXPLICIT, 0, 0, encode_Module),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Module,
+        (
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("module_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SensorInfo,
+        (
+            ("source_component_name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("data_frequency_hz", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CaptureInterval,
+        (
+            ("start_time", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("end_time", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_StartMappingSessionResponse, (("session_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetActiveMappingSessionsForRobotRequest,
+        (("robot_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetActiveMappingSessionsForRobotResponse,
+        (("session_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetMappingSessionPointCloudRequest,
+        (("session_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetMappingSessionPointCloudResponse,
+        (
+            ("map_url", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("pose", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, _c_common_v1.encode_Pose),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListMappingSessionsRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListMappingSessionsResponse,
+        (("session", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_MappingMetadata),),
+    )
+    _e.plan_encode_fields(
+        encode_StopMappingSessionRequest, (("session_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_StopMappingSessionResponse,
+        (
+            ("package_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetMappingSessionMetadataByIDRequest,
+        (("session_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetMappingSessionMetadataByIDResponse,
+        (("session_metadata", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_MappingMetadata),),
+    )
+    _e.plan_encode_fields(
+        encode_MappingMetadata,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("time_start_submitted", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("time_cloud_run_job_started", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("time_end_submitted", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("time_cloud_run_job_ended", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("end_status", _e.E_INT, b"\x40", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("cloud_run_job_id", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
+            ("viam_server_version", _e.E_STRING, b"\x52", _e.P_IMPLICIT, 0, 0, None),
+            ("map_name", _e.E_STRING, b"\x5a", _e.P_IMPLICIT, 0, 0, None),
+            ("slam_version", _e.E_STRING, b"\x62", _e.P_IMPLICIT, 0, 0, None),
+            ("config", _e.E_STRING, b"\x6a", _e.P_IMPLICIT, 0, 0, None),
+            ("error_msg", _e.E_STRING, b"\x72", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+
 _w.attach(StartMappingSessionRequest, decode_StartMappingSessionRequest, encode_StartMappingSessionRequest)
 _w.attach(Module, decode_Module, encode_Module)
 _w.attach(SensorInfo, decode_SensorInfo, encode_SensorInfo)

@@ -13468,6 +13468,833 @@ if _w.PLANS:
         ),
     )
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_DataRequest", "viam.app.data.v1.DataRequest")
+    _e.plan_encoder(_encoders, "encode_Filter", "viam.app.data.v1.Filter")
+    _e.plan_encoder(_encoders, "encode_TagsFilter", "viam.app.data.v1.TagsFilter")
+    _e.plan_encoder(_encoders, "encode_CaptureInterval", "viam.app.data.v1.CaptureInterval")
+    _e.plan_encoder(
+        _encoders, "encode_TabularDataByFilterRequest", "viam.app.data.v1.TabularDataByFilterRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_TabularDataByFilterResponse", "viam.app.data.v1.TabularDataByFilterResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_TabularData", "viam.app.data.v1.TabularData")
+    _e.plan_encoder(_encoders, "encode_TabularDataBySQLRequest", "viam.app.data.v1.TabularDataBySQLRequest")
+    _e.plan_encoder(_encoders, "encode_TabularDataBySQLResponse", "viam.app.data.v1.TabularDataBySQLResponse")
+    _e.plan_encoder(_encoders, "encode_TabularDataSource", "viam.app.data.v1.TabularDataSource")
+    _e.plan_encoder(_encoders, "encode_TabularDataByMQLRequest", "viam.app.data.v1.TabularDataByMQLRequest")
+    _e.plan_encoder(_encoders, "encode_TabularDataByMQLResponse", "viam.app.data.v1.TabularDataByMQLResponse")
+    _e.plan_encoder(_encoders, "encode_ExportTabularDataRequest", "viam.app.data.v1.ExportTabularDataRequest")
+    _e.plan_encoder(
+        _encoders, "encode_ExportTabularDataResponse", "viam.app.data.v1.ExportTabularDataResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetLatestTabularDataRequest", "viam.app.data.v1.GetLatestTabularDataRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetLatestTabularDataResponse", "viam.app.data.v1.GetLatestTabularDataResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_BinaryData", "viam.app.data.v1.BinaryData")
+    _e.plan_encoder(
+        _encoders, "encode_BinaryDataByFilterRequest", "viam.app.data.v1.BinaryDataByFilterRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_BinaryDataByFilterResponse", "viam.app.data.v1.BinaryDataByFilterResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_BinaryID", "viam.app.data.v1.BinaryID")
+    _e.plan_encoder(_encoders, "encode_BinaryDataByIDsRequest", "viam.app.data.v1.BinaryDataByIDsRequest")
+    _e.plan_encoder(_encoders, "encode_BinaryDataByIDsResponse", "viam.app.data.v1.BinaryDataByIDsResponse")
+    _e.plan_encoder(_encoders, "encode_BoundingBox", "viam.app.data.v1.BoundingBox")
+    _e.plan_encoder(_encoders, "encode_Classification", "viam.app.data.v1.Classification")
+    _e.plan_encoder(_encoders, "encode_Annotations", "viam.app.data.v1.Annotations")
+    _e.plan_encoder(_encoders, "encode_BinaryMetadata", "viam.app.data.v1.BinaryMetadata")
+    _e.plan_encoder(_encoders, "encode_DeleteTabularFilter", "viam.app.data.v1.DeleteTabularFilter")
+    _e.plan_encoder(_encoders, "encode_DeleteTabularDataRequest", "viam.app.data.v1.DeleteTabularDataRequest")
+    _e.plan_encoder(
+        _encoders, "encode_DeleteTabularDataResponse", "viam.app.data.v1.DeleteTabularDataResponse"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_DeleteBinaryDataByFilterRequest",
+        "viam.app.data.v1.DeleteBinaryDataByFilterRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_DeleteBinaryDataByFilterResponse",
+        "viam.app.data.v1.DeleteBinaryDataByFilterResponse",
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeleteBinaryDataByIDsRequest", "viam.app.data.v1.DeleteBinaryDataByIDsRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeleteBinaryDataByIDsResponse", "viam.app.data.v1.DeleteBinaryDataByIDsResponse"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_AddTagsToBinaryDataByIDsRequest",
+        "viam.app.data.v1.AddTagsToBinaryDataByIDsRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_AddTagsToBinaryDataByFilterRequest",
+        "viam.app.data.v1.AddTagsToBinaryDataByFilterRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_RemoveTagsFromBinaryDataByIDsRequest",
+        "viam.app.data.v1.RemoveTagsFromBinaryDataByIDsRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_RemoveTagsFromBinaryDataByIDsResponse",
+        "viam.app.data.v1.RemoveTagsFromBinaryDataByIDsResponse",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_RemoveTagsFromBinaryDataByFilterRequest",
+        "viam.app.data.v1.RemoveTagsFromBinaryDataByFilterRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_RemoveTagsFromBinaryDataByFilterResponse",
+        "viam.app.data.v1.RemoveTagsFromBinaryDataByFilterResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_TagsByFilterRequest", "viam.app.data.v1.TagsByFilterRequest")
+    _e.plan_encoder(_encoders, "encode_TagsByFilterResponse", "viam.app.data.v1.TagsByFilterResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_AddBoundingBoxToImageByIDRequest",
+        "viam.app.data.v1.AddBoundingBoxToImageByIDRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_AddBoundingBoxToImageByIDResponse",
+        "viam.app.data.v1.AddBoundingBoxToImageByIDResponse",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_RemoveBoundingBoxFromImageByIDRequest",
+        "viam.app.data.v1.RemoveBoundingBoxFromImageByIDRequest",
+    )
+    _e.plan_encoder(_encoders, "encode_UpdateBoundingBoxRequest", "viam.app.data.v1.UpdateBoundingBoxRequest")
+    _e.plan_encoder(
+        _encoders,
+        "encode_BoundingBoxLabelsByFilterRequest",
+        "viam.app.data.v1.BoundingBoxLabelsByFilterRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_BoundingBoxLabelsByFilterResponse",
+        "viam.app.data.v1.BoundingBoxLabelsByFilterResponse",
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ConfigureDatabaseUserRequest", "viam.app.data.v1.ConfigureDatabaseUserRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetDatabaseConnectionRequest", "viam.app.data.v1.GetDatabaseConnectionRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetDatabaseConnectionResponse", "viam.app.data.v1.GetDatabaseConnectionResponse"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_AddBinaryDataToDatasetByIDsRequest",
+        "viam.app.data.v1.AddBinaryDataToDatasetByIDsRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_RemoveBinaryDataFromDatasetByIDsRequest",
+        "viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsRequest",
+    )
+    _e.plan_encoder(
+        _encoders, "encode_AddSequencesToDatasetRequest", "viam.app.data.v1.AddSequencesToDatasetRequest"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_RemoveSequencesFromDatasetRequest",
+        "viam.app.data.v1.RemoveSequencesFromDatasetRequest",
+    )
+    _e.plan_encoder(_encoders, "encode_CreateIndexRequest", "viam.app.data.v1.CreateIndexRequest")
+    _e.plan_encoder(_encoders, "encode_DeleteIndexRequest", "viam.app.data.v1.DeleteIndexRequest")
+    _e.plan_encoder(_encoders, "encode_ListIndexesRequest", "viam.app.data.v1.ListIndexesRequest")
+    _e.plan_encoder(_encoders, "encode_ListIndexesResponse", "viam.app.data.v1.ListIndexesResponse")
+    _e.plan_encoder(_encoders, "encode_Index", "viam.app.data.v1.Index")
+    _e.plan_encoder(_encoders, "encode_CreateSavedQueryRequest", "viam.app.data.v1.CreateSavedQueryRequest")
+    _e.plan_encoder(_encoders, "encode_CreateSavedQueryResponse", "viam.app.data.v1.CreateSavedQueryResponse")
+    _e.plan_encoder(_encoders, "encode_Query", "viam.app.data.v1.Query")
+    _e.plan_encoder(_encoders, "encode_DeleteSavedQueryRequest", "viam.app.data.v1.DeleteSavedQueryRequest")
+    _e.plan_encoder(_encoders, "encode_GetSavedQueryRequest", "viam.app.data.v1.GetSavedQueryRequest")
+    _e.plan_encoder(_encoders, "encode_GetSavedQueryResponse", "viam.app.data.v1.GetSavedQueryResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateSavedQueryRequest", "viam.app.data.v1.UpdateSavedQueryRequest")
+    _e.plan_encoder(_encoders, "encode_ListSavedQueriesRequest", "viam.app.data.v1.ListSavedQueriesRequest")
+    _e.plan_encoder(_encoders, "encode_ListSavedQueriesResponse", "viam.app.data.v1.ListSavedQueriesResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_CreateBinaryDataSignedURLRequest",
+        "viam.app.data.v1.CreateBinaryDataSignedURLRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_CreateBinaryDataSignedURLResponse",
+        "viam.app.data.v1.CreateBinaryDataSignedURLResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_SequenceResourceFilter", "viam.app.data.v1.SequenceResourceFilter")
+    _e.plan_encoder(_encoders, "encode_Sequence", "viam.app.data.v1.Sequence")
+    _e.plan_encoder(_encoders, "encode_CreateSequenceRequest", "viam.app.data.v1.CreateSequenceRequest")
+    _e.plan_encoder(_encoders, "encode_CreateSequenceResponse", "viam.app.data.v1.CreateSequenceResponse")
+    _e.plan_encoder(_encoders, "encode_GetSequenceRequest", "viam.app.data.v1.GetSequenceRequest")
+    _e.plan_encoder(_encoders, "encode_GetSequenceResponse", "viam.app.data.v1.GetSequenceResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateSequenceRequest", "viam.app.data.v1.UpdateSequenceRequest")
+    _e.plan_encoder(_encoders, "encode_DeleteSequenceRequest", "viam.app.data.v1.DeleteSequenceRequest")
+    _e.plan_encoder(_encoders, "encode_ListSequencesRequest", "viam.app.data.v1.ListSequencesRequest")
+    _e.plan_encoder(_encoders, "encode_ListSequencesResponse", "viam.app.data.v1.ListSequencesResponse")
+    _e.plan_encoder(
+        _encoders, "encode_SequencesByDatasetIDRequest", "viam.app.data.v1.SequencesByDatasetIDRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_SequencesByDatasetIDResponse", "viam.app.data.v1.SequencesByDatasetIDResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetSequenceBinaryDataRequest", "viam.app.data.v1.GetSequenceBinaryDataRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetSequenceBinaryDataResponse", "viam.app.data.v1.GetSequenceBinaryDataResponse"
+    )
+    _e.plan_encode_fields(
+        encode_DataRequest,
+        (
+            ("filter", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Filter),
+            ("limit", _e.E_INT, b"\x10", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+            ("last", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("sort_order", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Filter,
+        (
+            ("component_name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("component_type", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("method", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_name", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_id", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("part_name", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+            ("part_id", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
+            ("location_ids", _e.E_STRING, b"\x52", _e.P_REPEATED, 0, 0, None),
+            ("organization_ids", _e.E_STRING, b"\x5a", _e.P_REPEATED, 0, 0, None),
+            ("mime_type", _e.E_STRING, b"\x62", _e.P_REPEATED, 0, 0, None),
+            ("interval", _e.E_MESSAGE, b"\x6a", _e.P_EXPLICIT, 0, 0, encode_CaptureInterval),
+            ("tags_filter", _e.E_MESSAGE, b"\x72", _e.P_EXPLICIT, 0, 0, encode_TagsFilter),
+            ("bbox_labels", _e.E_STRING, b"\x7a", _e.P_REPEATED, 0, 0, None),
+            ("dataset_id", _e.E_STRING, b"\x82\x01", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TagsFilter,
+        (
+            ("type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("tags", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CaptureInterval,
+        (
+            ("start", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("end", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TabularDataByFilterRequest,
+        (
+            ("data_request", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_DataRequest),
+            ("count_only", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("include_internal_data", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TabularDataByFilterResponse,
+        (
+            ("metadata", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_CaptureMetadata),
+            ("data", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_TabularData),
+            ("count", _e.E_INT, b"\x18", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+            ("last", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("total_size_bytes", _e.E_INT, b"\x28", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TabularData,
+        (
+            ("data", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("metadata_index", _e.E_INT, b"\x10", _e.P_IMPLICIT, 0, 4294967295, None),
+            ("time_requested", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("time_received", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TabularDataBySQLRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("sql_query", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TabularDataBySQLResponse, (("raw_data", _e.E_BYTES, b"\x12", _e.P_REPEATED, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_TabularDataSource,
+        (
+            ("type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("pipeline_id", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TabularDataByMQLRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("mql_binary", _e.E_BYTES, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("use_recent_data", _e.E_BOOL, b"\x20", _e.P_EXPLICIT, 0, 0, None),
+            ("data_source", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_TabularDataSource),
+            ("query_prefix_name", _e.E_STRING, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TabularDataByMQLResponse, (("raw_data", _e.E_BYTES, b"\x12", _e.P_REPEATED, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ExportTabularDataRequest,
+        (
+            ("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_subtype", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("method_name", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("interval", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_CaptureInterval),
+            ("additional_parameters", _e.E_STRUCT, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ExportTabularDataResponse,
+        (
+            ("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_subtype", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("method_name", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("time_captured", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_name", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_id", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
+            ("part_name", _e.E_STRING, b"\x52", _e.P_IMPLICIT, 0, 0, None),
+            ("method_parameters", _e.E_STRUCT, b"\x5a", _e.P_EXPLICIT, 0, 0, None),
+            ("tags", _e.E_STRING, b"\x62", _e.P_REPEATED, 0, 0, None),
+            ("payload", _e.E_STRUCT, b"\x6a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetLatestTabularDataRequest,
+        (
+            ("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("method_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_subtype", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("additional_parameters", _e.E_STRUCT, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetLatestTabularDataResponse,
+        (
+            ("time_captured", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("time_synced", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("payload", _e.E_STRUCT, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BinaryData,
+        (
+            ("binary", _e.E_BYTES, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("metadata", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_BinaryMetadata),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BinaryDataByFilterRequest,
+        (
+            ("data_request", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_DataRequest),
+            ("include_binary", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("count_only", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+            ("include_internal_data", _e.E_BOOL, b"\x20", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BinaryDataByFilterResponse,
+        (
+            ("data", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_BinaryData),
+            ("count", _e.E_INT, b"\x10", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+            ("last", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("total_size_bytes", _e.E_INT, b"\x20", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BinaryID,
+        (
+            ("file_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BinaryDataByIDsRequest,
+        (
+            ("include_binary", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("binary_ids", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_BinaryID),
+            ("binary_data_ids", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BinaryDataByIDsResponse,
+        (
+            ("data", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_BinaryData),
+            ("count", _e.E_INT, b"\x10", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BoundingBox,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("label", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("x_min_normalized", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("y_min_normalized", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+            ("x_max_normalized", _e.E_DOUBLE, b"\x29", _e.P_IMPLICIT, 0, 0, None),
+            ("y_max_normalized", _e.E_DOUBLE, b"\x31", _e.P_IMPLICIT, 0, 0, None),
+            ("confidence", _e.E_DOUBLE, b"\x39", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Classification,
+        (
+            ("id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("label", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("confidence", _e.E_DOUBLE, b"\x11", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Annotations,
+        (
+            ("bboxes", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_BoundingBox),
+            ("classifications", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_Classification),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BinaryMetadata,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("capture_metadata", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_CaptureMetadata),
+            ("time_requested", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("time_received", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("file_name", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("file_ext", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("uri", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("annotations", _e.E_MESSAGE, b"\x42", _e.P_EXPLICIT, 0, 0, encode_Annotations),
+            ("dataset_ids", _e.E_STRING, b"\x4a", _e.P_REPEATED, 0, 0, None),
+            ("binary_data_id", _e.E_STRING, b"\x52", _e.P_IMPLICIT, 0, 0, None),
+            ("file_size_bytes", _e.E_INT, b"\x58", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteTabularFilter,
+        (
+            ("location_ids", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),
+            ("robot_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("part_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("component_type", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("component_name", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("method", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("tags_filter", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_TagsFilter),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteTabularDataRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("delete_older_than_days", _e.E_INT, b"\x10", _e.P_IMPLICIT, 0, 4294967295, None),
+            ("filter", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_DeleteTabularFilter),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteTabularDataResponse,
+        (("deleted_count", _e.E_INT, b"\x08", _e.P_IMPLICIT, 0, 18446744073709551615, None),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteBinaryDataByFilterRequest,
+        (
+            ("filter", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Filter),
+            ("include_internal_data", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteBinaryDataByFilterResponse,
+        (("deleted_count", _e.E_INT, b"\x08", _e.P_IMPLICIT, 0, 18446744073709551615, None),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteBinaryDataByIDsRequest,
+        (
+            ("binary_ids", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_BinaryID),
+            ("binary_data_ids", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteBinaryDataByIDsResponse,
+        (("deleted_count", _e.E_INT, b"\x08", _e.P_IMPLICIT, 0, 18446744073709551615, None),),
+    )
+    _e.plan_encode_fields(
+        encode_AddTagsToBinaryDataByIDsRequest,
+        (
+            ("binary_ids", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_BinaryID),
+            ("binary_data_ids", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("tags", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AddTagsToBinaryDataByFilterRequest,
+        (
+            ("filter", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Filter),
+            ("tags", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RemoveTagsFromBinaryDataByIDsRequest,
+        (
+            ("binary_ids", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_BinaryID),
+            ("binary_data_ids", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("tags", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RemoveTagsFromBinaryDataByIDsResponse,
+        (("deleted_count", _e.E_INT, b"\x08", _e.P_IMPLICIT, 0, 18446744073709551615, None),),
+    )
+    _e.plan_encode_fields(
+        encode_RemoveTagsFromBinaryDataByFilterRequest,
+        (
+            ("filter", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Filter),
+            ("tags", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RemoveTagsFromBinaryDataByFilterResponse,
+        (("deleted_count", _e.E_INT, b"\x08", _e.P_IMPLICIT, 0, 18446744073709551615, None),),
+    )
+    _e.plan_encode_fields(
+        encode_TagsByFilterRequest, (("filter", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Filter),)
+    )
+    _e.plan_encode_fields(
+        encode_TagsByFilterResponse, (("tags", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_AddBoundingBoxToImageByIDRequest,
+        (
+            ("binary_id", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_BinaryID),
+            ("binary_data_id", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+            ("label", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("x_min_normalized", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("y_min_normalized", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+            ("x_max_normalized", _e.E_DOUBLE, b"\x29", _e.P_IMPLICIT, 0, 0, None),
+            ("y_max_normalized", _e.E_DOUBLE, b"\x31", _e.P_IMPLICIT, 0, 0, None),
+            ("confidence", _e.E_DOUBLE, b"\x49", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AddBoundingBoxToImageByIDResponse,
+        (("bbox_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_RemoveBoundingBoxFromImageByIDRequest,
+        (
+            ("binary_id", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_BinaryID),
+            ("binary_data_id", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("bbox_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateBoundingBoxRequest,
+        (
+            ("binary_id", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_BinaryID),
+            ("binary_data_id", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+            ("bbox_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("label", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("x_min_normalized", _e.E_DOUBLE, b"\x21", _e.P_EXPLICIT, 0, 0, None),
+            ("y_min_normalized", _e.E_DOUBLE, b"\x29", _e.P_EXPLICIT, 0, 0, None),
+            ("x_max_normalized", _e.E_DOUBLE, b"\x31", _e.P_EXPLICIT, 0, 0, None),
+            ("y_max_normalized", _e.E_DOUBLE, b"\x39", _e.P_EXPLICIT, 0, 0, None),
+            ("confidence", _e.E_DOUBLE, b"\x49", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BoundingBoxLabelsByFilterRequest,
+        (("filter", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Filter),),
+    )
+    _e.plan_encode_fields(
+        encode_BoundingBoxLabelsByFilterResponse,
+        (("labels", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_ConfigureDatabaseUserRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("password", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetDatabaseConnectionRequest,
+        (("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetDatabaseConnectionResponse,
+        (
+            ("hostname", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("mongodb_uri", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("has_database_user", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AddBinaryDataToDatasetByIDsRequest,
+        (
+            ("binary_ids", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_BinaryID),
+            ("binary_data_ids", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("dataset_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RemoveBinaryDataFromDatasetByIDsRequest,
+        (
+            ("binary_ids", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_BinaryID),
+            ("binary_data_ids", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("dataset_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AddSequencesToDatasetRequest,
+        (
+            ("dataset_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("sequence_ids", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RemoveSequencesFromDatasetRequest,
+        (
+            ("dataset_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("sequence_ids", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateIndexRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("collection_type", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("pipeline_name", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("index_spec", _e.E_BYTES, b"\x22", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteIndexRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("collection_type", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("pipeline_name", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("index_name", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListIndexesRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("collection_type", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("pipeline_name", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListIndexesResponse, (("indexes", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Index),)
+    )
+    _e.plan_encode_fields(
+        encode_Index,
+        (
+            ("collection_type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("pipeline_name", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("index_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("index_spec", _e.E_BYTES, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("created_by", _e.E_INT, b"\x28", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateSavedQueryRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("mql_binary", _e.E_BYTES, b"\x1a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateSavedQueryResponse, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_Query,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("mql_binary", _e.E_BYTES, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("updated_at", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteSavedQueryRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetSavedQueryRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetSavedQueryResponse,
+        (("saved_query", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Query),),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateSavedQueryRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("mql_binary", _e.E_BYTES, b"\x1a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListSavedQueriesRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("limit", _e.E_INT, b"\x10", _e.P_IMPLICIT, -9223372036854775808, 9223372036854775807, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListSavedQueriesResponse,
+        (("queries", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Query),),
+    )
+    _e.plan_encode_fields(
+        encode_CreateBinaryDataSignedURLRequest,
+        (
+            ("binary_data_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("expiration_minutes", _e.E_INT, b"\x10", _e.P_EXPLICIT, 0, 4294967295, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateBinaryDataSignedURLResponse,
+        (
+            ("signed_url", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("expires_at", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SequenceResourceFilter,
+        (
+            ("resource_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("method_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Sequence,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("part_id", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
+            ("sequence_tags", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("created_at", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("updated_at", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("start_time", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("end_time", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("resources", _e.E_MESSAGE, b"\x42", _e.P_REPEATED, 0, 0, encode_SequenceResourceFilter),
+            ("dataset_ids", _e.E_STRING, b"\x52", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateSequenceRequest,
+        (
+            ("part_id", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("resources", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_SequenceResourceFilter),
+            ("sequence_tags", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("start_time", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("end_time", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateSequenceResponse, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetSequenceRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetSequenceResponse,
+        (("sequence", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Sequence),),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateSequenceRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("resources", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_SequenceResourceFilter),
+            ("sequence_tags", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("start_time", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("end_time", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("field_mask", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_FieldMask),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteSequenceRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ListSequencesRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("page_size", _e.E_INT, b"\x18", _e.P_IMPLICIT, 0, 4294967295, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListSequencesResponse,
+        (
+            ("sequences", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Sequence),
+            ("next_page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SequencesByDatasetIDRequest,
+        (
+            ("dataset_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("page_size", _e.E_INT, b"\x18", _e.P_IMPLICIT, 0, 4294967295, None),
+            ("count_only", _e.E_BOOL, b"\x20", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SequencesByDatasetIDResponse,
+        (
+            ("sequences", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Sequence),
+            ("next_page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("count", _e.E_INT, b"\x18", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetSequenceBinaryDataRequest,
+        (
+            ("sequence_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("page_size", _e.E_INT, b"\x18", _e.P_IMPLICIT, 0, 4294967295, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetSequenceBinaryDataResponse,
+        (
+            ("data", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_BinaryData),
+            ("next_page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+
 _w.attach(DataRequest, decode_DataRequest, encode_DataRequest)
 _w.attach(Filter, decode_Filter, encode_Filter)
 _w.attach(TagsFilter, decode_TagsFilter, encode_TagsFilter)

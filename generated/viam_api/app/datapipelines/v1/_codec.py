@@ -2105,6 +2105,142 @@ if _w.PLANS:
         ),
     )
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_DataPipeline", "viam.app.datapipelines.v1.DataPipeline")
+    _e.plan_encoder(
+        _encoders, "encode_GetDataPipelineRequest", "viam.app.datapipelines.v1.GetDataPipelineRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetDataPipelineResponse", "viam.app.datapipelines.v1.GetDataPipelineResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListDataPipelinesRequest", "viam.app.datapipelines.v1.ListDataPipelinesRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListDataPipelinesResponse", "viam.app.datapipelines.v1.ListDataPipelinesResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_CreateDataPipelineRequest", "viam.app.datapipelines.v1.CreateDataPipelineRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_CreateDataPipelineResponse", "viam.app.datapipelines.v1.CreateDataPipelineResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_RenameDataPipelineRequest", "viam.app.datapipelines.v1.RenameDataPipelineRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeleteDataPipelineRequest", "viam.app.datapipelines.v1.DeleteDataPipelineRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_EnableDataPipelineRequest", "viam.app.datapipelines.v1.EnableDataPipelineRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DisableDataPipelineRequest", "viam.app.datapipelines.v1.DisableDataPipelineRequest"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_ListDataPipelineRunsRequest",
+        "viam.app.datapipelines.v1.ListDataPipelineRunsRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_ListDataPipelineRunsResponse",
+        "viam.app.datapipelines.v1.ListDataPipelineRunsResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_DataPipelineRun", "viam.app.datapipelines.v1.DataPipelineRun")
+    _e.plan_encode_fields(
+        encode_DataPipeline,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("mql_binary", _e.E_BYTES, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("schedule", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("enabled", _e.E_BOOL, b"\x30", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("updated_at", _e.E_TIMESTAMP, b"\x42", _e.P_EXPLICIT, 0, 0, None),
+            ("data_source_type", _e.E_INT, b"\x48", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetDataPipelineRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetDataPipelineResponse,
+        (("data_pipeline", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_DataPipeline),),
+    )
+    _e.plan_encode_fields(
+        encode_ListDataPipelinesRequest,
+        (("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_ListDataPipelinesResponse,
+        (("data_pipelines", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_DataPipeline),),
+    )
+    _e.plan_encode_fields(
+        encode_CreateDataPipelineRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("mql_binary", _e.E_BYTES, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("schedule", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("enable_backfill", _e.E_BOOL, b"\x28", _e.P_EXPLICIT, 0, 0, None),
+            ("data_source_type", _e.E_INT, b"\x30", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateDataPipelineResponse, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_RenameDataPipelineRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteDataPipelineRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_EnableDataPipelineRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_DisableDataPipelineRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ListDataPipelineRunsRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("page_size", _e.E_INT, b"\x10", _e.P_IMPLICIT, 0, 4294967295, None),
+            ("page_token", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListDataPipelineRunsResponse,
+        (
+            ("pipeline_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("runs", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_DataPipelineRun),
+            ("next_page_token", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DataPipelineRun,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("start_time", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("end_time", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("data_start_time", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("data_end_time", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("status", _e.E_INT, b"\x30", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("error_message", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("data_source_type", _e.E_INT, b"\x40", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+
 _w.attach(DataPipeline, decode_DataPipeline, encode_DataPipeline)
 _w.attach(GetDataPipelineRequest, decode_GetDataPipelineRequest, encode_GetDataPipelineRequest)
 _w.attach(GetDataPipelineResponse, decode_GetDataPipelineResponse, encode_GetDataPipelineResponse)

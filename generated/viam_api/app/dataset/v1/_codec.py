@@ -1761,6 +1761,138 @@ if _w.PLANS:
         ),
     )
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Dataset", "viam.app.dataset.v1.Dataset")
+    _e.plan_encoder(_encoders, "encode_CreateDatasetRequest", "viam.app.dataset.v1.CreateDatasetRequest")
+    _e.plan_encoder(_encoders, "encode_CreateDatasetResponse", "viam.app.dataset.v1.CreateDatasetResponse")
+    _e.plan_encoder(_encoders, "encode_DeleteDatasetRequest", "viam.app.dataset.v1.DeleteDatasetRequest")
+    _e.plan_encoder(_encoders, "encode_RenameDatasetRequest", "viam.app.dataset.v1.RenameDatasetRequest")
+    _e.plan_encoder(
+        _encoders,
+        "encode_ListDatasetsByOrganizationIDRequest",
+        "viam.app.dataset.v1.ListDatasetsByOrganizationIDRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_ListDatasetsByOrganizationIDResponse",
+        "viam.app.dataset.v1.ListDatasetsByOrganizationIDResponse",
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListDatasetsByIDsRequest", "viam.app.dataset.v1.ListDatasetsByIDsRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListDatasetsByIDsResponse", "viam.app.dataset.v1.ListDatasetsByIDsResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_MergeDatasetsRequest", "viam.app.dataset.v1.MergeDatasetsRequest")
+    _e.plan_encoder(_encoders, "encode_MergeDatasetsResponse", "viam.app.dataset.v1.MergeDatasetsResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_StartSequenceDatasetExportRequest",
+        "viam.app.dataset.v1.StartSequenceDatasetExportRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_StartSequenceDatasetExportResponse",
+        "viam.app.dataset.v1.StartSequenceDatasetExportResponse",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetSequenceDatasetExportRequest",
+        "viam.app.dataset.v1.GetSequenceDatasetExportRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetSequenceDatasetExportResponse",
+        "viam.app.dataset.v1.GetSequenceDatasetExportResponse",
+    )
+    _e.plan_encode_fields(
+        encode_Dataset,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("time_created", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x28", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateDatasetRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x18", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateDatasetResponse, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_DeleteDatasetRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_RenameDatasetRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListDatasetsByOrganizationIDRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x10", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListDatasetsByOrganizationIDResponse,
+        (("datasets", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Dataset),),
+    )
+    _e.plan_encode_fields(
+        encode_ListDatasetsByIDsRequest, (("ids", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ListDatasetsByIDsResponse,
+        (("datasets", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Dataset),),
+    )
+    _e.plan_encode_fields(
+        encode_MergeDatasetsRequest,
+        (
+            ("dataset_ids", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MergeDatasetsResponse, (("dataset_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_StartSequenceDatasetExportRequest,
+        (("dataset_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_StartSequenceDatasetExportResponse,
+        (("job_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetSequenceDatasetExportRequest, (("job_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetSequenceDatasetExportResponse,
+        (
+            ("job_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("status", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("download_url", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("expires_at", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("error_message", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("created_at", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("completed_at", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+
 _w.attach(Dataset, decode_Dataset, encode_Dataset)
 _w.attach(CreateDatasetRequest, decode_CreateDatasetRequest, encode_CreateDatasetRequest)
 _w.attach(CreateDatasetResponse, decode_CreateDatasetResponse, encode_CreateDatasetResponse)

@@ -2307,6 +2307,111 @@ if _w.PLANS:
         ),
     )
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(
+        _encoders, "encode_DataCaptureUploadRequest", "viam.app.datasync.v1.DataCaptureUploadRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DataCaptureUploadResponse", "viam.app.datasync.v1.DataCaptureUploadResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_FileUploadRequest", "viam.app.datasync.v1.FileUploadRequest")
+    _e.plan_encoder(_encoders, "encode_FileUploadResponse", "viam.app.datasync.v1.FileUploadResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_StreamingDataCaptureUploadRequest",
+        "viam.app.datasync.v1.StreamingDataCaptureUploadRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_StreamingDataCaptureUploadResponse",
+        "viam.app.datasync.v1.StreamingDataCaptureUploadResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_SensorMetadata", "viam.app.datasync.v1.SensorMetadata")
+    _e.plan_encoder(_encoders, "encode_SensorData", "viam.app.datasync.v1.SensorData")
+    _e.plan_encoder(_encoders, "encode_FileData", "viam.app.datasync.v1.FileData")
+    _e.plan_encoder(_encoders, "encode_CaptureInterval", "viam.app.datasync.v1.CaptureInterval")
+    _e.plan_encoder(
+        _encoders, "encode_DataCaptureUploadMetadata", "viam.app.datasync.v1.DataCaptureUploadMetadata"
+    )
+    _e.plan_encode_fields(
+        encode_DataCaptureUploadRequest,
+        (
+            ("metadata", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_UploadMetadata),
+            ("sensor_contents", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_SensorData),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DataCaptureUploadResponse,
+        (
+            ("file_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("binary_data_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FileUploadRequest,
+        (
+            ("metadata", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_UploadMetadata),
+            ("file_contents", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_FileData),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FileUploadResponse,
+        (
+            ("file_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("binary_data_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_StreamingDataCaptureUploadRequest,
+        (
+            ("metadata", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_DataCaptureUploadMetadata),
+            ("data", _e.E_BYTES, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_StreamingDataCaptureUploadResponse,
+        (
+            ("file_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("binary_data_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SensorMetadata,
+        (
+            ("time_requested", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("time_received", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("mime_type", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("annotations", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, _c_app_data_v1.encode_Annotations),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SensorData,
+        (
+            ("metadata", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_SensorMetadata),
+            ("struct", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("binary", _e.E_BYTES, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_FileData, (("data", _e.E_BYTES, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_CaptureInterval,
+        (
+            ("start", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("end", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DataCaptureUploadMetadata,
+        (
+            ("upload_metadata", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_UploadMetadata),
+            ("sensor_metadata", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_SensorMetadata),
+        ),
+    )
+
 _w.attach(DataCaptureUploadRequest, decode_DataCaptureUploadRequest, encode_DataCaptureUploadRequest)
 _w.attach(DataCaptureUploadResponse, decode_DataCaptureUploadResponse, encode_DataCaptureUploadResponse)
 _w.attach(FileUploadRequest, decode_FileUploadRequest, encode_FileUploadRequest)

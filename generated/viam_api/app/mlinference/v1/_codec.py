@@ -415,5 +415,38 @@ if _w.PLANS:
         ),
     )
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_GetInferenceRequest", "viam.app.mlinference.v1.GetInferenceRequest")
+    _e.plan_encoder(_encoders, "encode_GetInferenceResponse", "viam.app.mlinference.v1.GetInferenceResponse")
+    _e.plan_encode_fields(
+        encode_GetInferenceRequest,
+        (
+            ("registry_item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("registry_item_version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("binary_id", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, _c_app_data_v1.encode_BinaryID),
+            ("binary_data_id", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetInferenceResponse,
+        (
+            (
+                "output_tensors",
+                _e.E_MESSAGE,
+                b"\x0a",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                _c_service_mlmodel_v1.encode_FlatTensors,
+            ),
+            ("annotations", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, _c_app_data_v1.encode_Annotations),
+        ),
+    )
+
 _w.attach(GetInferenceRequest, decode_GetInferenceRequest, encode_GetInferenceRequest)
 _w.attach(GetInferenceResponse, decode_GetInferenceResponse, encode_GetInferenceResponse)

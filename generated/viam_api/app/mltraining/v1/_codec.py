@@ -3536,6 +3536,178 @@ if _w.PLANS:
         ),
     )
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(
+        _encoders, "encode_SubmitTrainingJobRequest", "viam.app.mltraining.v1.SubmitTrainingJobRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_SubmitTrainingJobResponse", "viam.app.mltraining.v1.SubmitTrainingJobResponse"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_SubmitCustomTrainingJobResponse",
+        "viam.app.mltraining.v1.SubmitCustomTrainingJobResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_GetTrainingJobRequest", "viam.app.mltraining.v1.GetTrainingJobRequest")
+    _e.plan_encoder(
+        _encoders, "encode_GetTrainingJobResponse", "viam.app.mltraining.v1.GetTrainingJobResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListTrainingJobsRequest", "viam.app.mltraining.v1.ListTrainingJobsRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListTrainingJobsResponse", "viam.app.mltraining.v1.ListTrainingJobsResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_CancelTrainingJobRequest", "viam.app.mltraining.v1.CancelTrainingJobRequest"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_DeleteCompletedTrainingJobRequest",
+        "viam.app.mltraining.v1.DeleteCompletedTrainingJobRequest",
+    )
+    _e.plan_encoder(_encoders, "encode_TrainingJobLogEntry", "viam.app.mltraining.v1.TrainingJobLogEntry")
+    _e.plan_encoder(
+        _encoders, "encode_GetTrainingJobLogsRequest", "viam.app.mltraining.v1.GetTrainingJobLogsRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetTrainingJobLogsResponse", "viam.app.mltraining.v1.GetTrainingJobLogsResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_ListContainersRequest", "viam.app.mltraining.v1.ListContainersRequest")
+    _e.plan_encoder(
+        _encoders, "encode_ListContainersResponse", "viam.app.mltraining.v1.ListContainersResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_GetContainerRequest", "viam.app.mltraining.v1.GetContainerRequest")
+    _e.plan_encoder(_encoders, "encode_GetContainerResponse", "viam.app.mltraining.v1.GetContainerResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_RegisterCustomTrainingContainerRequest",
+        "viam.app.mltraining.v1.RegisterCustomTrainingContainerRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_RegisterCustomTrainingContainerResponse",
+        "viam.app.mltraining.v1.RegisterCustomTrainingContainerResponse",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_DeleteCustomTrainingContainerRequest",
+        "viam.app.mltraining.v1.DeleteCustomTrainingContainerRequest",
+    )
+    _e.plan_encoder(_encoders, "encode_Container", "viam.app.mltraining.v1.Container")
+    _e.plan_encode_fields(
+        encode_SubmitTrainingJobRequest,
+        (
+            ("dataset_id", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("model_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("model_version", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("model_type", _e.E_INT, b"\x28", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("model_framework", _e.E_INT, b"\x40", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("tags", _e.E_STRING, b"\x32", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SubmitTrainingJobResponse, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_SubmitCustomTrainingJobResponse, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetTrainingJobRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetTrainingJobResponse,
+        (("metadata", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_TrainingJobMetadata),),
+    )
+    _e.plan_encode_fields(
+        encode_ListTrainingJobsRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("status", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListTrainingJobsResponse,
+        (("jobs", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_TrainingJobMetadata),),
+    )
+    _e.plan_encode_fields(
+        encode_CancelTrainingJobRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_DeleteCompletedTrainingJobRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_TrainingJobLogEntry,
+        (
+            ("level", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("time", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("message", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetTrainingJobLogsRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("page_token", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetTrainingJobLogsResponse,
+        (
+            ("logs", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_TrainingJobLogEntry),
+            ("next_page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListContainersRequest, (("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ListContainersResponse,
+        (("containers", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Container),),
+    )
+    _e.plan_encode_fields(
+        encode_GetContainerRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetContainerResponse,
+        (("container", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Container),),
+    )
+    _e.plan_encode_fields(
+        encode_RegisterCustomTrainingContainerRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("image_uri", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RegisterCustomTrainingContainerResponse,
+        (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteCustomTrainingContainerRequest,
+        (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_Container,
+        (
+            ("key", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("uri", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("framework", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("eol", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("id", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+            ("visibility", _e.E_INT, b"\x48", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+
 _w.attach(SubmitTrainingJobRequest, decode_SubmitTrainingJobRequest, encode_SubmitTrainingJobRequest)
 _w.attach(SubmitTrainingJobResponse, decode_SubmitTrainingJobResponse, encode_SubmitTrainingJobResponse)
 _w.attach(

@@ -1619,6 +1619,101 @@ if _w.PLANS:
     )
     _w.plan_fields(decode_ListPackagesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Package, None, ()),))
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_FileInfo", "viam.app.packages.v1.FileInfo")
+    _e.plan_encoder(_encoders, "encode_PackageInfo", "viam.app.packages.v1.PackageInfo")
+    _e.plan_encoder(_encoders, "encode_CreatePackageRequest", "viam.app.packages.v1.CreatePackageRequest")
+    _e.plan_encoder(_encoders, "encode_CreatePackageResponse", "viam.app.packages.v1.CreatePackageResponse")
+    _e.plan_encoder(_encoders, "encode_DeletePackageRequest", "viam.app.packages.v1.DeletePackageRequest")
+    _e.plan_encoder(_encoders, "encode_Package", "viam.app.packages.v1.Package")
+    _e.plan_encoder(_encoders, "encode_GetPackageRequest", "viam.app.packages.v1.GetPackageRequest")
+    _e.plan_encoder(_encoders, "encode_GetPackageResponse", "viam.app.packages.v1.GetPackageResponse")
+    _e.plan_encoder(_encoders, "encode_ListPackagesRequest", "viam.app.packages.v1.ListPackagesRequest")
+    _e.plan_encoder(_encoders, "encode_ListPackagesResponse", "viam.app.packages.v1.ListPackagesResponse")
+    _e.plan_encode_fields(
+        encode_FileInfo,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("size", _e.E_INT, b"\x10", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+            ("is_directory", _e.E_BOOL, b"\x18", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PackageInfo,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("platform", _e.E_STRING, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("files", _e.E_MESSAGE, b"\x2a", _e.P_REPEATED, 0, 0, encode_FileInfo),
+            ("metadata", _e.E_STRUCT, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreatePackageRequest,
+        (
+            ("info", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_PackageInfo),
+            ("contents", _e.E_BYTES, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreatePackageResponse,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeletePackageRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Package,
+        (
+            ("info", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_PackageInfo),
+            ("url", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("checksum", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("id", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetPackageRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("include_url", _e.E_BOOL, b"\x18", _e.P_EXPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x20", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("platform", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetPackageResponse, (("package", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Package),)
+    )
+    _e.plan_encode_fields(
+        encode_ListPackagesRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x20", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("include_url", _e.E_BOOL, b"\x28", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListPackagesResponse,
+        (("packages", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Package),),
+    )
+
 _w.attach(FileInfo, decode_FileInfo, encode_FileInfo)
 _w.attach(PackageInfo, decode_PackageInfo, encode_PackageInfo)
 _w.attach(CreatePackageRequest, decode_CreatePackageRequest, encode_CreatePackageRequest)

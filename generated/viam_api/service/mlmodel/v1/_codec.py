@@ -2453,6 +2453,66 @@ if _w.PLANS:
     _w.plan_fields(decode_FlatTensorDataInt8, ((10, 0, _w.K_BYTES, None, None, ()),))
     _w.plan_fields(decode_FlatTensorDataUInt8, ((10, 0, _w.K_BYTES, None, None, ()),))
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_InferRequest", "viam.service.mlmodel.v1.InferRequest")
+    _e.plan_encoder(_encoders, "encode_InferResponse", "viam.service.mlmodel.v1.InferResponse")
+    _e.plan_encoder(_encoders, "encode_MetadataRequest", "viam.service.mlmodel.v1.MetadataRequest")
+    _e.plan_encoder(_encoders, "encode_MetadataResponse", "viam.service.mlmodel.v1.MetadataResponse")
+    _e.plan_encoder(_encoders, "encode_Metadata", "viam.service.mlmodel.v1.Metadata")
+    _e.plan_encoder(_encoders, "encode_File", "viam.service.mlmodel.v1.File")
+    _e.plan_encoder(_encoders, "encode_FlatTensorDataInt8", "viam.service.mlmodel.v1.FlatTensorDataInt8")
+    _e.plan_encoder(_encoders, "encode_FlatTensorDataUInt8", "viam.service.mlmodel.v1.FlatTensorDataUInt8")
+    _e.plan_encode_fields(
+        encode_InferRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("input_tensors", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_FlatTensors),
+            ("extra", _e.E_STRUCT, b"\x9a\x06", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_InferResponse,
+        (("output_tensors", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_FlatTensors),),
+    )
+    _e.plan_encode_fields(
+        encode_MetadataRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("extra", _e.E_STRUCT, b"\x9a\x06", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MetadataResponse, (("metadata", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Metadata),)
+    )
+    _e.plan_encode_fields(
+        encode_Metadata,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("input_info", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_TensorInfo),
+            ("output_info", _e.E_MESSAGE, b"\x2a", _e.P_REPEATED, 0, 0, encode_TensorInfo),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_File,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("label_type", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FlatTensorDataInt8, (("data", _e.E_BYTES, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_FlatTensorDataUInt8, (("data", _e.E_BYTES, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+
 _w.attach(InferRequest, decode_InferRequest, encode_InferRequest)
 _w.attach(InferResponse, decode_InferResponse, encode_InferResponse)
 _w.attach(MetadataRequest, decode_MetadataRequest, encode_MetadataRequest)

@@ -995,6 +995,41 @@ if _w.PLANS:
     _w.plan_fields(decode_Request, ((10, 0, _w.K_STRING, None, None, ()),))
     _w.plan_fields(decode_Response, ((10, 0, _w.K_STRING, None, None, ()),))
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Keywords", "fixture.clash.v1.Keywords")
+    _e.plan_encoder(_encoders, "encode_Methods", "fixture.clash.v1.Methods")
+    _e.plan_encoder(_encoders, "encode_Request", "fixture.clash.v1.Request")
+    _e.plan_encoder(_encoders, "encode_Response", "fixture.clash.v1.Response")
+    _e.plan_encode_fields(
+        encode_Keywords,
+        (
+            ("from_", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("class_", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("import_", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("none", _e.E_BOOL, b"\x20", _e.P_IMPLICIT, 0, 0, None),
+            ("lambda_", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("match", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Methods,
+        (
+            ("parse_", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("to_dict_", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("from_dict_", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("is_set_", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("serialize_to_string", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("dump_", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_Request, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(encode_Response, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+
 _w.attach(Keywords, decode_Keywords, encode_Keywords)
 _w.attach(Methods, decode_Methods, encode_Methods)
 _w.attach(Builtins, decode_Builtins, encode_Builtins)

@@ -1465,6 +1465,79 @@ if _w.PLANS:
     _w.plan_fields(decode_StringValue, ((10, 0, _w.K_STRING, None, None, ()),))
     _w.plan_fields(decode_BytesValue, ((10, 0, _w.K_BYTES, None, None, ()),))
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Timestamp", "google.protobuf.Timestamp")
+    _e.plan_encoder(_encoders, "encode_Any", "google.protobuf.Any")
+    _e.plan_encoder(_encoders, "encode_Duration", "google.protobuf.Duration")
+    _e.plan_encoder(_encoders, "encode_Value", "google.protobuf.Value")
+    _e.plan_encoder(_encoders, "encode_ListValue", "google.protobuf.ListValue")
+    _e.plan_encoder(_encoders, "encode_DoubleValue", "google.protobuf.DoubleValue")
+    _e.plan_encoder(_encoders, "encode_FloatValue", "google.protobuf.FloatValue")
+    _e.plan_encoder(_encoders, "encode_Int64Value", "google.protobuf.Int64Value")
+    _e.plan_encoder(_encoders, "encode_UInt64Value", "google.protobuf.UInt64Value")
+    _e.plan_encoder(_encoders, "encode_Int32Value", "google.protobuf.Int32Value")
+    _e.plan_encoder(_encoders, "encode_UInt32Value", "google.protobuf.UInt32Value")
+    _e.plan_encoder(_encoders, "encode_BoolValue", "google.protobuf.BoolValue")
+    _e.plan_encoder(_encoders, "encode_StringValue", "google.protobuf.StringValue")
+    _e.plan_encoder(_encoders, "encode_BytesValue", "google.protobuf.BytesValue")
+    _e.plan_encode_fields(
+        encode_Timestamp,
+        (
+            ("seconds", _e.E_INT, b"\x08", _e.P_IMPLICIT, -9223372036854775808, 9223372036854775807, None),
+            ("nanos", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Any,
+        (
+            ("type_url", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("value", _e.E_BYTES, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Duration,
+        (
+            ("seconds", _e.E_INT, b"\x08", _e.P_IMPLICIT, -9223372036854775808, 9223372036854775807, None),
+            ("nanos", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Value,
+        (
+            ("null_value", _e.E_INT, b"\x08", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("number_value", _e.E_DOUBLE, b"\x11", _e.P_EXPLICIT, 0, 0, None),
+            ("string_value", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("bool_value", _e.E_BOOL, b"\x20", _e.P_EXPLICIT, 0, 0, None),
+            ("struct_value", _e.E_STRUCT, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("list_value", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_ListValue),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListValue, (("values", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Value),)
+    )
+    _e.plan_encode_fields(encode_DoubleValue, (("value", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(encode_FloatValue, (("value", _e.E_FLOAT, b"\x0d", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_Int64Value,
+        (("value", _e.E_INT, b"\x08", _e.P_IMPLICIT, -9223372036854775808, 9223372036854775807, None),),
+    )
+    _e.plan_encode_fields(
+        encode_UInt64Value, (("value", _e.E_INT, b"\x08", _e.P_IMPLICIT, 0, 18446744073709551615, None),)
+    )
+    _e.plan_encode_fields(
+        encode_Int32Value, (("value", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),)
+    )
+    _e.plan_encode_fields(
+        encode_UInt32Value, (("value", _e.E_INT, b"\x08", _e.P_IMPLICIT, 0, 4294967295, None),)
+    )
+    _e.plan_encode_fields(encode_BoolValue, (("value", _e.E_BOOL, b"\x08", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(encode_StringValue, (("value", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(encode_BytesValue, (("value", _e.E_BYTES, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+
 _w.attach(Timestamp, decode_Timestamp, encode_Timestamp)
 _w.attach(Any, decode_Any, encode_Any)
 _w.attach(Duration, decode_Duration, encode_Duration)

@@ -3444,6 +3444,115 @@ if _w.PLANS:
         ),
     )
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Outer", "fixture.kitchen.v1.Outer")
+    _e.plan_encoder(_encoders, "encode_OuterInner", "fixture.kitchen.v1.Outer.Inner")
+    _e.plan_encoder(_encoders, "encode_OuterInnerDeepest", "fixture.kitchen.v1.Outer.Inner.Deepest")
+    _e.plan_encoder(_encoders, "encode_Choice", "fixture.kitchen.v1.Choice")
+    _e.plan_encoder(_encoders, "encode_Optionals", "fixture.kitchen.v1.Optionals")
+    _e.plan_encoder(_encoders, "encode_KnownTypes", "fixture.kitchen.v1.KnownTypes")
+    _e.plan_encoder(_encoders, "encode_Imported", "fixture.kitchen.v1.Imported")
+    _e.plan_encoder(_encoders, "encode_Legacy", "fixture.kitchen.v1.Legacy")
+    _e.plan_encoder(_encoders, "encode_WithOldField", "fixture.kitchen.v1.WithOldField")
+    _e.plan_encode_fields(
+        encode_Outer,
+        (
+            ("inner", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_OuterInner),
+            ("inners", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_OuterInner),
+            ("mode", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("recursive", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_Outer),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OuterInner,
+        (
+            ("depth", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("deepest", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_OuterInnerDeepest),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OuterInnerDeepest, (("note", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_Choice,
+        (
+            ("label", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("text", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("number", _e.E_INT, b"\x18", _e.P_EXPLICIT, -9223372036854775808, 9223372036854775807, None),
+            ("inner", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_OuterInner),
+            ("level", _e.E_INT, b"\x28", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("when", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("flag", _e.E_BOOL, b"\x38", _e.P_EXPLICIT, 0, 0, None),
+            ("blob", _e.E_BYTES, b"\x42", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Optionals,
+        (
+            ("maybe_text", _e.E_STRING, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("maybe_int", _e.E_INT, b"\x10", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("maybe_level", _e.E_INT, b"\x18", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("maybe_flag", _e.E_BOOL, b"\x20", _e.P_EXPLICIT, 0, 0, None),
+            ("maybe_double", _e.E_DOUBLE, b"\x29", _e.P_EXPLICIT, 0, 0, None),
+            ("maybe_inner", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_OuterInner),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_KnownTypes,
+        (
+            ("at", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("took", _e.E_DURATION, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("attributes", _e.E_STRUCT, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("value", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_Value),
+            ("items", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_ListValue),
+            (
+                "nickname",
+                _e.E_MESSAGE,
+                b"\x32",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                _c_google_protobuf.encode_StringValue_value,
+            ),
+            ("big", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_Int64Value_value),
+            ("maybe", _e.E_MESSAGE, b"\x42", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_BoolValue_value),
+            ("payload", _e.E_MESSAGE, b"\x4a", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_Any),
+            ("history", _e.E_TIMESTAMP, b"\x52", _e.P_REPEATED, 0, 0, None),
+            ("laps", _e.E_DURATION, b"\x5a", _e.P_REPEATED, 0, 0, None),
+            (
+                "ratio",
+                _e.E_MESSAGE,
+                b"\x62",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                _c_google_protobuf.encode_DoubleValue_value,
+            ),
+            ("raw", _e.E_MESSAGE, b"\x6a", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_BytesValue_value),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Imported,
+        (
+            ("point", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, _c_shared_v1.encode_Point),
+            ("path", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, _c_shared_v1.encode_Point),
+            ("color", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_Legacy, (("what", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_WithOldField,
+        (
+            ("current", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("old", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("legacy", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_Legacy),
+        ),
+    )
+
 _w.attach(Scalars, decode_Scalars, encode_Scalars)
 _w.attach(Outer, decode_Outer, encode_Outer)
 _w.attach(OuterInner, decode_OuterInner, encode_OuterInner)

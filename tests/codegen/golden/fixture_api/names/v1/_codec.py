@@ -1921,6 +1921,80 @@ if _w.PLANS:
         ),
     )
 
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Conformance", "fixture.names.v1.Conformance")
+    _e.plan_encoder(_encoders, "encode_Internals", "fixture.names.v1.Internals")
+    _e.plan_encoder(_encoders, "encode_Cases", "fixture.names.v1.Cases")
+    _e.plan_encoder(_encoders, "encode_Reserved", "fixture.names.v1.Reserved")
+    _e.plan_encode_fields(
+        encode_Conformance,
+        (
+            ("field_name1", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name2", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name3", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name4", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field0name5", _e.E_INT, b"\x28", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_0_name6", _e.E_INT, b"\x30", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name7", _e.E_INT, b"\x38", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name8", _e.E_INT, b"\x40", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name9", _e.E_INT, b"\x48", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name10", _e.E_INT, b"\x50", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name11", _e.E_INT, b"\x58", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name12", _e.E_INT, b"\x60", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name13", _e.E_INT, b"\x68", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name14", _e.E_INT, b"\x70", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field__name15", _e.E_INT, b"\x78", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name16", _e.E_INT, b"\x80\x01", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name17__", _e.E_INT, b"\x88\x01", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name18", _e.E_INT, b"\x90\x01", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Internals,
+        (
+            ("init__", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("class__", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("dict__", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("post_init__", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("unknown_fields", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("viam_label", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("betterproto", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("slots__", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Cases,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name_2", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("name_3", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("foo_bar", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("foo_bar_5", _e.E_INT, b"\x28", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("foo_bar_6", _e.E_INT, b"\x30", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("kind_text", _e.E_STRING, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("kind_other", _e.E_STRING, b"\x42", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Reserved,
+        (
+            ("from__1", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("from_", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("self_", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("parse_", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("str_", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("none", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("property", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("classmethod", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+            ("betterproto2_", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
+            ("__", _e.E_STRING, b"\x52", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+
 _w.attach(Conformance, decode_Conformance, encode_Conformance)
 _w.attach(Underscores, decode_Underscores, encode_Underscores)
 _w.attach(Internals, decode_Internals, encode_Internals)
