@@ -1,21 +1,22 @@
 """The optional compiled build of the codec's hot helpers (everything else is in pyproject.toml).
 
-``viam_api/_wire.py`` (varints, unknown fields, Timestamp/Duration, Struct straight
-to dicts) is compiled with mypyc when mypyc and a C compiler are there.  The
-extension is marked optional: without a compiler the build goes on and the
-pure-Python module is used, which is always importable and always tested.
-``VIAM_API_PURE_PYTHON=1`` at build time skips the compiled build; at run time
-it makes ``viam_api`` load the pure-Python module even when the compiled one
-is installed.
+``viam_api/_wire.py`` (reading: varints, unknown fields, Timestamp/Duration, Struct
+straight to dicts, the table-driven decoders) and ``viam_api/_wire_encode.py`` (writing)
+are compiled with mypyc, in one group so that calls between them stay native, when
+mypyc and a C compiler are there.  The extensions are marked optional: without a
+compiler the build goes on and the pure-Python modules are used, which are always
+importable and always tested.  ``VIAM_API_PURE_PYTHON=1`` at build time skips the
+compiled build; at run time it makes ``viam_api`` load the pure-Python modules even
+when the compiled ones are installed.
 
-Next to a compiled ``_wire`` the build writes ``_wire.sha256``: the SHA-256 of
-the ``_wire.py`` it was compiled from, then where the build went (``wheel``: the
+Next to the compiled ``_wire`` the build writes ``_wire.sha256``: one SHA-256 over the
+sources it compiled (:func:`source_digest`), then where the build went (``wheel``: the
 build directory that becomes a wheel and an installed package; ``in-place``: the
 source tree of an editable install).  ``viam_api/__init__`` reads it: an installed
 package's files come from one build and are trusted as they are; in a source tree,
-where ``make regenerate`` rewrites ``_wire.py``, it hashes the source and loads it
-instead of the compiled build when the digests differ.  File times decide nothing:
-an installer may well write the source after the extension.
+where ``make regenerate`` rewrites the sources, it hashes them the same way and loads
+them instead of the compiled build when the digests differ.  File times decide
+nothing: an installer may well write a source after its extension.
 """
 
 from __future__ import annotations
@@ -30,10 +31,20 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
-HOT_MODULES = ["generated/viam_api/_wire.py"]
-#: The compiled module whose build is stamped, and its stamp's name (read by viam_api/__init__).
+#: The compiled modules, in the order ``viam_api/__init__`` (its ``_COMPILED_MODULES``) hashes them.
+HOT_MODULES = ["generated/viam_api/_wire.py", "generated/viam_api/_wire_encode.py"]
+#: The compiled module next to which the stamp is written, and the stamp's name (read by viam_api/__init__).
 STAMPED_MODULE = "viam_api._wire"
 STAMP_NAME = "_wire.sha256"
+#: The name of the group's shared library (``viam_api/_wire__mypyc``): in the package, not at the top
+#: of site-packages, where a group of several modules would put a library named by a hash.
+GROUP_NAME = "viam_api._wire"
+
+
+def source_digest(paths: list[Path]) -> str:
+    """One SHA-256 over several sources: of a line ``<file name> <SHA-256 of the file>`` per source."""
+    lines = "".join(f"{p.name} {hashlib.sha256(p.read_bytes()).hexdigest()}\n" for p in paths)
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 
 def _compiled_extensions() -> list[Any]:
@@ -46,7 +57,7 @@ def _compiled_extensions() -> list[Any]:
         print("viam_api: mypyc not available, using the pure-Python codec", file=sys.stderr)
         return []
     try:
-        extensions = mypycify(HOT_MODULES, opt_level="3")
+        extensions = mypycify(HOT_MODULES, opt_level="3", group_name=GROUP_NAME)
     except Exception as exc:  # a failed translation must not fail the install
         print(f"viam_api: mypyc could not compile the codec ({exc}); using pure Python", file=sys.stderr)
         return []
@@ -56,7 +67,7 @@ def _compiled_extensions() -> list[Any]:
 
 
 class StampedBuildExt(build_ext):
-    """``build_ext`` that records which ``_wire.py`` the compiled codec was built from.
+    """``build_ext`` that records which sources the compiled codec was built from.
 
     The stamp is written next to the extension wherever it lands (the build
     directory, which becomes the wheel, and the source tree for an editable
@@ -67,14 +78,15 @@ class StampedBuildExt(build_ext):
     def run(self) -> None:
         self._built: set[str] = set()
         super().run()
-        digest = hashlib.sha256((HERE / HOT_MODULES[0]).read_bytes()).hexdigest()
+        digest = source_digest([HERE / m for m in HOT_MODULES])
         complete = bool(self.extensions) and all(e.name in self._built for e in self.extensions)
         built_name = Path(self.get_ext_filename(STAMPED_MODULE)).name
         for folder, where in self._stamp_folders():
             stamp = folder / STAMP_NAME
             if complete and (folder / built_name).exists():
                 stamp.write_text(f"{digest} {where}\n", encoding="ascii")
-                print(f"viam_api: compiled codec built from _wire.py sha256 {digest[:12]}... ({stamp})")
+                sources = ", ".join(Path(m).name for m in HOT_MODULES)
+                print(f"viam_api: compiled codec built from {sources} sha256 {digest[:12]}... ({stamp})")
             elif stamp.exists():
                 stamp.unlink()
         if not complete:

@@ -96,9 +96,9 @@ FAST_CODECS = {".google.protobuf.Struct": "struct"}
 # Fields of these types are written by a runtime function straight into the parent's buffer
 # (tag, length and value, ``writer(out, tag, value)``), not through the type's encoder.
 WRITERS = {
-    ".google.protobuf.Timestamp": "_w.put_timestamp",
-    ".google.protobuf.Duration": "_w.put_duration",
-    ".google.protobuf.Struct": "_w.put_struct",
+    ".google.protobuf.Timestamp": "_e.put_timestamp",
+    ".google.protobuf.Duration": "_e.put_duration",
+    ".google.protobuf.Struct": "_e.put_struct",
 }
 
 
@@ -132,7 +132,9 @@ class Element:
     low: int = 0  # integer kinds: the range the field's type carries
     high: int = 0
     bits: int = 0  # sint kinds: 32 or 64
-    first_decoder: str = ""  # Timestamp/Duration: decoder of a singular field's first occurrence (FIRST_DECODERS)
+    first_decoder: str = (
+        ""  # Timestamp/Duration: decoder of a singular field's first occurrence (FIRST_DECODERS)
+    )
     writer: str = ""  # message kinds with a runtime writer (WRITERS): expression of that function
 
     @property
@@ -239,6 +241,12 @@ class WireMessage:
     def lazy(self) -> tuple[WireField, ...]:
         """The fields made on first read (``_w.LazyTime`` on the class)."""
         return tuple(f for f in self.fields if f.lazy)
+
+    @property
+    def encode_plan(self) -> tuple[EncodeEntry, ...] | None:
+        """The encoder as a table (the compiled build's, see ``_wire_encode.EncodePlan``); None:
+        the generated one only."""
+        return message_encode_plan(self)
 
     @property
     def plan(self) -> MessagePlan | None:
@@ -370,3 +378,73 @@ def message_plan(msg: WireMessage) -> MessagePlan | None:
                 aux2 = repr(f.raw_attr)
         entries.append(PlanEntry(el.tag, slot, kind, aux, aux2, tuple(slots[c] for c in f.clears)))
     return MessagePlan(tuple(f.attr for f in msg.fields), tuple(defaults), tuple(entries))
+
+
+# -- encode plans: the encoder of a message as a table, for the compiled runtime ----------------
+
+# The ``_e.E_*`` kind an encode plan gives each element kind; the well-known types with a
+# writer (WRITERS) have their own.  Packed scalars and maps are not in encode plans: a message
+# with one keeps its generated encoder (which a planned parent calls for it).
+_ENCODE_KINDS = {
+    "string": "E_STRING",
+    "bytes": "E_BYTES",
+    "int32": "E_INT",
+    "int64": "E_INT",
+    "uint32": "E_INT",
+    "uint64": "E_INT",
+    "enum": "E_INT",
+    "sint32": "E_SINT",
+    "sint64": "E_SINT",
+    "bool": "E_BOOL",
+    "double": "E_DOUBLE",
+    "float": "E_FLOAT",
+    "fixed": "E_PACKED",
+    "message": "E_MESSAGE",
+}
+_ENCODE_WRITER_KINDS = {
+    "_e.put_timestamp": "E_TIMESTAMP",
+    "_e.put_duration": "E_DURATION",
+    "_e.put_struct": "E_STRUCT",
+}
+_ENCODE_PRESENCE = {
+    "implicit": "P_IMPLICIT",
+    "optional": "P_EXPLICIT",
+    "message": "P_EXPLICIT",
+    "repeated": "P_REPEATED",
+}
+
+
+@dataclass(frozen=True)
+class EncodeEntry:
+    """One field of an encode plan: ``EncodePlan.add``'s arguments, as Python source."""
+
+    attr: str
+    kind: str  # the name of an ``_e.E_*`` constant
+    tag: str  # bytes literal
+    presence: str  # the name of an ``_e.P_*`` constant
+    low: int = 0  # integer kinds: the range the field's type carries
+    high: int = 0
+    aux: str = "None"  # message: its encoder; sint: the width in bits; fixed: the pack function
+
+
+def message_encode_plan(msg: WireMessage) -> tuple[EncodeEntry, ...] | None:
+    """The plan of ``msg``'s encoder (its fields in the generated encoder's order), or None when
+    a field has a shape encode plans do not write."""
+    if msg.fast:
+        return None
+    entries = []
+    for f in msg.fields:
+        el = f.element
+        presence = _ENCODE_PRESENCE.get(f.shape)
+        if presence is None or (f.shape == "repeated" and el.kind not in ("message", "string", "bytes")):
+            return None
+        kind = _ENCODE_WRITER_KINDS.get(el.writer) or _ENCODE_KINDS[el.kind]
+        aux = "None"
+        if kind == "E_MESSAGE":
+            aux = el.encoder
+        elif kind == "E_SINT":
+            aux = str(el.bits)
+        elif kind == "E_PACKED":
+            aux = f"_e.pack_{el.fmt}"
+        entries.append(EncodeEntry(f.attr, kind, el.tag_bytes, presence, el.low, el.high, aux))
+    return tuple(entries)

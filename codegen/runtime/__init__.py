@@ -7,11 +7,11 @@ modules import them relatively.  Kept here as an importable package so the
 runtime is linted, type-checked and edited as ordinary Python.  Imports stay
 relative and within this folder, so a copy works wherever it is put.
 
-``_wire`` is compiled by mypyc in the installed copy (setup.py); it imports
-only the standard library and ``_time`` (the nanosecond subclasses of datetime
-and timedelta, which stay pure Python).  The other modules import one another one way:
-``_time`` <- ``_wire``, ``_json`` <- ``_messages``, ``_server``; ``_stubs`` <- ``_blocking``;
-``_runtime`` re-exports them all.
+``_wire`` (reading) and ``_wire_encode`` (writing) are compiled by mypyc in the installed
+copy (setup.py); they import only the standard library and ``_time`` (the nanosecond
+subclasses of datetime and timedelta, which stay pure Python).  The other modules import
+one another one way: ``_time`` <- ``_wire`` <- ``_wire_encode``, ``_json`` <- ``_messages``,
+``_server``; ``_stubs`` <- ``_blocking``; ``_runtime`` re-exports them all.
 """
 
 from __future__ import annotations
@@ -31,4 +31,5 @@ MODULES: tuple[str, ...] = (
     "_stubs.py",
     "_time.py",
     "_wire.py",
+    "_wire_encode.py",
 )

@@ -15,15 +15,22 @@ import importlib.util as _util
 import os as _os
 import sys as _sys
 
+#: The modules of the optional compiled build (mypyc, see setup.py), in import order.
+_COMPILED_MODULES = ("_wire", "_wire_encode")
+
 
 def _load_pure_wire() -> None:
-    """Load ``_wire`` from its Python source even where a compiled twin is installed."""
-    path = _os.path.join(_os.path.dirname(__file__), "_wire.py")
-    spec = _util.spec_from_loader(__name__ + "._wire", _machinery.SourceFileLoader(__name__ + "._wire", path))
-    assert spec is not None and spec.loader is not None
-    module = _util.module_from_spec(spec)
-    _sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    """Load the compiled build's modules from their Python source even where compiled twins
+    are installed: all of them, since the compiled ones call one another directly."""
+    for name in _COMPILED_MODULES:
+        path = _os.path.join(_os.path.dirname(__file__), name + ".py")
+        spec = _util.spec_from_loader(
+            f"{__name__}.{name}", _machinery.SourceFileLoader(f"{__name__}.{name}", path)
+        )
+        assert spec is not None and spec.loader is not None
+        module = _util.module_from_spec(spec)
+        _sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
 
 
 def _sha256_hex(data: bytes) -> str:
@@ -40,35 +47,43 @@ def _sha256_hex(data: bytes) -> str:
 
 
 def _compiled_is_stale() -> bool:
-    """True when a compiled ``_wire`` is here but may not match the ``_wire.py`` beside it.
+    """True when a compiled build is here but may not match the sources beside it.
 
-    The build (setup.py) writes ``_wire.sha256`` next to the extension: the digest
-    of the source it compiled, then ``wheel`` or ``in-place``.  An installed
-    package's files all come from one wheel, so its stamp is enough; in a source
-    tree (an editable install), which regeneration rewrites, the source is hashed
-    and compared.  File times decide nothing (an installer may write the source
-    after the extension); a compiled build without a stamp cannot vouch for itself.
+    The build (setup.py) writes ``_wire.sha256`` next to the extensions: one digest
+    over the sources it compiled (a line ``<file> <its SHA-256>`` per module, hashed),
+    then ``wheel`` or ``in-place``.  An installed package's files all come from one
+    wheel, so its stamp is enough; in a source tree (an editable install), which
+    regeneration rewrites, the sources are hashed and compared.  File times decide
+    nothing (an installer may write a source after its extension); a compiled build
+    without a stamp, or with a module missing, cannot vouch for itself.
     """
     here = _os.path.dirname(__file__)
-    if not any(
-        _os.path.exists(_os.path.join(here, "_wire" + suffix)) for suffix in _machinery.EXTENSION_SUFFIXES
-    ):
+    built = [
+        any(_os.path.exists(_os.path.join(here, name + suffix)) for suffix in _machinery.EXTENSION_SUFFIXES)
+        for name in _COMPILED_MODULES
+    ]
+    if not any(built):
         return False
+    if not all(built):
+        return True
     try:
         # utf-8, not ascii: Python has that codec loaded already, and the stamp is plain ASCII.
         with open(_os.path.join(here, "_wire.sha256"), encoding="utf-8") as stamp:
             built_from, _, where = stamp.read().strip().partition(" ")
         if where == "wheel":
             return False
-        with open(_os.path.join(here, "_wire.py"), "rb") as source:
-            return _sha256_hex(source.read()) != built_from
+        lines = []
+        for name in _COMPILED_MODULES:
+            with open(_os.path.join(here, name + ".py"), "rb") as source:
+                lines.append(f"{name}.py {_sha256_hex(source.read())}\n")
+        return _sha256_hex("".join(lines).encode("utf-8")) != built_from
     except OSError:
         return True
 
 
 # VIAM_API_PURE_PYTHON=1 runs the pure-Python codec helpers even when the optional
 # compiled build (mypyc, see setup.py) is installed; so does a compiled build made
-# from another version of the source (an editable checkout regenerated since; `make
+# from another version of the sources (an editable checkout regenerated since; `make
 # setup` rebuilds it).
 if __name__ + "._wire" not in _sys.modules and (
     _os.environ.get("VIAM_API_PURE_PYTHON") == "1" or _compiled_is_stale()

@@ -29,7 +29,8 @@ from ._time import (
     timestamp_parts,
     timestamp_value,
 )
-from ._wire import DecodeError, LazyTime, struct_fields_property, struct_from_python, struct_to_python
+from ._wire import DecodeError, LazyTime, struct_to_python
+from ._wire_encode import struct_fields_property, struct_from_python
 
 __all__ = [
     "DecodeError",

@@ -316,4 +316,5 @@ def test_runtime_module_names() -> None:
         "_stubs",
         "_time",
         "_wire",
+        "_wire_encode",
     }

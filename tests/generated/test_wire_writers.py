@@ -1,6 +1,6 @@
 """The runtime writers behind the encoders: Struct, Timestamp and Duration fields, checked against upb.
 
-The generated encoders hand these fields to ``_wire.put_struct``/``put_timestamp``/
+The generated encoders hand these fields to ``_wire_encode.put_struct``/``put_timestamp``/
 ``put_duration``, which write tag, length and value straight into the message's
 buffer (Struct entries from the Struct's dict, with the encoded keys kept between
 calls).  Every test compares our bytes with what Google's runtime writes for the
@@ -24,7 +24,7 @@ from _google import google_class_of
 from google.protobuf import struct_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from viam_api import _wire
+from viam_api import _wire_encode
 from viam_api.app.data.v1 import TabularData
 
 UTC = datetime.timezone.utc
@@ -51,7 +51,7 @@ def _google_struct(mapping: dict[str, Any]) -> bytes:
 def _assert_struct_like_upb(mapping: dict[str, Any]) -> None:
     expected = _google_struct(mapping)
     mapping = _in_order_of(mapping, pb.Struct.parse(expected).to_python())
-    assert _wire.struct_bytes(mapping) == expected
+    assert _wire_encode.struct_bytes(mapping) == expected
     made = pb.Struct.from_python(mapping)
     assert bytes(made) == expected
     decoded = pb.Struct.parse(expected)  # holds its dict: written again from it
@@ -121,7 +121,7 @@ def test_values_of_the_other_kinds_are_written_as_before() -> None:
     expected = _google_struct(
         {"a": when.isoformat(), "b": [1, "x"], "c": 3.0, "d": {"b": True}, "e": ["q"], "f": True}
     )
-    assert _wire.struct_bytes(mapping) == expected
+    assert _wire_encode.struct_bytes(mapping) == expected
     assert bytes(pb.Struct.from_python(mapping)) == expected
 
 
@@ -153,7 +153,7 @@ def test_nesting_limit_of_a_struct_from_python() -> None:
 
 
 def test_special_numbers_keep_their_bits() -> None:
-    data = _wire.struct_bytes({"a": -0.0, "b": math.inf, "c": -math.inf, "d": math.nan})
+    data = _wire_encode.struct_bytes({"a": -0.0, "b": math.inf, "c": -math.inf, "d": math.nan})
     back = pb.Struct.parse(data).to_python()
     assert math.copysign(1.0, back["a"]) == -1.0 and back["b"] == math.inf and back["c"] == -math.inf
     assert math.isnan(back["d"])

@@ -1,15 +1,15 @@
 """Which codec ``viam_api`` runs is decided by content, not by file times.
 
-The build writes ``_wire.sha256`` (the digest of the ``_wire.py`` it compiled)
-next to the compiled ``_wire``.  These tests copy the package's top module, its
-compiled codec and stamp into a temporary folder, as an installer would lay them
-out, and import it in a fresh process from there:
+The build writes ``_wire.sha256`` (one digest over the ``_wire.py`` and
+``_wire_encode.py`` it compiled) next to the compiled ``_wire``.  These tests copy
+the package's top module, its compiled codec and stamp into a temporary folder, as
+an installer would lay them out, and import it in a fresh process from there:
 
 * a source written after the extension, with the same content (pip does that when
   it installs a wheel or a checkout), still runs the compiled codec;
-* an edited source (an editable checkout regenerated after its build) runs the
-  pure-Python module, whatever the times say;
-* a compiled codec without a stamp is not trusted.
+* an edited source, either of them (an editable checkout regenerated after its
+  build), runs the pure-Python modules, both, whatever the times say;
+* a compiled codec without a stamp, or with one of its modules missing, is not trusted.
 """
 
 from __future__ import annotations
@@ -26,10 +26,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "generated" / "viam_api"
+#: The compiled modules' sources, in the order the stamp's digest takes them (setup.py HOT_MODULES).
+SOURCES = ["_wire.py", "_wire_encode.py"]
 PROBE = (
-    "import json, sys, viam_api; "
+    "import importlib, json, sys, viam_api; "
     "print(json.dumps({'compiled': viam_api.COMPILED, 'file': viam_api.__file__, "
-    "'wire': sys.modules['viam_api._wire'].__file__}))"
+    "'wire': sys.modules['viam_api._wire'].__file__, "
+    "'encode': importlib.import_module('viam_api._wire_encode').__file__}))"
 )
 
 
@@ -42,7 +45,7 @@ def laid_out(tmp_path: Path) -> Path:
         pytest.fail("no compiled codec to test: this machine has no C compiler")
     target = tmp_path / "site" / "viam_api"
     target.mkdir(parents=True)
-    for name in ["__init__.py", "_wire.py", "_wire.sha256", *(p.name for p in built)]:
+    for name in ["__init__.py", *SOURCES, "_wire.sha256", *(p.name for p in built)]:
         assert (PACKAGE / name).exists(), f"{name} is missing from {PACKAGE}: run `make setup`"
         shutil.copy2(PACKAGE / name, target / name)
     return target
@@ -73,14 +76,24 @@ def test_source_written_after_the_extension_still_runs_compiled(laid_out: Path) 
     assert str(seen["wire"]).endswith(".so"), seen
 
 
-def test_edited_source_runs_pure_python_whatever_the_times(laid_out: Path) -> None:
-    source = laid_out / "_wire.py"
+@pytest.mark.parametrize("edited", SOURCES)
+def test_edited_source_runs_pure_python_whatever_the_times(laid_out: Path, edited: str) -> None:
+    source = laid_out / edited
     source.write_text(source.read_text(encoding="utf-8") + "\n# edited after the build\n", encoding="utf-8")
     for path in laid_out.glob("_wire*.so"):
         _newer(path)  # the extension looks newer than the edit: times alone would trust it
     seen = _probe(laid_out)
     assert seen["compiled"] is False, seen
     assert str(seen["wire"]).endswith("_wire.py"), seen
+    assert str(seen["encode"]).endswith("_wire_encode.py"), seen  # never one compiled, one not
+
+
+def test_compiled_build_missing_a_module_is_not_used(laid_out: Path) -> None:
+    for path in laid_out.glob("_wire_encode*.so"):
+        path.unlink()
+    seen = _probe(laid_out)
+    assert seen["compiled"] is False, seen
+    assert str(seen["encode"]).endswith("_wire_encode.py"), seen
 
 
 def test_compiled_codec_without_a_stamp_is_not_used(laid_out: Path) -> None:
@@ -94,5 +107,21 @@ def test_stamp_holds_the_digest_of_the_checkouts_source() -> None:
 
     stamp = PACKAGE / "_wire.sha256"
     assert stamp.exists(), "no stamp beside the compiled codec: run `make setup`"
-    expected = hashlib.sha256((PACKAGE / "_wire.py").read_bytes()).hexdigest()
+    lines = "".join(f"{name} {hashlib.sha256((PACKAGE / name).read_bytes()).hexdigest()}\n" for name in SOURCES)
+    expected = hashlib.sha256(lines.encode("utf-8")).hexdigest()
     assert stamp.read_text(encoding="ascii").split() == [expected, "in-place"]
+
+
+def test_setup_compiles_the_modules_the_package_checks() -> None:
+    import ast
+
+    import viam_api
+
+    tree = ast.parse((REPO / "setup.py").read_text(encoding="utf-8"))
+    hot = next(
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "HOT_MODULES" for t in node.targets)
+    )
+    assert [Path(p).name for p in hot] == SOURCES
+    assert [f"{name}.py" for name in viam_api._COMPILED_MODULES] == SOURCES

@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     Robot,
     RobotPart,
@@ -672,7 +673,7 @@ def encode_Robot(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -682,7 +683,7 @@ def encode_Robot(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location
     if v:
@@ -692,28 +693,28 @@ def encode_Robot(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.last_access
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.online_state
     if v:
         out += b"\x30"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Robot.online_state")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Robot.online_state")
     v = m.seconds_since_online
     if v:
         out += b"\x38"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -9223372036854775808, 9223372036854775807, "viam.app.v1.Robot.seconds_since_online"
             )
     u = m._unknown_fields
@@ -1178,7 +1179,7 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -1188,7 +1189,7 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.dns_name
     if v:
@@ -1198,7 +1199,7 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.secret
     if v:
@@ -1208,7 +1209,7 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot
     if v:
@@ -1218,7 +1219,7 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -1228,17 +1229,17 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_config
     if v is not None:
-        _w.put_struct(out, b"\x2a", v)
+        _e.put_struct(out, b"\x2a", v)
     v = m.last_access
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.user_supplied_info
     if v is not None:
-        _w.put_struct(out, b"\x3a", v)
+        _e.put_struct(out, b"\x3a", v)
     v = m.main_part
     if v:
         out += b"\x40"
@@ -1251,7 +1252,7 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.local_fqdn
     if v:
@@ -1261,11 +1262,11 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x6a", v)
+        _e.put_timestamp(out, b"\x6a", v)
     for v in m.secrets:
         out += b"\x72"
         b = encode_SharedSecret(v)
@@ -1273,25 +1274,25 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.last_updated
     if v is not None:
-        _w.put_timestamp(out, b"\x7a", v)
+        _e.put_timestamp(out, b"\x7a", v)
     v = m.online_state
     if v:
         out += b"\x80\x01"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.RobotPart.online_state")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.RobotPart.online_state")
     v = m.seconds_since_online
     if v:
         out += b"\x88\x01"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -1306,7 +1307,7 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1491,7 +1492,7 @@ def encode_RobotPartHistoryEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot
     if v:
@@ -1501,11 +1502,11 @@ def encode_RobotPartHistoryEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.when
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.old
     if v is not None:
         out += b"\x22"
@@ -1514,7 +1515,7 @@ def encode_RobotPartHistoryEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.edited_by
     if v is not None:
@@ -1524,7 +1525,7 @@ def encode_RobotPartHistoryEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1614,7 +1615,7 @@ def encode_AuthenticatorInfo(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.AuthenticatorInfo.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.AuthenticatorInfo.type")
     v = m.value
     if v:
         out += b"\x12"
@@ -1623,7 +1624,7 @@ def encode_AuthenticatorInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.is_deactivated
     if v:
@@ -1724,13 +1725,13 @@ def encode_AllowedLoginMethods(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.AllowedLoginMethods.methods")
+                _e.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.AllowedLoginMethods.methods")
         out += b"\x0a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2000,7 +2001,7 @@ def encode_Organization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -2010,11 +2011,11 @@ def encode_Organization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.public_namespace
     if v:
         out += b"\x22"
@@ -2023,7 +2024,7 @@ def encode_Organization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.default_region
     if v:
@@ -2033,7 +2034,7 @@ def encode_Organization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.cid
     if v is not None:
@@ -2043,7 +2044,7 @@ def encode_Organization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.default_fragments
     if v is not None:
@@ -2053,7 +2054,7 @@ def encode_Organization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.allowed_login_methods
     if v is not None:
@@ -2063,7 +2064,7 @@ def encode_Organization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2262,7 +2263,7 @@ def encode_OrganizationMember(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.emails:
         out += b"\x12"
@@ -2271,17 +2272,17 @@ def encode_OrganizationMember(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.date_added
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.last_login
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.last_access
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2339,7 +2340,7 @@ def encode_ListOrganizationsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2477,7 +2478,7 @@ def encode_OrganizationInvite(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.email
     if v:
@@ -2487,11 +2488,11 @@ def encode_OrganizationInvite(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     for v in m.authorizations:
         out += b"\x22"
         b = encode_Authorization(v)
@@ -2499,7 +2500,7 @@ def encode_OrganizationInvite(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2559,7 +2560,7 @@ def encode_CreateOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2635,7 +2636,7 @@ def encode_CreateOrganizationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2695,7 +2696,7 @@ def encode_GetOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2771,7 +2772,7 @@ def encode_GetOrganizationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2850,7 +2851,7 @@ def encode_GetOrganizationNamespaceAvailabilityRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -2860,7 +2861,7 @@ def encode_GetOrganizationNamespaceAvailabilityRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2969,7 +2970,7 @@ def encode_FragmentImportList(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3199,7 +3200,7 @@ def encode_UpdateOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v is not None:
@@ -3209,7 +3210,7 @@ def encode_UpdateOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.public_namespace
     if v is not None:
@@ -3219,7 +3220,7 @@ def encode_UpdateOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.region
     if v is not None:
@@ -3229,7 +3230,7 @@ def encode_UpdateOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.cid
     if v is not None:
@@ -3239,7 +3240,7 @@ def encode_UpdateOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.default_fragments
     if v is not None:
@@ -3249,7 +3250,7 @@ def encode_UpdateOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.allowed_login_methods
     if v is not None:
@@ -3259,7 +3260,7 @@ def encode_UpdateOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3335,7 +3336,7 @@ def encode_UpdateOrganizationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3414,7 +3415,7 @@ def encode_UpdateOrganizationNamespaceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.new_public_namespace
     if v:
@@ -3424,7 +3425,7 @@ def encode_UpdateOrganizationNamespaceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3500,7 +3501,7 @@ def encode_UpdateOrganizationNamespaceResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3560,7 +3561,7 @@ def encode_DeleteOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3650,7 +3651,7 @@ def encode_GetOrganizationMetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3720,7 +3721,7 @@ def encode_GetOrganizationMetadataResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x0a", v)
+        _e.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3814,11 +3815,11 @@ def encode_UpdateOrganizationMetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3907,7 +3908,7 @@ def encode_ListOrganizationMembersRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4005,7 +4006,7 @@ def encode_ListOrganizationMembersResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.members:
         out += b"\x12"
@@ -4014,7 +4015,7 @@ def encode_ListOrganizationMembersResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.invites:
         out += b"\x1a"
@@ -4023,7 +4024,7 @@ def encode_ListOrganizationMembersResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4136,7 +4137,7 @@ def encode_CreateOrganizationInviteRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.email
     if v:
@@ -4146,7 +4147,7 @@ def encode_CreateOrganizationInviteRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.authorizations:
         out += b"\x1a"
@@ -4155,7 +4156,7 @@ def encode_CreateOrganizationInviteRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.send_email_invite
     if v is not None:
@@ -4235,7 +4236,7 @@ def encode_CreateOrganizationInviteResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4354,7 +4355,7 @@ def encode_UpdateOrganizationInviteAuthorizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.email
     if v:
@@ -4364,7 +4365,7 @@ def encode_UpdateOrganizationInviteAuthorizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.add_authorizations:
         out += b"\x1a"
@@ -4373,7 +4374,7 @@ def encode_UpdateOrganizationInviteAuthorizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.remove_authorizations:
         out += b"\x22"
@@ -4382,7 +4383,7 @@ def encode_UpdateOrganizationInviteAuthorizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4460,7 +4461,7 @@ def encode_UpdateOrganizationInviteAuthorizationsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4539,7 +4540,7 @@ def encode_DeleteOrganizationInviteRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.email
     if v:
@@ -4549,7 +4550,7 @@ def encode_DeleteOrganizationInviteRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4673,7 +4674,7 @@ def encode_ResendOrganizationInviteRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.email
     if v:
@@ -4683,7 +4684,7 @@ def encode_ResendOrganizationInviteRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.send_email_invite
     if v is not None:
@@ -4763,7 +4764,7 @@ def encode_ResendOrganizationInviteResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4842,7 +4843,7 @@ def encode_DeleteOrganizationMemberRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.user_id
     if v:
@@ -4852,7 +4853,7 @@ def encode_DeleteOrganizationMemberRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5037,7 +5038,7 @@ def encode_BillingAddress(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.address_line_2
     if v is not None:
@@ -5047,7 +5048,7 @@ def encode_BillingAddress(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.city
     if v:
@@ -5057,7 +5058,7 @@ def encode_BillingAddress(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.state
     if v:
@@ -5067,7 +5068,7 @@ def encode_BillingAddress(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.zipcode
     if v:
@@ -5077,7 +5078,7 @@ def encode_BillingAddress(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.country
     if v:
@@ -5087,7 +5088,7 @@ def encode_BillingAddress(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5182,7 +5183,7 @@ def encode_EnableBillingServiceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing_address
     if v is not None:
@@ -5192,7 +5193,7 @@ def encode_EnableBillingServiceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5317,7 +5318,7 @@ def encode_UpdateBillingServiceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing_address
     if v is not None:
@@ -5327,7 +5328,7 @@ def encode_UpdateBillingServiceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5417,7 +5418,7 @@ def encode_GetBillingServiceConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5550,7 +5551,7 @@ def encode_GetBillingServiceConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.support_email
     if v:
@@ -5560,7 +5561,7 @@ def encode_GetBillingServiceConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.logo_url
     if v:
@@ -5570,7 +5571,7 @@ def encode_GetBillingServiceConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing_dashboard_url
     if v:
@@ -5580,7 +5581,7 @@ def encode_GetBillingServiceConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5640,7 +5641,7 @@ def encode_DisableBillingServiceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5749,7 +5750,7 @@ def encode_OrganizationSetSupportEmailRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.email
     if v:
@@ -5759,7 +5760,7 @@ def encode_OrganizationSetSupportEmailRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5849,7 +5850,7 @@ def encode_OrganizationGetSupportEmailRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5909,7 +5910,7 @@ def encode_OrganizationGetSupportEmailResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5988,7 +5989,7 @@ def encode_OrganizationIdentity(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -5998,7 +5999,7 @@ def encode_OrganizationIdentity(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6073,7 +6074,7 @@ def encode_LocationOrganization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.primary
     if v:
@@ -6175,7 +6176,7 @@ def encode_LocationAuth(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -6185,7 +6186,7 @@ def encode_LocationAuth(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.secrets:
         out += b"\x1a"
@@ -6194,7 +6195,7 @@ def encode_LocationAuth(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6254,7 +6255,7 @@ def encode_StorageConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6541,7 +6542,7 @@ def encode_Location(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -6551,7 +6552,7 @@ def encode_Location(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.parent_location_id
     if v:
@@ -6561,7 +6562,7 @@ def encode_Location(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.auth
     if v is not None:
@@ -6571,7 +6572,7 @@ def encode_Location(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.organizations:
         out += b"\x32"
@@ -6580,18 +6581,18 @@ def encode_Location(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.robot_count
     if v:
         out += b"\x38"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Location.robot_count")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Location.robot_count")
     v = m.config
     if v is not None:
         out += b"\x42"
@@ -6600,7 +6601,7 @@ def encode_Location(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.primary_org_identity
     if v is not None:
@@ -6610,7 +6611,7 @@ def encode_Location(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6746,7 +6747,7 @@ def encode_SharedSecret(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.secret
     if v:
@@ -6756,18 +6757,18 @@ def encode_SharedSecret(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.state
     if v:
         out += b"\x20"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.SharedSecret.state")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.SharedSecret.state")
     u = m._unknown_fields
     if u:
         out += u
@@ -6864,7 +6865,7 @@ def encode_CreateLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -6874,7 +6875,7 @@ def encode_CreateLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.parent_location_id
     if v is not None:
@@ -6884,7 +6885,7 @@ def encode_CreateLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6960,7 +6961,7 @@ def encode_CreateLocationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7020,7 +7021,7 @@ def encode_GetLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7096,7 +7097,7 @@ def encode_GetLocationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7213,7 +7214,7 @@ def encode_UpdateLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v is not None:
@@ -7223,7 +7224,7 @@ def encode_UpdateLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.parent_location_id
     if v is not None:
@@ -7233,7 +7234,7 @@ def encode_UpdateLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.region
     if v is not None:
@@ -7243,7 +7244,7 @@ def encode_UpdateLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7319,7 +7320,7 @@ def encode_UpdateLocationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7379,7 +7380,7 @@ def encode_DeleteLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7469,7 +7470,7 @@ def encode_GetLocationMetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7539,7 +7540,7 @@ def encode_GetLocationMetadataResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x0a", v)
+        _e.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -7633,11 +7634,11 @@ def encode_UpdateLocationMetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -7726,7 +7727,7 @@ def encode_GetOrganizationsWithAccessToLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7785,7 +7786,7 @@ def encode_GetOrganizationsWithAccessToLocationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7845,7 +7846,7 @@ def encode_ListLocationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7924,7 +7925,7 @@ def encode_ShareLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -7934,7 +7935,7 @@ def encode_ShareLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8043,7 +8044,7 @@ def encode_UnshareLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -8053,7 +8054,7 @@ def encode_UnshareLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8142,7 +8143,7 @@ def encode_ListLocationsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8202,7 +8203,7 @@ def encode_CreateLocationSecretRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8276,7 +8277,7 @@ def encode_CreateLocationSecretResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8355,7 +8356,7 @@ def encode_DeleteLocationSecretRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.secret_id
     if v:
@@ -8365,7 +8366,7 @@ def encode_DeleteLocationSecretRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8455,7 +8456,7 @@ def encode_LocationAuthRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8529,7 +8530,7 @@ def encode_LocationAuthResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8589,7 +8590,7 @@ def encode_GetRobotRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8649,7 +8650,7 @@ def encode_GetRoverRentalRobotsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8766,7 +8767,7 @@ def encode_RoverRentalRobot(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -8776,7 +8777,7 @@ def encode_RoverRentalRobot(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_name
     if v:
@@ -8786,7 +8787,7 @@ def encode_RoverRentalRobot(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_main_part_id
     if v:
@@ -8796,7 +8797,7 @@ def encode_RoverRentalRobot(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8855,7 +8856,7 @@ def encode_GetRoverRentalRobotsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8929,7 +8930,7 @@ def encode_GetRobotResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8989,7 +8990,7 @@ def encode_GetRobotPartsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9048,7 +9049,7 @@ def encode_GetRobotPartsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9108,7 +9109,7 @@ def encode_GetRobotPartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9201,7 +9202,7 @@ def encode_GetRobotPartResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.config_json
     if v:
@@ -9211,7 +9212,7 @@ def encode_GetRobotPartResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9290,7 +9291,7 @@ def encode_GetRobotPartByNameAndLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -9300,7 +9301,7 @@ def encode_GetRobotPartByNameAndLocationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9374,7 +9375,7 @@ def encode_GetRobotPartByNameAndLocationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9669,7 +9670,7 @@ def encode_GetRobotPartLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.errors_only
     if v:
@@ -9683,7 +9684,7 @@ def encode_GetRobotPartLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_token
     if v is not None:
@@ -9693,7 +9694,7 @@ def encode_GetRobotPartLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.levels:
         out += b"\x2a"
@@ -9702,21 +9703,21 @@ def encode_GetRobotPartLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.start
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.end
     if v is not None:
-        _w.put_timestamp(out, b"\x3a", v)
+        _e.put_timestamp(out, b"\x3a", v)
     v = m.limit
     if v is not None:
         out += b"\x40"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -9223372036854775808, 9223372036854775807, "viam.app.v1.GetRobotPartLogsRequest.limit"
             )
     v = m.source
@@ -9727,7 +9728,7 @@ def encode_GetRobotPartLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.user_facing_only
     if v is not None:
@@ -9739,7 +9740,7 @@ def encode_GetRobotPartLogsRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.GetRobotPartLogsRequest.order")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.GetRobotPartLogsRequest.order")
     v = m.range
     if v is not None:
         out += b"\x62"
@@ -9748,7 +9749,7 @@ def encode_GetRobotPartLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9826,7 +9827,7 @@ def encode_GetRobotPartLogsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.next_page_token
     if v:
@@ -9836,7 +9837,7 @@ def encode_GetRobotPartLogsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9930,7 +9931,7 @@ def encode_TailRobotPartLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.errors_only
     if v:
@@ -9944,7 +9945,7 @@ def encode_TailRobotPartLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10003,7 +10004,7 @@ def encode_TailRobotPartLogsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10175,7 +10176,7 @@ def encode_GetRobotPartHistoryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_token
     if v is not None:
@@ -10185,7 +10186,7 @@ def encode_GetRobotPartHistoryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_limit
     if v is not None:
@@ -10193,7 +10194,7 @@ def encode_GetRobotPartHistoryRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -10202,10 +10203,10 @@ def encode_GetRobotPartHistoryRequest(m: _t.Any) -> bytes:
             )
     v = m.start
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.end
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -10282,7 +10283,7 @@ def encode_GetRobotPartHistoryResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.next_page_token
     if v:
@@ -10292,7 +10293,7 @@ def encode_GetRobotPartHistoryResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10477,7 +10478,7 @@ def encode_UpdateRobotPartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -10487,14 +10488,14 @@ def encode_UpdateRobotPartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_config
     if v is not None:
-        _w.put_struct(out, b"\x1a", v)
+        _e.put_struct(out, b"\x1a", v)
     v = m.last_known_update
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.robot_config_json
     if v is not None:
         out += b"\x2a"
@@ -10503,7 +10504,7 @@ def encode_UpdateRobotPartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10577,7 +10578,7 @@ def encode_UpdateRobotPartResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10672,7 +10673,7 @@ def encode_ConfigPropertyChange(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.value
     if v is not None:
@@ -10682,7 +10683,7 @@ def encode_ConfigPropertyChange(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10761,7 +10762,7 @@ def encode_SetConfigPropertyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.property_changes:
         out += b"\x12"
@@ -10770,7 +10771,7 @@ def encode_SetConfigPropertyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10899,7 +10900,7 @@ def encode_ConfigPropertyChangeResult(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.value
     if v is not None:
@@ -10909,7 +10910,7 @@ def encode_ConfigPropertyChangeResult(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.success
     if v:
@@ -10923,7 +10924,7 @@ def encode_ConfigPropertyChangeResult(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10982,7 +10983,7 @@ def encode_SetConfigPropertyResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -11061,7 +11062,7 @@ def encode_NewRobotPartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_name
     if v:
@@ -11071,7 +11072,7 @@ def encode_NewRobotPartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -11131,7 +11132,7 @@ def encode_NewRobotPartResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -11191,7 +11192,7 @@ def encode_DeleteRobotPartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -11251,7 +11252,7 @@ def encode_GetRobotPartMetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -11321,7 +11322,7 @@ def encode_GetRobotPartMetadataResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x0a", v)
+        _e.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -11415,11 +11416,11 @@ def encode_UpdateRobotPartMetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -11508,7 +11509,7 @@ def encode_GetRobotAPIKeysRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -11646,7 +11647,7 @@ def encode_APIKey(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.key
     if v:
@@ -11656,7 +11657,7 @@ def encode_APIKey(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -11666,11 +11667,11 @@ def encode_APIKey(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -11728,7 +11729,7 @@ def encode_GetRobotAPIKeysResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -12119,7 +12120,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -12129,11 +12130,11 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.fragment
     if v is not None:
-        _w.put_struct(out, b"\x1a", v)
+        _e.put_struct(out, b"\x1a", v)
     v = m.organization_owner
     if v:
         out += b"\x22"
@@ -12142,7 +12143,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.public
     if v:
@@ -12150,7 +12151,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.organization_name
     if v:
         out += b"\x3a"
@@ -12159,7 +12160,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_part_count
     if v:
@@ -12167,14 +12168,14 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Fragment.robot_part_count")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Fragment.robot_part_count")
     v = m.organization_count
     if v:
         out += b"\x50"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Fragment.organization_count")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Fragment.organization_count")
     v = m.only_used_by_owner
     if v:
         out += b"\x58"
@@ -12185,10 +12186,10 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Fragment.visibility")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Fragment.visibility")
     v = m.last_updated
     if v is not None:
-        _w.put_timestamp(out, b"\x6a", v)
+        _e.put_timestamp(out, b"\x6a", v)
     v = m.revision
     if v:
         out += b"\x72"
@@ -12197,7 +12198,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.public_namespace
     if v is not None:
@@ -12207,7 +12208,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.fragment_config_json
     if v is not None:
@@ -12217,7 +12218,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -12437,11 +12438,11 @@ def encode_FragmentHistoryEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.edited_on
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     v = m.old
     if v is not None:
         out += b"\x1a"
@@ -12450,7 +12451,7 @@ def encode_FragmentHistoryEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.edited_by
     if v is not None:
@@ -12460,7 +12461,7 @@ def encode_FragmentHistoryEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.revision
     if v:
@@ -12470,11 +12471,11 @@ def encode_FragmentHistoryEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.config
     if v is not None:
-        _w.put_struct(out, b"\x32", v)
+        _e.put_struct(out, b"\x32", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -12573,11 +12574,11 @@ def encode_FragmentRevision(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_at
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -12655,7 +12656,7 @@ def encode_FragmentTag(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.revision
     if v:
@@ -12665,7 +12666,7 @@ def encode_FragmentTag(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -12763,7 +12764,7 @@ def encode_FragmentError(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.FragmentError.error_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.FragmentError.error_type")
     v = m.fragment_id
     if v:
         out += b"\x12"
@@ -12772,7 +12773,7 @@ def encode_FragmentError(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.detail
     if v:
@@ -12782,7 +12783,7 @@ def encode_FragmentError(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -12906,7 +12907,7 @@ def encode_FragmentUsage(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organizations
     if v:
@@ -12914,21 +12915,21 @@ def encode_FragmentUsage(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.FragmentUsage.organizations")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.FragmentUsage.organizations")
     v = m.machines
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.FragmentUsage.machines")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.FragmentUsage.machines")
     v = m.machines_in_current_org
     if v:
         out += b"\x20"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.FragmentUsage.machines_in_current_org")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.FragmentUsage.machines_in_current_org")
     v = m.version
     if v is not None:
         out += b"\x2a"
@@ -12937,7 +12938,7 @@ def encode_FragmentUsage(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -13136,7 +13137,7 @@ def encode_FragmentImport(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -13146,7 +13147,7 @@ def encode_FragmentImport(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.prefix
     if v is not None:
@@ -13156,7 +13157,7 @@ def encode_FragmentImport(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.variables.items():
         entry = bytearray()
@@ -13166,7 +13167,7 @@ def encode_FragmentImport(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = v.encode()
@@ -13174,18 +13175,18 @@ def encode_FragmentImport(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x22"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.fragment_variables
     if v is not None:
-        _w.put_struct(out, b"\x2a", v)
+        _e.put_struct(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -13345,11 +13346,11 @@ def encode_ResolvedFragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resolved_config
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     v = m.error
     if v is not None:
         out += b"\x1a"
@@ -13358,7 +13359,7 @@ def encode_ResolvedFragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.revision
     if v:
@@ -13368,7 +13369,7 @@ def encode_ResolvedFragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -13469,7 +13470,7 @@ def encode_ListFragmentsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.show_public
     if v:
@@ -13482,7 +13483,7 @@ def encode_ListFragmentsRequest(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(
+                _e.put_int(
                     b, v, -2147483648, 2147483647, "viam.app.v1.ListFragmentsRequest.fragment_visibility"
                 )
         out += b"\x1a"
@@ -13490,7 +13491,7 @@ def encode_ListFragmentsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -13568,7 +13569,7 @@ def encode_ListFragmentsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.fragment_usages:
         out += b"\x12"
@@ -13577,7 +13578,7 @@ def encode_ListFragmentsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -13675,7 +13676,7 @@ def encode_GetFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.current_organization_id
     if v:
@@ -13685,7 +13686,7 @@ def encode_GetFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v is not None:
@@ -13695,7 +13696,7 @@ def encode_GetFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -13844,7 +13845,7 @@ def encode_GetFragmentResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.fragment_usage
     if v is not None:
@@ -13854,7 +13855,7 @@ def encode_GetFragmentResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.revisions:
         out += b"\x1a"
@@ -13863,7 +13864,7 @@ def encode_GetFragmentResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tags:
         out += b"\x22"
@@ -13872,7 +13873,7 @@ def encode_GetFragmentResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -14007,11 +14008,11 @@ def encode_CreateFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.config
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     v = m.organization_id
     if v:
         out += b"\x1a"
@@ -14020,7 +14021,7 @@ def encode_CreateFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.visibility
     if v is not None:
@@ -14028,7 +14029,7 @@ def encode_CreateFragmentRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.CreateFragmentRequest.visibility")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.CreateFragmentRequest.visibility")
     u = m._unknown_fields
     if u:
         out += u
@@ -14103,7 +14104,7 @@ def encode_CreateFragmentResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -14318,7 +14319,7 @@ def encode_UpdateFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -14328,11 +14329,11 @@ def encode_UpdateFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.config
     if v is not None:
-        _w.put_struct(out, b"\x1a", v)
+        _e.put_struct(out, b"\x1a", v)
     v = m.public
     if v is not None:
         out += b"\x20"
@@ -14343,10 +14344,10 @@ def encode_UpdateFragmentRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateFragmentRequest.visibility")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateFragmentRequest.visibility")
     v = m.last_known_update
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.fragment_config_json
     if v is not None:
         out += b"\x3a"
@@ -14355,7 +14356,7 @@ def encode_UpdateFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -14431,7 +14432,7 @@ def encode_UpdateFragmentResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -14491,7 +14492,7 @@ def encode_DeleteFragmentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -14615,7 +14616,7 @@ def encode_GetFragmentHistoryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_token
     if v is not None:
@@ -14625,7 +14626,7 @@ def encode_GetFragmentHistoryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_limit
     if v is not None:
@@ -14633,7 +14634,7 @@ def encode_GetFragmentHistoryRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -14716,7 +14717,7 @@ def encode_GetFragmentHistoryResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.next_page_token
     if v:
@@ -14726,7 +14727,7 @@ def encode_GetFragmentHistoryResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -14786,7 +14787,7 @@ def encode_GetFragmentUsageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -14845,7 +14846,7 @@ def encode_GetFragmentUsageResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -14943,7 +14944,7 @@ def encode_SetFragmentTagRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tag
     if v:
@@ -14953,7 +14954,7 @@ def encode_SetFragmentTagRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.revision
     if v:
@@ -14963,7 +14964,7 @@ def encode_SetFragmentTagRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15022,7 +15023,7 @@ def encode_SetFragmentTagResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15101,7 +15102,7 @@ def encode_DeleteFragmentTagRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tag
     if v:
@@ -15111,7 +15112,7 @@ def encode_DeleteFragmentTagRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15170,7 +15171,7 @@ def encode_DeleteFragmentTagResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15230,7 +15231,7 @@ def encode_ListRobotsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15289,7 +15290,7 @@ def encode_ListRobotsForLocationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15349,7 +15350,7 @@ def encode_ListRobotsForOrgRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15428,7 +15429,7 @@ def encode_AdditionalFragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v is not None:
@@ -15438,7 +15439,7 @@ def encode_AdditionalFragment(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15517,7 +15518,7 @@ def encode_ListNestedFragmentsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.additional_fragments:
         out += b"\x12"
@@ -15526,7 +15527,7 @@ def encode_ListNestedFragmentsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15604,7 +15605,7 @@ def encode_ListNestedFragmentsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.resolved_fragments:
         out += b"\x12"
@@ -15613,7 +15614,7 @@ def encode_ListNestedFragmentsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15711,7 +15712,7 @@ def encode_ListMachineFragmentsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.additional_fragment_ids:
         out += b"\x12"
@@ -15720,7 +15721,7 @@ def encode_ListMachineFragmentsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.additional_fragments:
         out += b"\x1a"
@@ -15729,7 +15730,7 @@ def encode_ListMachineFragmentsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15807,7 +15808,7 @@ def encode_ListMachineFragmentsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.resolved_fragments:
         out += b"\x12"
@@ -15816,7 +15817,7 @@ def encode_ListMachineFragmentsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -15929,7 +15930,7 @@ def encode_ListMachineSummariesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.fragment_ids:
         out += b"\x12"
@@ -15938,7 +15939,7 @@ def encode_ListMachineSummariesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.location_ids:
         out += b"\x1a"
@@ -15947,7 +15948,7 @@ def encode_ListMachineSummariesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.limit
     if v is not None:
@@ -15955,7 +15956,7 @@ def encode_ListMachineSummariesRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ListMachineSummariesRequest.limit")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ListMachineSummariesRequest.limit")
     u = m._unknown_fields
     if u:
         out += u
@@ -16013,7 +16014,7 @@ def encode_ListMachineSummariesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -16111,7 +16112,7 @@ def encode_LocationSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_name
     if v:
@@ -16121,7 +16122,7 @@ def encode_LocationSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.machine_summaries:
         out += b"\x1a"
@@ -16130,7 +16131,7 @@ def encode_LocationSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -16228,7 +16229,7 @@ def encode_MachineSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.machine_name
     if v:
@@ -16238,7 +16239,7 @@ def encode_MachineSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.part_summaries:
         out += b"\x1a"
@@ -16247,7 +16248,7 @@ def encode_MachineSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -16326,7 +16327,7 @@ def encode_FragmentSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -16336,7 +16337,7 @@ def encode_FragmentSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -16419,7 +16420,7 @@ def encode_ViamServerVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.minor
     if v is not None:
@@ -16429,7 +16430,7 @@ def encode_ViamServerVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -16512,7 +16513,7 @@ def encode_ViamAgentVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.minor
     if v is not None:
@@ -16522,7 +16523,7 @@ def encode_ViamAgentVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -16919,7 +16920,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_name
     if v:
@@ -16929,7 +16930,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.is_main_part
     if v:
@@ -16941,14 +16942,14 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.PartSummary.online_state")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.PartSummary.online_state")
     v = m.seconds_since_online
     if v:
         out += b"\x68"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -16957,10 +16958,10 @@ def encode_PartSummary(m: _t.Any) -> bytes:
             )
     v = m.last_access
     if v is not None:
-        _w.put_timestamp(out, b"\x72", v)
+        _e.put_timestamp(out, b"\x72", v)
     v = m.last_online
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.viam_server_version
     if v is not None:
         out += b"\x22"
@@ -16969,7 +16970,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.viam_agent_version
     if v is not None:
@@ -16979,7 +16980,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.os
     if v is not None:
@@ -16989,7 +16990,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.platform
     if v is not None:
@@ -16999,7 +17000,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.public_ip_address
     if v is not None:
@@ -17009,7 +17010,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.dns_name
     if v is not None:
@@ -17019,7 +17020,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.fragments:
         out += b"\x4a"
@@ -17028,7 +17029,7 @@ def encode_PartSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17087,7 +17088,7 @@ def encode_ListRobotsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17146,7 +17147,7 @@ def encode_ListRobotsForLocationsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17205,7 +17206,7 @@ def encode_ListRobotsForOrgResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17284,7 +17285,7 @@ def encode_NewRobotRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location
     if v:
@@ -17294,7 +17295,7 @@ def encode_NewRobotRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17354,7 +17355,7 @@ def encode_NewRobotResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17452,7 +17453,7 @@ def encode_UpdateRobotRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -17462,7 +17463,7 @@ def encode_UpdateRobotRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location
     if v:
@@ -17472,7 +17473,7 @@ def encode_UpdateRobotRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17546,7 +17547,7 @@ def encode_UpdateRobotResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17606,7 +17607,7 @@ def encode_DeleteRobotRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17771,7 +17772,7 @@ def encode_FavoriteMachine(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -17781,11 +17782,11 @@ def encode_FavoriteMachine(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -17844,7 +17845,7 @@ def encode_AddFavoriteMachineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -17934,7 +17935,7 @@ def encode_RemoveFavoriteMachineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -18053,7 +18054,7 @@ def encode_ListFavoriteMachinesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -18113,7 +18114,7 @@ def encode_GetRobotMetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -18183,7 +18184,7 @@ def encode_GetRobotMetadataResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x0a", v)
+        _e.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -18277,11 +18278,11 @@ def encode_UpdateRobotMetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -18370,7 +18371,7 @@ def encode_MarkPartAsMainRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -18460,7 +18461,7 @@ def encode_MarkPartForRestartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -18550,7 +18551,7 @@ def encode_CreateRobotPartSecretRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -18624,7 +18625,7 @@ def encode_CreateRobotPartSecretResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -18703,7 +18704,7 @@ def encode_DeleteRobotPartSecretRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.secret_id
     if v:
@@ -18713,7 +18714,7 @@ def encode_DeleteRobotPartSecretRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -18917,7 +18918,7 @@ def encode_Authorization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.authorization_id
     if v:
@@ -18927,7 +18928,7 @@ def encode_Authorization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_type
     if v:
@@ -18937,7 +18938,7 @@ def encode_Authorization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_id
     if v:
@@ -18947,7 +18948,7 @@ def encode_Authorization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.identity_id
     if v:
@@ -18957,7 +18958,7 @@ def encode_Authorization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -18967,7 +18968,7 @@ def encode_Authorization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.identity_type
     if v:
@@ -18977,7 +18978,7 @@ def encode_Authorization(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19053,7 +19054,7 @@ def encode_AddRoleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19159,7 +19160,7 @@ def encode_RemoveRoleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19312,7 +19313,7 @@ def encode_ChangeRoleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.new_authorization
     if v is not None:
@@ -19322,7 +19323,7 @@ def encode_ChangeRoleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19431,7 +19432,7 @@ def encode_ListAuthorizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.resource_ids:
         out += b"\x12"
@@ -19440,7 +19441,7 @@ def encode_ListAuthorizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19499,7 +19500,7 @@ def encode_ListAuthorizationsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19558,7 +19559,7 @@ def encode_CheckPermissionsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19656,7 +19657,7 @@ def encode_AuthorizedPermissions(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_id
     if v:
@@ -19666,7 +19667,7 @@ def encode_AuthorizedPermissions(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.permissions:
         out += b"\x1a"
@@ -19675,7 +19676,7 @@ def encode_AuthorizedPermissions(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19734,7 +19735,7 @@ def encode_CheckPermissionsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -19974,7 +19975,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.files:
         out += b"\x12"
@@ -19983,7 +19984,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.models:
         out += b"\x1a"
@@ -19992,7 +19993,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entrypoint
     if v:
@@ -20002,7 +20003,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.first_run
     if v is not None:
@@ -20012,7 +20013,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.markdown_description
     if v is not None:
@@ -20022,7 +20023,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.apps:
         out += b"\x3a"
@@ -20031,7 +20032,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.deprecated_status
     if v is not None:
@@ -20041,7 +20042,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.min_viam_server_version
     if v is not None:
@@ -20051,7 +20052,7 @@ def encode_ModuleVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -20262,7 +20263,7 @@ def encode_ModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.versions:
         out += b"\x12"
@@ -20271,7 +20272,7 @@ def encode_ModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entrypoint
     if v:
@@ -20281,7 +20282,7 @@ def encode_ModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.first_run
     if v is not None:
@@ -20291,7 +20292,7 @@ def encode_ModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.markdown_description
     if v is not None:
@@ -20301,7 +20302,7 @@ def encode_ModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.apps:
         out += b"\x32"
@@ -20310,7 +20311,7 @@ def encode_ModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.source_type
     if v is not None:
@@ -20318,14 +20319,14 @@ def encode_ModuleMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ModuleMetadata.source_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ModuleMetadata.source_type")
     v = m.language
     if v is not None:
         out += b"\x40"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ModuleMetadata.language")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ModuleMetadata.language")
     v = m.min_viam_server_version
     if v is not None:
         out += b"\x4a"
@@ -20334,7 +20335,7 @@ def encode_ModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -20434,11 +20435,11 @@ def encode_MLModelVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -20576,7 +20577,7 @@ def encode_MLModelMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_type
     if v:
@@ -20584,14 +20585,14 @@ def encode_MLModelMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.MLModelMetadata.model_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.MLModelMetadata.model_type")
     v = m.model_framework
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.MLModelMetadata.model_framework")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.MLModelMetadata.model_framework")
     for v in m.detailed_versions:
         out += b"\x22"
         b = encode_MLModelVersion(v)
@@ -20599,7 +20600,7 @@ def encode_MLModelMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.deployment_modular_resources:
         out += b"\x2a"
@@ -20608,7 +20609,7 @@ def encode_MLModelMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -20708,11 +20709,11 @@ def encode_MLTrainingVersion(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -20846,7 +20847,7 @@ def encode_MLTrainingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_type
     if v:
@@ -20854,14 +20855,14 @@ def encode_MLTrainingMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.MLTrainingMetadata.model_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.MLTrainingMetadata.model_type")
     v = m.model_framework
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.MLTrainingMetadata.model_framework")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.MLTrainingMetadata.model_framework")
     v = m.draft
     if v:
         out += b"\x20"
@@ -20873,7 +20874,7 @@ def encode_MLTrainingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -20967,7 +20968,7 @@ def encode_DeprecatedStatus(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.deprecated_at
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     v = m.message
     if v:
         out += b"\x12"
@@ -20976,7 +20977,7 @@ def encode_DeprecatedStatus(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -21115,7 +21116,7 @@ def encode_RegistryItemBilling(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.cost_per_year
     if v is not None:
@@ -21125,7 +21126,7 @@ def encode_RegistryItemBilling(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -21168,9 +21169,9 @@ def encode_RegistryItemCostByResource(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.per_machine
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -21645,7 +21646,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -21655,7 +21656,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.public_namespace
     if v:
@@ -21665,7 +21666,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -21675,7 +21676,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -21683,14 +21684,14 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.RegistryItem.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.RegistryItem.type")
     v = m.visibility
     if v:
         out += b"\x30"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.RegistryItem.visibility")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.RegistryItem.visibility")
     v = m.url
     if v:
         out += b"\x3a"
@@ -21699,7 +21700,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v:
@@ -21709,7 +21710,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.total_robot_usage
     if v:
@@ -21717,7 +21718,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -21730,7 +21731,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -21743,7 +21744,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -21756,7 +21757,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -21771,7 +21772,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.ml_model_metadata
     if v is not None:
@@ -21781,7 +21782,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.ml_training_metadata
     if v is not None:
@@ -21791,14 +21792,14 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_at
     if v is not None:
-        _w.put_timestamp(out, b"\x7a", v)
+        _e.put_timestamp(out, b"\x7a", v)
     v = m.updated_at
     if v is not None:
-        _w.put_timestamp(out, b"\x82\x01", v)
+        _e.put_timestamp(out, b"\x82\x01", v)
     v = m.deprecated_status
     if v is not None:
         out += b"\x8a\x01"
@@ -21807,7 +21808,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing
     if v is not None:
@@ -21817,7 +21818,7 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -21896,7 +21897,7 @@ def encode_GetRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.include_markdown_documentation
     if v is not None:
@@ -21974,7 +21975,7 @@ def encode_GetRegistryItemResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -22074,7 +22075,7 @@ def encode_CreateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -22084,7 +22085,7 @@ def encode_CreateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -22092,7 +22093,7 @@ def encode_CreateRegistryItemRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.CreateRegistryItemRequest.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.CreateRegistryItemRequest.type")
     u = m._unknown_fields
     if u:
         out += u
@@ -22464,7 +22465,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -22472,7 +22473,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateRegistryItemRequest.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateRegistryItemRequest.type")
     v = m.description
     if v:
         out += b"\x1a"
@@ -22481,7 +22482,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.visibility
     if v:
@@ -22489,7 +22490,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateRegistryItemRequest.visibility")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateRegistryItemRequest.visibility")
     v = m.url
     if v is not None:
         out += b"\x2a"
@@ -22498,7 +22499,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.update_module_metadata
     if v is not None:
@@ -22508,7 +22509,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.update_ml_model_metadata
     if v is not None:
@@ -22518,7 +22519,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.update_ml_training_metadata
     if v is not None:
@@ -22528,7 +22529,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.markdown_description
     if v is not None:
@@ -22538,7 +22539,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing
     if v is not None:
@@ -22548,7 +22549,7 @@ def encode_UpdateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -22878,7 +22879,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.types
     if vs:
@@ -22887,13 +22888,13 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.ListRegistryItemsRequest.types")
+                _e.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.ListRegistryItemsRequest.types")
         out += b"\x12"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.visibilities
     if vs:
@@ -22902,13 +22903,13 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.ListRegistryItemsRequest.visibilities")
+                _e.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.ListRegistryItemsRequest.visibilities")
         out += b"\x1a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.platforms:
         out += b"\x22"
@@ -22917,7 +22918,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.statuses
     if vs:
@@ -22926,13 +22927,13 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.ListRegistryItemsRequest.statuses")
+                _e.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.ListRegistryItemsRequest.statuses")
         out += b"\x2a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.search_term
     if v is not None:
@@ -22942,7 +22943,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_token
     if v is not None:
@@ -22952,7 +22953,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.public_namespaces:
         out += b"\x42"
@@ -22961,7 +22962,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.include_markdown_documentation
     if v is not None:
@@ -22974,7 +22975,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(
+                _e.put_int(
                     b, v, -2147483648, 2147483647, "viam.app.v1.ListRegistryItemsRequest.module_source_types"
                 )
         out += b"\x52"
@@ -22982,7 +22983,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.module_languages
     if vs:
@@ -22991,7 +22992,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(
+                _e.put_int(
                     b, v, -2147483648, 2147483647, "viam.app.v1.ListRegistryItemsRequest.module_languages"
                 )
         out += b"\x5a"
@@ -22999,7 +23000,7 @@ def encode_ListRegistryItemsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.show_owned_deprecated
     if v is not None:
@@ -23062,7 +23063,7 @@ def encode_ListRegistryItemsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23122,7 +23123,7 @@ def encode_DeleteRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23231,7 +23232,7 @@ def encode_RenameRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.new_name
     if v:
@@ -23241,7 +23242,7 @@ def encode_RenameRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23315,7 +23316,7 @@ def encode_RenameRegistryItemResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23394,7 +23395,7 @@ def encode_TransferRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.new_public_namespace
     if v:
@@ -23404,7 +23405,7 @@ def encode_TransferRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23513,7 +23514,7 @@ def encode_DeprecateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.message
     if v:
@@ -23523,7 +23524,7 @@ def encode_DeprecateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23613,7 +23614,7 @@ def encode_UndeprecateRegistryItemRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23722,7 +23723,7 @@ def encode_CreateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -23732,7 +23733,7 @@ def encode_CreateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -23811,7 +23812,7 @@ def encode_CreateModuleResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.url
     if v:
@@ -23821,7 +23822,7 @@ def encode_CreateModuleResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -24031,7 +24032,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.visibility
     if v:
@@ -24039,7 +24040,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateModuleRequest.visibility")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateModuleRequest.visibility")
     v = m.url
     if v:
         out += b"\x1a"
@@ -24048,7 +24049,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v:
@@ -24058,7 +24059,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.models:
         out += b"\x2a"
@@ -24067,7 +24068,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entrypoint
     if v:
@@ -24077,7 +24078,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.first_run
     if v is not None:
@@ -24087,7 +24088,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.apps:
         out += b"\x42"
@@ -24096,7 +24097,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.markdown_description
     if v is not None:
@@ -24106,7 +24107,7 @@ def encode_UpdateModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -24165,7 +24166,7 @@ def encode_AllowedOrgIDs(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -24371,7 +24372,7 @@ def encode_App(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -24381,7 +24382,7 @@ def encode_App(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entrypoint
     if v:
@@ -24391,7 +24392,7 @@ def encode_App(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.fragment_ids:
         out += b"\x22"
@@ -24400,7 +24401,7 @@ def encode_App(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.logo_path
     if v is not None:
@@ -24410,7 +24411,7 @@ def encode_App(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.customizations
     if v is not None:
@@ -24420,7 +24421,7 @@ def encode_App(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.allowed_org_ids
     if v is not None:
@@ -24430,7 +24431,7 @@ def encode_App(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -24490,7 +24491,7 @@ def encode_UpdateModuleResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -24644,7 +24645,7 @@ def encode_UpdateModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entrypoint
     if v:
@@ -24654,7 +24655,7 @@ def encode_UpdateModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.apps:
         out += b"\x1a"
@@ -24663,7 +24664,7 @@ def encode_UpdateModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.source_type
     if v is not None:
@@ -24671,14 +24672,14 @@ def encode_UpdateModuleMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateModuleMetadata.source_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateModuleMetadata.source_type")
     v = m.language
     if v is not None:
         out += b"\x28"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateModuleMetadata.language")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateModuleMetadata.language")
     v = m.min_viam_server_version
     if v is not None:
         out += b"\x32"
@@ -24687,7 +24688,7 @@ def encode_UpdateModuleMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -24787,14 +24788,14 @@ def encode_UpdateMLModelMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateMLModelMetadata.model_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateMLModelMetadata.model_type")
     v = m.model_framework
     if v:
         out += b"\x10"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateMLModelMetadata.model_framework")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateMLModelMetadata.model_framework")
     for v in m.deployment_modular_resources:
         out += b"\x1a"
         b = v.encode()
@@ -24802,7 +24803,7 @@ def encode_UpdateMLModelMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -24917,14 +24918,14 @@ def encode_UpdateMLTrainingMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateMLTrainingMetadata.model_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateMLTrainingMetadata.model_type")
     v = m.model_framework
     if v:
         out += b"\x10"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -2147483648, 2147483647, "viam.app.v1.UpdateMLTrainingMetadata.model_framework"
             )
     v = m.draft
@@ -24938,7 +24939,7 @@ def encode_UpdateMLTrainingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -25074,7 +25075,7 @@ def encode_Model(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model
     if v:
@@ -25084,7 +25085,7 @@ def encode_Model(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.markdown_documentation
     if v is not None:
@@ -25094,7 +25095,7 @@ def encode_Model(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v is not None:
@@ -25104,7 +25105,7 @@ def encode_Model(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.supported_hardware:
         out += b"\x2a"
@@ -25113,7 +25114,7 @@ def encode_Model(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -25230,7 +25231,7 @@ def encode_ModuleFileInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -25240,7 +25241,7 @@ def encode_ModuleFileInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.platform
     if v:
@@ -25250,7 +25251,7 @@ def encode_ModuleFileInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.platform_tags:
         out += b"\x2a"
@@ -25259,7 +25260,7 @@ def encode_ModuleFileInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -25364,7 +25365,7 @@ def encode_UploadModuleFileRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.file
     if v is not None:
@@ -25374,7 +25375,7 @@ def encode_UploadModuleFileRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -25434,7 +25435,7 @@ def encode_UploadModuleFileResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -25513,7 +25514,7 @@ def encode_GetModuleRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.include_markdown_documentation
     if v is not None:
@@ -25593,7 +25594,7 @@ def encode_GetModuleResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -25934,7 +25935,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -25944,7 +25945,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.visibility
     if v:
@@ -25952,7 +25953,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Module.visibility")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Module.visibility")
     for v in m.versions:
         out += b"\x22"
         b = encode_VersionHistory(v)
@@ -25960,7 +25961,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.url
     if v:
@@ -25970,7 +25971,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v:
@@ -25980,7 +25981,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.models:
         out += b"\x3a"
@@ -25989,7 +25990,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.total_robot_usage
     if v:
@@ -25997,7 +25998,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -9223372036854775808, 9223372036854775807, "viam.app.v1.Module.total_robot_usage"
             )
     v = m.total_organization_usage
@@ -26006,7 +26007,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -26021,7 +26022,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entrypoint
     if v:
@@ -26031,7 +26032,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.public_namespace
     if v:
@@ -26041,7 +26042,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.first_run
     if v is not None:
@@ -26051,7 +26052,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.markdown_description
     if v is not None:
@@ -26061,7 +26062,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.apps:
         out += b"\x7a"
@@ -26070,7 +26071,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.deprecated_status
     if v is not None:
@@ -26080,7 +26081,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -26301,7 +26302,7 @@ def encode_VersionHistory(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.files:
         out += b"\x12"
@@ -26310,7 +26311,7 @@ def encode_VersionHistory(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.models:
         out += b"\x1a"
@@ -26319,7 +26320,7 @@ def encode_VersionHistory(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entrypoint
     if v:
@@ -26329,7 +26330,7 @@ def encode_VersionHistory(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.first_run
     if v is not None:
@@ -26339,7 +26340,7 @@ def encode_VersionHistory(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.markdown_description
     if v is not None:
@@ -26349,7 +26350,7 @@ def encode_VersionHistory(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.apps:
         out += b"\x3a"
@@ -26358,7 +26359,7 @@ def encode_VersionHistory(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.deprecated_status
     if v is not None:
@@ -26368,7 +26369,7 @@ def encode_VersionHistory(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -26468,11 +26469,11 @@ def encode_Uploads(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.uploaded_at
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -26550,7 +26551,7 @@ def encode_ListModulesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.include_markdown_documentation
     if v is not None:
@@ -26613,7 +26614,7 @@ def encode_ListModulesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -26711,7 +26712,7 @@ def encode_DeprecateRegistryItemVersionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -26721,7 +26722,7 @@ def encode_DeprecateRegistryItemVersionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.message
     if v:
@@ -26731,7 +26732,7 @@ def encode_DeprecateRegistryItemVersionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -26840,7 +26841,7 @@ def encode_UndeprecateRegistryItemVersionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -26850,7 +26851,7 @@ def encode_UndeprecateRegistryItemVersionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -26940,7 +26941,7 @@ def encode_GetUserIDByEmailRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27000,7 +27001,7 @@ def encode_GetUserIDByEmailResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27060,7 +27061,7 @@ def encode_ListOrganizationsByUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27196,7 +27197,7 @@ def encode_OrgDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.org_name
     if v:
@@ -27206,7 +27207,7 @@ def encode_OrgDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.org_cid
     if v is not None:
@@ -27216,7 +27217,7 @@ def encode_OrgDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.public_namespace
     if v is not None:
@@ -27226,7 +27227,7 @@ def encode_OrgDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing_tier
     if v is not None:
@@ -27236,7 +27237,7 @@ def encode_OrgDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27295,7 +27296,7 @@ def encode_ListOrganizationsByUserResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27412,7 +27413,7 @@ def encode_SearchOrganizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.org_name
     if v is not None:
@@ -27422,7 +27423,7 @@ def encode_SearchOrganizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.cid
     if v is not None:
@@ -27432,7 +27433,7 @@ def encode_SearchOrganizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.public_namespace
     if v is not None:
@@ -27442,7 +27443,7 @@ def encode_SearchOrganizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27501,7 +27502,7 @@ def encode_SearchOrganizationsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27579,7 +27580,7 @@ def encode_CreateKeyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -27589,7 +27590,7 @@ def encode_CreateKeyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27668,7 +27669,7 @@ def encode_CreateKeyResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.id
     if v:
@@ -27678,7 +27679,7 @@ def encode_CreateKeyResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27738,7 +27739,7 @@ def encode_DeleteKeyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27847,7 +27848,7 @@ def encode_RenameKeyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -27857,7 +27858,7 @@ def encode_RenameKeyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -27936,7 +27937,7 @@ def encode_RenameKeyResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -27946,7 +27947,7 @@ def encode_RenameKeyResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28082,7 +28083,7 @@ def encode_AuthorizationDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.authorization_id
     if v:
@@ -28092,7 +28093,7 @@ def encode_AuthorizationDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_type
     if v:
@@ -28102,7 +28103,7 @@ def encode_AuthorizationDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_id
     if v:
@@ -28112,7 +28113,7 @@ def encode_AuthorizationDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.org_id
     if v:
@@ -28122,7 +28123,7 @@ def encode_AuthorizationDetails(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28217,7 +28218,7 @@ def encode_APIKeyWithAuthorizations(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.authorizations:
         out += b"\x12"
@@ -28226,7 +28227,7 @@ def encode_APIKeyWithAuthorizations(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28286,7 +28287,7 @@ def encode_ListKeysRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28345,7 +28346,7 @@ def encode_ListKeysResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28405,7 +28406,7 @@ def encode_RotateKeyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28484,7 +28485,7 @@ def encode_RotateKeyResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.key
     if v:
@@ -28494,7 +28495,7 @@ def encode_RotateKeyResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28556,7 +28557,7 @@ def encode_CreateKeyFromExistingKeyAuthorizationsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28637,7 +28638,7 @@ def encode_CreateKeyFromExistingKeyAuthorizationsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.key
     if v:
@@ -28647,7 +28648,7 @@ def encode_CreateKeyFromExistingKeyAuthorizationsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28726,7 +28727,7 @@ def encode_GetAppContentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -28736,7 +28737,7 @@ def encode_GetAppContentRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -28847,7 +28848,7 @@ def encode_GetAppContentResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entrypoint
     if v:
@@ -28857,7 +28858,7 @@ def encode_GetAppContentResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.app_type
     if v:
@@ -28865,7 +28866,7 @@ def encode_GetAppContentResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.GetAppContentResponse.app_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.GetAppContentResponse.app_type")
     v = m.public
     if v:
         out += b"\x20"
@@ -28947,7 +28948,7 @@ def encode_OrganizationSetLogoRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.logo
     if v:
@@ -28957,7 +28958,7 @@ def encode_OrganizationSetLogoRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29047,7 +29048,7 @@ def encode_OrganizationGetLogoRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29107,7 +29108,7 @@ def encode_OrganizationGetLogoResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29167,7 +29168,7 @@ def encode_EnableAuthServiceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29257,7 +29258,7 @@ def encode_DisableAuthServiceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29401,7 +29402,7 @@ def encode_CreateOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_name
     if v:
@@ -29411,7 +29412,7 @@ def encode_CreateOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.oauth_config
     if v is not None:
@@ -29421,7 +29422,7 @@ def encode_CreateOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29500,7 +29501,7 @@ def encode_CreateOAuthAppResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_secret
     if v:
@@ -29510,7 +29511,7 @@ def encode_CreateOAuthAppResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29589,7 +29590,7 @@ def encode_ReadOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_id
     if v:
@@ -29599,7 +29600,7 @@ def encode_ReadOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29713,7 +29714,7 @@ def encode_ReadOAuthAppResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_secret
     if v:
@@ -29723,7 +29724,7 @@ def encode_ReadOAuthAppResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.oauth_config
     if v is not None:
@@ -29733,7 +29734,7 @@ def encode_ReadOAuthAppResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -29866,7 +29867,7 @@ def encode_UpdateOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_id
     if v:
@@ -29876,7 +29877,7 @@ def encode_UpdateOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_name
     if v:
@@ -29886,7 +29887,7 @@ def encode_UpdateOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.oauth_config
     if v is not None:
@@ -29896,7 +29897,7 @@ def encode_UpdateOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -30005,7 +30006,7 @@ def encode_DeleteOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_id
     if v:
@@ -30015,7 +30016,7 @@ def encode_DeleteOAuthAppRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -30105,7 +30106,7 @@ def encode_ListOAuthAppsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -30164,7 +30165,7 @@ def encode_ListOAuthAppsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -30319,7 +30320,7 @@ def encode_CreateOAuthAppUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.application_id
     if v:
@@ -30329,7 +30330,7 @@ def encode_CreateOAuthAppUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.email
     if v:
@@ -30339,7 +30340,7 @@ def encode_CreateOAuthAppUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.first_name
     if v:
@@ -30349,7 +30350,7 @@ def encode_CreateOAuthAppUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.last_name
     if v:
@@ -30359,7 +30360,7 @@ def encode_CreateOAuthAppUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.password
     if v:
@@ -30369,7 +30370,7 @@ def encode_CreateOAuthAppUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -30486,7 +30487,7 @@ def encode_CreateOAuthAppUserResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.registration_id
     if v:
@@ -30496,7 +30497,7 @@ def encode_CreateOAuthAppUserResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.user_id
     if v:
@@ -30506,7 +30507,7 @@ def encode_CreateOAuthAppUserResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.refresh_token
     if v:
@@ -30516,7 +30517,7 @@ def encode_CreateOAuthAppUserResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -30716,21 +30717,21 @@ def encode_OAuthConfig(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.OAuthConfig.client_authentication")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.OAuthConfig.client_authentication")
     v = m.pkce
     if v:
         out += b"\x10"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.OAuthConfig.pkce")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.OAuthConfig.pkce")
     v = m.url_validation
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.OAuthConfig.url_validation")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.OAuthConfig.url_validation")
     for v in m.origin_uris:
         out += b"\x22"
         b = v.encode()
@@ -30738,7 +30739,7 @@ def encode_OAuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.redirect_uris:
         out += b"\x2a"
@@ -30747,7 +30748,7 @@ def encode_OAuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.logout_uri
     if v:
@@ -30757,7 +30758,7 @@ def encode_OAuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.enabled_grants
     if vs:
@@ -30766,13 +30767,13 @@ def encode_OAuthConfig(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.OAuthConfig.enabled_grants")
+                _e.put_int(b, v, -2147483648, 2147483647, "viam.app.v1.OAuthConfig.enabled_grants")
         out += b"\x3a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.invite_redirect_uri
     if v:
@@ -30782,7 +30783,7 @@ def encode_OAuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -30861,7 +30862,7 @@ def encode_GetAppBrandingRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -30871,7 +30872,7 @@ def encode_GetAppBrandingRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -30964,7 +30965,7 @@ def encode_TextOverrides(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = v.encode()
@@ -30972,14 +30973,14 @@ def encode_TextOverrides(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x0a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     u = m._unknown_fields
     if u:
@@ -31140,7 +31141,7 @@ def encode_GetAppBrandingResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.text_customizations.items():
         entry = bytearray()
@@ -31150,7 +31151,7 @@ def encode_GetAppBrandingResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = encode_TextOverrides(v)
@@ -31158,14 +31159,14 @@ def encode_GetAppBrandingResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x12"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     for v in m.fragment_ids:
         out += b"\x1a"
@@ -31174,7 +31175,7 @@ def encode_GetAppBrandingResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.allowed_org_ids:
         out += b"\x22"
@@ -31183,7 +31184,7 @@ def encode_GetAppBrandingResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31271,7 +31272,7 @@ def encode_AppCustomizations(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31350,7 +31351,7 @@ def encode_MachinePickerCustomizations(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.subheading
     if v is not None:
@@ -31360,7 +31361,7 @@ def encode_MachinePickerCustomizations(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31458,7 +31459,7 @@ def encode_UploadDevicePushTokenRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.device_token
     if v:
@@ -31468,7 +31469,7 @@ def encode_UploadDevicePushTokenRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.device_uuid
     if v:
@@ -31478,7 +31479,7 @@ def encode_UploadDevicePushTokenRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31587,7 +31588,7 @@ def encode_DeleteDevicePushTokenRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.device_uuid
     if v:
@@ -31597,7 +31598,7 @@ def encode_DeleteDevicePushTokenRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31687,7 +31688,7 @@ def encode_GetDevicePushTokensRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31746,7 +31747,7 @@ def encode_GetDevicePushTokensResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31844,7 +31845,7 @@ def encode_SetFirebaseConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.app_id
     if v:
@@ -31854,7 +31855,7 @@ def encode_SetFirebaseConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.config_json
     if v:
@@ -31864,7 +31865,7 @@ def encode_SetFirebaseConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -31954,7 +31955,7 @@ def encode_GetFirebaseConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -32014,7 +32015,7 @@ def encode_GetFirebaseConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -32093,7 +32094,7 @@ def encode_DeleteFirebaseConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.app_id
     if v:
@@ -32103,7 +32104,7 @@ def encode_DeleteFirebaseConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -32412,15 +32413,15 @@ def encode_InvoiceSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.invoice_date
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     v = m.invoice_amount
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.status
     if v:
         out += b"\x22"
@@ -32429,14 +32430,14 @@ def encode_InvoiceSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.due_date
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.paid_date
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.last_payment_failure_reason
     if v:
         out += b"\x3a"
@@ -32445,11 +32446,11 @@ def encode_InvoiceSummary(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.last_payment_failure_at
     if v is not None:
-        _w.put_timestamp(out, b"\x42", v)
+        _e.put_timestamp(out, b"\x42", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -32527,7 +32528,7 @@ def encode_PaymentMethodCard(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.last_four_digits
     if v:
@@ -32537,7 +32538,7 @@ def encode_PaymentMethodCard(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -32610,7 +32611,7 @@ def encode_VerificationInfo(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -9223372036854775808, 9223372036854775807, "viam.app.v1.VerificationInfo.arrival_date"
             )
     v = m.hosted_verification_page_url
@@ -32621,7 +32622,7 @@ def encode_VerificationInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -32785,7 +32786,7 @@ def encode_PaymentMethodUSBankAccount(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.last_four_digits_account_number
     if v:
@@ -32795,7 +32796,7 @@ def encode_PaymentMethodUSBankAccount(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.routing_number
     if v:
@@ -32805,7 +32806,7 @@ def encode_PaymentMethodUSBankAccount(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.account_type
     if v:
@@ -32815,7 +32816,7 @@ def encode_PaymentMethodUSBankAccount(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.verification_info
     if v is not None:
@@ -32825,7 +32826,7 @@ def encode_PaymentMethodUSBankAccount(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -32885,7 +32886,7 @@ def encode_GetCurrentMonthUsageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -32954,11 +32955,11 @@ def encode_UsageCost(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UsageCost.resource_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UsageCost.resource_type")
     v = m.cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -33079,7 +33080,7 @@ def encode_ResourceUsageCostsBySource(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ResourceUsageCostsBySource.source_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ResourceUsageCostsBySource.source_type")
     v = m.resource_usage_costs
     if v is not None:
         out += b"\x12"
@@ -33088,7 +33089,7 @@ def encode_ResourceUsageCostsBySource(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tier_name
     if v:
@@ -33098,7 +33099,7 @@ def encode_ResourceUsageCostsBySource(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -33184,20 +33185,20 @@ def encode_ResourceUsageCosts(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.discount
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.total_with_discount
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.total_without_discount
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -33440,10 +33441,10 @@ def encode_GetCurrentMonthUsageResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.start_date
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     v = m.end_date
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     for v in m.resource_usage_costs_by_source:
         out += b"\x72"
         b = encode_ResourceUsageCostsBySource(v)
@@ -33451,56 +33452,56 @@ def encode_GetCurrentMonthUsageResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.subtotal
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x79"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.cloud_storage_usage_cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.data_upload_usage_cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.data_egres_usage_cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x29"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.remote_control_usage_cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x31"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.standard_compute_usage_cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x39"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.discount_amount
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x41"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.total_usage_with_discount
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x49"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.total_usage_without_discount
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x51"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.per_machine_usage_cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x59"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.binary_data_cloud_storage_usage_cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x61"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.other_cloud_storage_usage_cost
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x69"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -33559,7 +33560,7 @@ def encode_GetOrgBillingInformationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -33735,7 +33736,7 @@ def encode_GetOrgBillingInformationResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.GetOrgBillingInformationResponse.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.GetOrgBillingInformationResponse.type")
     v = m.billing_email
     if v:
         out += b"\x12"
@@ -33744,7 +33745,7 @@ def encode_GetOrgBillingInformationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method
     if v is not None:
@@ -33754,7 +33755,7 @@ def encode_GetOrgBillingInformationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing_tier
     if v is not None:
@@ -33764,7 +33765,7 @@ def encode_GetOrgBillingInformationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_us_bank_account
     if v is not None:
@@ -33774,7 +33775,7 @@ def encode_GetOrgBillingInformationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -33834,7 +33835,7 @@ def encode_GetInvoicesSummaryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -33896,9 +33897,9 @@ def encode_GetInvoicesSummaryResponse(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.outstanding_balance
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     for v in m.invoices:
         out += b"\x12"
         b = encode_InvoiceSummary(v)
@@ -33906,7 +33907,7 @@ def encode_GetInvoicesSummaryResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -33985,7 +33986,7 @@ def encode_GetInvoicePdfRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.org_id
     if v:
@@ -33995,7 +33996,7 @@ def encode_GetInvoicePdfRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34055,7 +34056,7 @@ def encode_GetInvoicePdfResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34134,7 +34135,7 @@ def encode_SendPaymentRequiredEmailRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing_owner_org_id
     if v:
@@ -34144,7 +34145,7 @@ def encode_SendPaymentRequiredEmailRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34263,7 +34264,7 @@ def encode_GetAvailableBillingTiersResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34342,7 +34343,7 @@ def encode_UpdateOrganizationBillingTierRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing_tier
     if v:
@@ -34352,7 +34353,7 @@ def encode_UpdateOrganizationBillingTierRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34442,7 +34443,7 @@ def encode_GetLocationBillingOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34502,7 +34503,7 @@ def encode_GetLocationBillingOrganizationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34581,7 +34582,7 @@ def encode_UpdateLocationBillingOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.billing_organization_id
     if v:
@@ -34591,7 +34592,7 @@ def encode_UpdateLocationBillingOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34752,7 +34753,7 @@ def encode_ChargeOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v is not None:
@@ -34762,16 +34763,16 @@ def encode_ChargeOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.subtotal
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.tax
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.org_id_for_branding
     if v is not None:
         out += b"\x2a"
@@ -34780,7 +34781,7 @@ def encode_ChargeOrganizationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.disable_confirmation_email
     if v:
@@ -34844,7 +34845,7 @@ def encode_ChargeOrganizationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -34966,12 +34967,12 @@ def encode_CreateInvoiceAndChargeImmediatelyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.amount
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.description
     if v is not None:
         out += b"\x1a"
@@ -34980,7 +34981,7 @@ def encode_CreateInvoiceAndChargeImmediatelyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.org_id_for_branding
     if v is not None:
@@ -34990,7 +34991,7 @@ def encode_CreateInvoiceAndChargeImmediatelyRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.disable_email
     if v:
@@ -35054,7 +35055,7 @@ def encode_CreateInvoiceAndChargeImmediatelyResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -35349,7 +35350,7 @@ def encode_RegisterAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.org_id
     if v:
@@ -35359,7 +35360,7 @@ def encode_RegisterAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.origin_uris:
         out += b"\x1a"
@@ -35368,7 +35369,7 @@ def encode_RegisterAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.redirect_uris:
         out += b"\x22"
@@ -35377,7 +35378,7 @@ def encode_RegisterAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.logout_uri
     if v:
@@ -35387,7 +35388,7 @@ def encode_RegisterAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -35485,7 +35486,7 @@ def encode_RegisterAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.application_name
     if v:
@@ -35495,7 +35496,7 @@ def encode_RegisterAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_secret
     if v:
@@ -35505,7 +35506,7 @@ def encode_RegisterAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -35660,7 +35661,7 @@ def encode_UpdateAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.application_id
     if v:
@@ -35670,7 +35671,7 @@ def encode_UpdateAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.application_name
     if v:
@@ -35680,7 +35681,7 @@ def encode_UpdateAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.origin_uris:
         out += b"\x22"
@@ -35689,7 +35690,7 @@ def encode_UpdateAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.redirect_uris:
         out += b"\x2a"
@@ -35698,7 +35699,7 @@ def encode_UpdateAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.logout_uri
     if v:
@@ -35708,7 +35709,7 @@ def encode_UpdateAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -35787,7 +35788,7 @@ def encode_UpdateAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.application_name
     if v:
@@ -35797,7 +35798,7 @@ def encode_UpdateAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -35876,7 +35877,7 @@ def encode_GetAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.application_id
     if v:
@@ -35886,7 +35887,7 @@ def encode_GetAuthApplicationRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -36041,7 +36042,7 @@ def encode_GetAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.application_name
     if v:
@@ -36051,7 +36052,7 @@ def encode_GetAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.client_secret
     if v:
@@ -36061,7 +36062,7 @@ def encode_GetAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.origin_uris:
         out += b"\x22"
@@ -36070,7 +36071,7 @@ def encode_GetAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.redirect_uris:
         out += b"\x2a"
@@ -36079,7 +36080,7 @@ def encode_GetAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.logout_uri
     if v:
@@ -36089,7 +36090,7 @@ def encode_GetAuthApplicationResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -36505,7 +36506,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.remotes:
         out += b"\x12"
@@ -36514,7 +36515,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.components:
         out += b"\x1a"
@@ -36523,7 +36524,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.processes:
         out += b"\x22"
@@ -36532,7 +36533,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.services:
         out += b"\x2a"
@@ -36541,7 +36542,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.network
     if v is not None:
@@ -36551,7 +36552,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.auth
     if v is not None:
@@ -36561,7 +36562,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.debug
     if v is not None:
@@ -36574,7 +36575,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.disable_partial_start
     if v is not None:
@@ -36587,7 +36588,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.overwrite_fragment_status:
         out += b"\x62"
@@ -36596,7 +36597,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.enable_web_profile
     if v:
@@ -36609,7 +36610,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.revision
     if v:
@@ -36619,7 +36620,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.maintenance
     if v is not None:
@@ -36629,7 +36630,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.disable_log_deduplication
     if v:
@@ -36642,7 +36643,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tracing
     if v is not None:
@@ -36652,7 +36653,7 @@ def encode_RobotConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -36731,7 +36732,7 @@ def encode_LogPatternConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.level
     if v:
@@ -36741,7 +36742,7 @@ def encode_LogPatternConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -36940,7 +36941,7 @@ def encode_JobConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.schedule
     if v:
@@ -36950,7 +36951,7 @@ def encode_JobConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource
     if v:
@@ -36960,7 +36961,7 @@ def encode_JobConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method
     if v:
@@ -36970,11 +36971,11 @@ def encode_JobConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.command
     if v is not None:
-        _w.put_struct(out, b"\x2a", v)
+        _e.put_struct(out, b"\x2a", v)
     v = m.log_configuration
     if v is not None:
         out += b"\x32"
@@ -36983,7 +36984,7 @@ def encode_JobConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -37100,7 +37101,7 @@ def encode_TracingConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -37179,7 +37180,7 @@ def encode_LocationSecret(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.secret
     if v:
@@ -37189,7 +37190,7 @@ def encode_LocationSecret(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -37249,7 +37250,7 @@ def encode_AppValidationStatus(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -37514,7 +37515,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.fqdn
     if v:
@@ -37524,7 +37525,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.local_fqdn
     if v:
@@ -37534,7 +37535,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.managed_by
     if v:
@@ -37544,7 +37545,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.signaling_address
     if v:
@@ -37554,7 +37555,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.signaling_insecure
     if v:
@@ -37568,7 +37569,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.secret
     if v:
@@ -37578,7 +37579,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.location_secrets:
         out += b"\x4a"
@@ -37587,7 +37588,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.primary_org_id
     if v:
@@ -37597,7 +37598,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -37607,7 +37608,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.machine_id
     if v:
@@ -37617,7 +37618,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -37906,7 +37907,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.namespace
     if v:
@@ -37916,7 +37917,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -37926,7 +37927,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model
     if v:
@@ -37936,7 +37937,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.frame
     if v is not None:
@@ -37946,7 +37947,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.depends_on:
         out += b"\x32"
@@ -37955,7 +37956,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.service_configs:
         out += b"\x3a"
@@ -37964,11 +37965,11 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.attributes
     if v is not None:
-        _w.put_struct(out, b"\x42", v)
+        _e.put_struct(out, b"\x42", v)
     v = m.api
     if v:
         out += b"\x4a"
@@ -37977,7 +37978,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.log_configuration
     if v is not None:
@@ -37987,7 +37988,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -38082,11 +38083,11 @@ def encode_ResourceLevelServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.attributes
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -38358,7 +38359,7 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -38368,7 +38369,7 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.args:
         out += b"\x1a"
@@ -38377,7 +38378,7 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.cwd
     if v:
@@ -38387,7 +38388,7 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.one_shot
     if v:
@@ -38403,10 +38404,10 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ProcessConfig.stop_signal")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ProcessConfig.stop_signal")
     v = m.stop_timeout
     if v is not None:
-        _w.put_duration(out, b"\x42", v)
+        _e.put_duration(out, b"\x42", v)
     for k, v in m.env.items():
         entry = bytearray()
         entry += b"\x0a"
@@ -38415,7 +38416,7 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = v.encode()
@@ -38423,14 +38424,14 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x4a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.username
     if v:
@@ -38440,7 +38441,7 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -38696,7 +38697,7 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.namespace
     if v:
@@ -38706,7 +38707,7 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -38716,11 +38717,11 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.attributes
     if v is not None:
-        _w.put_struct(out, b"\x22", v)
+        _e.put_struct(out, b"\x22", v)
     for v in m.depends_on:
         out += b"\x2a"
         b = v.encode()
@@ -38728,7 +38729,7 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model
     if v:
@@ -38738,7 +38739,7 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.api
     if v:
@@ -38748,7 +38749,7 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.service_configs:
         out += b"\x52"
@@ -38757,7 +38758,7 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.log_configuration
     if v is not None:
@@ -38767,7 +38768,7 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -38953,7 +38954,7 @@ def encode_NetworkConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.bind_address
     if v:
@@ -38963,7 +38964,7 @@ def encode_NetworkConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tls_cert_file
     if v:
@@ -38973,7 +38974,7 @@ def encode_NetworkConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tls_key_file
     if v:
@@ -38983,7 +38984,7 @@ def encode_NetworkConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.sessions
     if v is not None:
@@ -38993,7 +38994,7 @@ def encode_NetworkConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.traffic_tunnel_endpoints:
         out += b"\x32"
@@ -39002,7 +39003,7 @@ def encode_NetworkConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.no_tls
     if v:
@@ -39087,7 +39088,7 @@ def encode_SessionsConfig(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.heartbeat_window
     if v is not None:
-        _w.put_duration(out, b"\x0a", v)
+        _e.put_duration(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -39192,10 +39193,10 @@ def encode_TrafficTunnelEndpoint(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.TrafficTunnelEndpoint.port")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.TrafficTunnelEndpoint.port")
     v = m.connection_timeout
     if v is not None:
-        _w.put_duration(out, b"\x12", v)
+        _e.put_duration(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -39338,7 +39339,7 @@ def encode_AuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tls_auth_entities:
         out += b"\x12"
@@ -39347,7 +39348,7 @@ def encode_AuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.external_auth_config
     if v is not None:
@@ -39357,7 +39358,7 @@ def encode_AuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.user_permissions:
         out += b"\x22"
@@ -39366,7 +39367,7 @@ def encode_AuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -39457,7 +39458,7 @@ def encode_UserPermission(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.permissions:
         out += b"\x12"
@@ -39466,7 +39467,7 @@ def encode_UserPermission(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -39545,7 +39546,7 @@ def encode_User(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.id
     if v:
@@ -39555,7 +39556,7 @@ def encode_User(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -39633,7 +39634,7 @@ def encode_Permission(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.allowed_methods:
         out += b"\x12"
@@ -39642,7 +39643,7 @@ def encode_Permission(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -39712,7 +39713,7 @@ def encode_JWKSFile(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.json
     if v is not None:
-        _w.put_struct(out, b"\x0a", v)
+        _e.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -39783,7 +39784,7 @@ def encode_ExternalAuthConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -39874,10 +39875,10 @@ def encode_AuthHandlerConfig(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.AuthHandlerConfig.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.AuthHandlerConfig.type")
     v = m.config
     if v is not None:
-        _w.put_struct(out, b"\x2a", v)
+        _e.put_struct(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -40041,7 +40042,7 @@ def encode_Frame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.translation
     if v is not None:
@@ -40051,7 +40052,7 @@ def encode_Frame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.orientation
     if v is not None:
@@ -40061,7 +40062,7 @@ def encode_Frame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.geometry
     if v is not None:
@@ -40071,7 +40072,7 @@ def encode_Frame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -40131,7 +40132,7 @@ def encode_LogConfiguration(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -40192,17 +40193,17 @@ def encode_Translation(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -40554,7 +40555,7 @@ def encode_Orientation(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.vector_radians
     if v is not None:
@@ -40564,7 +40565,7 @@ def encode_Orientation(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.vector_degrees
     if v is not None:
@@ -40574,7 +40575,7 @@ def encode_Orientation(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.euler_angles
     if v is not None:
@@ -40584,7 +40585,7 @@ def encode_Orientation(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.axis_angles
     if v is not None:
@@ -40594,7 +40595,7 @@ def encode_Orientation(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.quaternion
     if v is not None:
@@ -40604,7 +40605,7 @@ def encode_Orientation(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -40704,21 +40705,21 @@ def encode_OrientationOrientationVectorRadians(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.theta
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -40787,21 +40788,21 @@ def encode_OrientationOrientationVectorDegrees(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.theta
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -40861,17 +40862,17 @@ def encode_OrientationEulerAngles(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.roll
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.pitch
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.yaw
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -40940,21 +40941,21 @@ def encode_OrientationAxisAngles(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.theta
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -41023,21 +41024,21 @@ def encode_OrientationQuaternion(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.w
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -41376,7 +41377,7 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.address
     if v:
@@ -41386,7 +41387,7 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.frame
     if v is not None:
@@ -41396,7 +41397,7 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.auth
     if v is not None:
@@ -41406,7 +41407,7 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.managed_by
     if v:
@@ -41416,7 +41417,7 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.insecure
     if v:
@@ -41424,10 +41425,10 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.connection_check_interval
     if v is not None:
-        _w.put_duration(out, b"\x3a", v)
+        _e.put_duration(out, b"\x3a", v)
     v = m.reconnect_interval
     if v is not None:
-        _w.put_duration(out, b"\x42", v)
+        _e.put_duration(out, b"\x42", v)
     for v in m.service_configs:
         out += b"\x4a"
         b = encode_ResourceLevelServiceConfig(v)
@@ -41435,7 +41436,7 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.secret
     if v:
@@ -41445,7 +41446,7 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.prefix
     if v:
@@ -41455,7 +41456,7 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -41550,7 +41551,7 @@ def encode_RemoteAuth(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.entity
     if v:
@@ -41560,7 +41561,7 @@ def encode_RemoteAuth(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -41635,7 +41636,7 @@ def encode_RemoteAuthCredentials(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.RemoteAuth.Credentials.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.RemoteAuth.Credentials.type")
     v = m.payload
     if v:
         out += b"\x12"
@@ -41644,7 +41645,7 @@ def encode_RemoteAuthCredentials(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -41818,7 +41819,7 @@ def encode_AgentInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.os
     if v:
@@ -41828,7 +41829,7 @@ def encode_AgentInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.ips:
         out += b"\x1a"
@@ -41837,7 +41838,7 @@ def encode_AgentInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -41847,7 +41848,7 @@ def encode_AgentInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.git_revision
     if v:
@@ -41857,7 +41858,7 @@ def encode_AgentInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.platform
     if v is not None:
@@ -41867,7 +41868,7 @@ def encode_AgentInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.platform_tags:
         out += b"\x3a"
@@ -41876,7 +41877,7 @@ def encode_AgentInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -41971,7 +41972,7 @@ def encode_ConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.agent_info
     if v is not None:
@@ -41981,7 +41982,7 @@ def encode_ConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -42057,7 +42058,7 @@ def encode_ConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -42117,7 +42118,7 @@ def encode_CertificateRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -42215,7 +42216,7 @@ def encode_CertificateResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tls_certificate
     if v:
@@ -42225,7 +42226,7 @@ def encode_CertificateResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tls_private_key
     if v:
@@ -42235,7 +42236,7 @@ def encode_CertificateResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -42314,7 +42315,7 @@ def encode_LogRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.logs:
         out += b"\x12"
@@ -42323,7 +42324,7 @@ def encode_LogRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -42413,7 +42414,7 @@ def encode_NeedsRestartRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -42540,7 +42541,7 @@ def encode_NeedsRestartResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.must_restart
     if v:
@@ -42548,7 +42549,7 @@ def encode_NeedsRestartResponse(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.restart_check_interval
     if v is not None:
-        _w.put_duration(out, b"\x1a", v)
+        _e.put_duration(out, b"\x1a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -42831,7 +42832,7 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.path
     if v:
@@ -42841,7 +42842,7 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.log_level
     if v:
@@ -42851,7 +42852,7 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -42861,7 +42862,7 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.module_id
     if v:
@@ -42871,7 +42872,7 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.env.items():
         entry = bytearray()
@@ -42881,7 +42882,7 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = v.encode()
@@ -42889,14 +42890,14 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x32"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.status
     if v is not None:
@@ -42906,11 +42907,11 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.first_run_timeout
     if v is not None:
-        _w.put_duration(out, b"\x42", v)
+        _e.put_duration(out, b"\x42", v)
     v = m.tcp_mode
     if v:
         out += b"\x48"
@@ -43065,7 +43066,7 @@ def encode_PackageConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.package
     if v:
@@ -43075,7 +43076,7 @@ def encode_PackageConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -43085,7 +43086,7 @@ def encode_PackageConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -43095,7 +43096,7 @@ def encode_PackageConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.status
     if v is not None:
@@ -43105,7 +43106,7 @@ def encode_PackageConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -43206,7 +43207,7 @@ def encode_MaintenanceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.maintenance_allowed_key
     if v:
@@ -43216,7 +43217,7 @@ def encode_MaintenanceConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -50485,6 +50486,3035 @@ if _w.PLANS:
         (
             (10, 0, _w.K_MESSAGE, _c_common_v1.decode_ResourceName, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Robot", "viam.app.v1.Robot")
+    _e.plan_encoder(_encoders, "encode_RobotPart", "viam.app.v1.RobotPart")
+    _e.plan_encoder(_encoders, "encode_RobotPartHistoryEntry", "viam.app.v1.RobotPartHistoryEntry")
+    _e.plan_encoder(_encoders, "encode_AuthenticatorInfo", "viam.app.v1.AuthenticatorInfo")
+    _e.plan_encoder(_encoders, "encode_Organization", "viam.app.v1.Organization")
+    _e.plan_encoder(_encoders, "encode_OrganizationMember", "viam.app.v1.OrganizationMember")
+    _e.plan_encoder(_encoders, "encode_ListOrganizationsResponse", "viam.app.v1.ListOrganizationsResponse")
+    _e.plan_encoder(_encoders, "encode_OrganizationInvite", "viam.app.v1.OrganizationInvite")
+    _e.plan_encoder(_encoders, "encode_CreateOrganizationRequest", "viam.app.v1.CreateOrganizationRequest")
+    _e.plan_encoder(_encoders, "encode_CreateOrganizationResponse", "viam.app.v1.CreateOrganizationResponse")
+    _e.plan_encoder(_encoders, "encode_GetOrganizationRequest", "viam.app.v1.GetOrganizationRequest")
+    _e.plan_encoder(_encoders, "encode_GetOrganizationResponse", "viam.app.v1.GetOrganizationResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetOrganizationNamespaceAvailabilityRequest",
+        "viam.app.v1.GetOrganizationNamespaceAvailabilityRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetOrganizationNamespaceAvailabilityResponse",
+        "viam.app.v1.GetOrganizationNamespaceAvailabilityResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_FragmentImportList", "viam.app.v1.FragmentImportList")
+    _e.plan_encoder(_encoders, "encode_UpdateOrganizationRequest", "viam.app.v1.UpdateOrganizationRequest")
+    _e.plan_encoder(_encoders, "encode_UpdateOrganizationResponse", "viam.app.v1.UpdateOrganizationResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_UpdateOrganizationNamespaceRequest",
+        "viam.app.v1.UpdateOrganizationNamespaceRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_UpdateOrganizationNamespaceResponse",
+        "viam.app.v1.UpdateOrganizationNamespaceResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_DeleteOrganizationRequest", "viam.app.v1.DeleteOrganizationRequest")
+    _e.plan_encoder(
+        _encoders, "encode_GetOrganizationMetadataRequest", "viam.app.v1.GetOrganizationMetadataRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetOrganizationMetadataResponse", "viam.app.v1.GetOrganizationMetadataResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_UpdateOrganizationMetadataRequest", "viam.app.v1.UpdateOrganizationMetadataRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListOrganizationMembersRequest", "viam.app.v1.ListOrganizationMembersRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListOrganizationMembersResponse", "viam.app.v1.ListOrganizationMembersResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_CreateOrganizationInviteRequest", "viam.app.v1.CreateOrganizationInviteRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_CreateOrganizationInviteResponse", "viam.app.v1.CreateOrganizationInviteResponse"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_UpdateOrganizationInviteAuthorizationsRequest",
+        "viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_UpdateOrganizationInviteAuthorizationsResponse",
+        "viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse",
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeleteOrganizationInviteRequest", "viam.app.v1.DeleteOrganizationInviteRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ResendOrganizationInviteRequest", "viam.app.v1.ResendOrganizationInviteRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ResendOrganizationInviteResponse", "viam.app.v1.ResendOrganizationInviteResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeleteOrganizationMemberRequest", "viam.app.v1.DeleteOrganizationMemberRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_BillingAddress", "viam.app.v1.BillingAddress")
+    _e.plan_encoder(
+        _encoders, "encode_EnableBillingServiceRequest", "viam.app.v1.EnableBillingServiceRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_UpdateBillingServiceRequest", "viam.app.v1.UpdateBillingServiceRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetBillingServiceConfigRequest", "viam.app.v1.GetBillingServiceConfigRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetBillingServiceConfigResponse", "viam.app.v1.GetBillingServiceConfigResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DisableBillingServiceRequest", "viam.app.v1.DisableBillingServiceRequest"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_OrganizationSetSupportEmailRequest",
+        "viam.app.v1.OrganizationSetSupportEmailRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_OrganizationGetSupportEmailRequest",
+        "viam.app.v1.OrganizationGetSupportEmailRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_OrganizationGetSupportEmailResponse",
+        "viam.app.v1.OrganizationGetSupportEmailResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_OrganizationIdentity", "viam.app.v1.OrganizationIdentity")
+    _e.plan_encoder(_encoders, "encode_LocationOrganization", "viam.app.v1.LocationOrganization")
+    _e.plan_encoder(_encoders, "encode_LocationAuth", "viam.app.v1.LocationAuth")
+    _e.plan_encoder(_encoders, "encode_StorageConfig", "viam.app.v1.StorageConfig")
+    _e.plan_encoder(_encoders, "encode_Location", "viam.app.v1.Location")
+    _e.plan_encoder(_encoders, "encode_SharedSecret", "viam.app.v1.SharedSecret")
+    _e.plan_encoder(_encoders, "encode_CreateLocationRequest", "viam.app.v1.CreateLocationRequest")
+    _e.plan_encoder(_encoders, "encode_CreateLocationResponse", "viam.app.v1.CreateLocationResponse")
+    _e.plan_encoder(_encoders, "encode_GetLocationRequest", "viam.app.v1.GetLocationRequest")
+    _e.plan_encoder(_encoders, "encode_GetLocationResponse", "viam.app.v1.GetLocationResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateLocationRequest", "viam.app.v1.UpdateLocationRequest")
+    _e.plan_encoder(_encoders, "encode_UpdateLocationResponse", "viam.app.v1.UpdateLocationResponse")
+    _e.plan_encoder(_encoders, "encode_DeleteLocationRequest", "viam.app.v1.DeleteLocationRequest")
+    _e.plan_encoder(_encoders, "encode_GetLocationMetadataRequest", "viam.app.v1.GetLocationMetadataRequest")
+    _e.plan_encoder(
+        _encoders, "encode_GetLocationMetadataResponse", "viam.app.v1.GetLocationMetadataResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_UpdateLocationMetadataRequest", "viam.app.v1.UpdateLocationMetadataRequest"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetOrganizationsWithAccessToLocationRequest",
+        "viam.app.v1.GetOrganizationsWithAccessToLocationRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetOrganizationsWithAccessToLocationResponse",
+        "viam.app.v1.GetOrganizationsWithAccessToLocationResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_ListLocationsRequest", "viam.app.v1.ListLocationsRequest")
+    _e.plan_encoder(_encoders, "encode_ShareLocationRequest", "viam.app.v1.ShareLocationRequest")
+    _e.plan_encoder(_encoders, "encode_UnshareLocationRequest", "viam.app.v1.UnshareLocationRequest")
+    _e.plan_encoder(_encoders, "encode_ListLocationsResponse", "viam.app.v1.ListLocationsResponse")
+    _e.plan_encoder(
+        _encoders, "encode_CreateLocationSecretRequest", "viam.app.v1.CreateLocationSecretRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_CreateLocationSecretResponse", "viam.app.v1.CreateLocationSecretResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeleteLocationSecretRequest", "viam.app.v1.DeleteLocationSecretRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_LocationAuthRequest", "viam.app.v1.LocationAuthRequest")
+    _e.plan_encoder(_encoders, "encode_LocationAuthResponse", "viam.app.v1.LocationAuthResponse")
+    _e.plan_encoder(_encoders, "encode_GetRobotRequest", "viam.app.v1.GetRobotRequest")
+    _e.plan_encoder(
+        _encoders, "encode_GetRoverRentalRobotsRequest", "viam.app.v1.GetRoverRentalRobotsRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_RoverRentalRobot", "viam.app.v1.RoverRentalRobot")
+    _e.plan_encoder(
+        _encoders, "encode_GetRoverRentalRobotsResponse", "viam.app.v1.GetRoverRentalRobotsResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_GetRobotResponse", "viam.app.v1.GetRobotResponse")
+    _e.plan_encoder(_encoders, "encode_GetRobotPartsRequest", "viam.app.v1.GetRobotPartsRequest")
+    _e.plan_encoder(_encoders, "encode_GetRobotPartsResponse", "viam.app.v1.GetRobotPartsResponse")
+    _e.plan_encoder(_encoders, "encode_GetRobotPartRequest", "viam.app.v1.GetRobotPartRequest")
+    _e.plan_encoder(_encoders, "encode_GetRobotPartResponse", "viam.app.v1.GetRobotPartResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetRobotPartByNameAndLocationRequest",
+        "viam.app.v1.GetRobotPartByNameAndLocationRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetRobotPartByNameAndLocationResponse",
+        "viam.app.v1.GetRobotPartByNameAndLocationResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_GetRobotPartLogsRequest", "viam.app.v1.GetRobotPartLogsRequest")
+    _e.plan_encoder(_encoders, "encode_GetRobotPartLogsResponse", "viam.app.v1.GetRobotPartLogsResponse")
+    _e.plan_encoder(_encoders, "encode_TailRobotPartLogsRequest", "viam.app.v1.TailRobotPartLogsRequest")
+    _e.plan_encoder(_encoders, "encode_TailRobotPartLogsResponse", "viam.app.v1.TailRobotPartLogsResponse")
+    _e.plan_encoder(_encoders, "encode_GetRobotPartHistoryRequest", "viam.app.v1.GetRobotPartHistoryRequest")
+    _e.plan_encoder(
+        _encoders, "encode_GetRobotPartHistoryResponse", "viam.app.v1.GetRobotPartHistoryResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_UpdateRobotPartRequest", "viam.app.v1.UpdateRobotPartRequest")
+    _e.plan_encoder(_encoders, "encode_UpdateRobotPartResponse", "viam.app.v1.UpdateRobotPartResponse")
+    _e.plan_encoder(_encoders, "encode_ConfigPropertyChange", "viam.app.v1.ConfigPropertyChange")
+    _e.plan_encoder(_encoders, "encode_SetConfigPropertyRequest", "viam.app.v1.SetConfigPropertyRequest")
+    _e.plan_encoder(_encoders, "encode_ConfigPropertyChangeResult", "viam.app.v1.ConfigPropertyChangeResult")
+    _e.plan_encoder(_encoders, "encode_SetConfigPropertyResponse", "viam.app.v1.SetConfigPropertyResponse")
+    _e.plan_encoder(_encoders, "encode_NewRobotPartRequest", "viam.app.v1.NewRobotPartRequest")
+    _e.plan_encoder(_encoders, "encode_NewRobotPartResponse", "viam.app.v1.NewRobotPartResponse")
+    _e.plan_encoder(_encoders, "encode_DeleteRobotPartRequest", "viam.app.v1.DeleteRobotPartRequest")
+    _e.plan_encoder(
+        _encoders, "encode_GetRobotPartMetadataRequest", "viam.app.v1.GetRobotPartMetadataRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetRobotPartMetadataResponse", "viam.app.v1.GetRobotPartMetadataResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_UpdateRobotPartMetadataRequest", "viam.app.v1.UpdateRobotPartMetadataRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_GetRobotAPIKeysRequest", "viam.app.v1.GetRobotAPIKeysRequest")
+    _e.plan_encoder(_encoders, "encode_APIKey", "viam.app.v1.APIKey")
+    _e.plan_encoder(_encoders, "encode_GetRobotAPIKeysResponse", "viam.app.v1.GetRobotAPIKeysResponse")
+    _e.plan_encoder(_encoders, "encode_Fragment", "viam.app.v1.Fragment")
+    _e.plan_encoder(_encoders, "encode_FragmentHistoryEntry", "viam.app.v1.FragmentHistoryEntry")
+    _e.plan_encoder(_encoders, "encode_FragmentRevision", "viam.app.v1.FragmentRevision")
+    _e.plan_encoder(_encoders, "encode_FragmentTag", "viam.app.v1.FragmentTag")
+    _e.plan_encoder(_encoders, "encode_FragmentError", "viam.app.v1.FragmentError")
+    _e.plan_encoder(_encoders, "encode_FragmentUsage", "viam.app.v1.FragmentUsage")
+    _e.plan_encoder(_encoders, "encode_ResolvedFragment", "viam.app.v1.ResolvedFragment")
+    _e.plan_encoder(_encoders, "encode_ListFragmentsResponse", "viam.app.v1.ListFragmentsResponse")
+    _e.plan_encoder(_encoders, "encode_GetFragmentRequest", "viam.app.v1.GetFragmentRequest")
+    _e.plan_encoder(_encoders, "encode_GetFragmentResponse", "viam.app.v1.GetFragmentResponse")
+    _e.plan_encoder(_encoders, "encode_CreateFragmentRequest", "viam.app.v1.CreateFragmentRequest")
+    _e.plan_encoder(_encoders, "encode_CreateFragmentResponse", "viam.app.v1.CreateFragmentResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateFragmentRequest", "viam.app.v1.UpdateFragmentRequest")
+    _e.plan_encoder(_encoders, "encode_UpdateFragmentResponse", "viam.app.v1.UpdateFragmentResponse")
+    _e.plan_encoder(_encoders, "encode_DeleteFragmentRequest", "viam.app.v1.DeleteFragmentRequest")
+    _e.plan_encoder(_encoders, "encode_GetFragmentHistoryRequest", "viam.app.v1.GetFragmentHistoryRequest")
+    _e.plan_encoder(_encoders, "encode_GetFragmentHistoryResponse", "viam.app.v1.GetFragmentHistoryResponse")
+    _e.plan_encoder(_encoders, "encode_GetFragmentUsageRequest", "viam.app.v1.GetFragmentUsageRequest")
+    _e.plan_encoder(_encoders, "encode_GetFragmentUsageResponse", "viam.app.v1.GetFragmentUsageResponse")
+    _e.plan_encoder(_encoders, "encode_SetFragmentTagRequest", "viam.app.v1.SetFragmentTagRequest")
+    _e.plan_encoder(_encoders, "encode_SetFragmentTagResponse", "viam.app.v1.SetFragmentTagResponse")
+    _e.plan_encoder(_encoders, "encode_DeleteFragmentTagRequest", "viam.app.v1.DeleteFragmentTagRequest")
+    _e.plan_encoder(_encoders, "encode_DeleteFragmentTagResponse", "viam.app.v1.DeleteFragmentTagResponse")
+    _e.plan_encoder(_encoders, "encode_ListRobotsRequest", "viam.app.v1.ListRobotsRequest")
+    _e.plan_encoder(
+        _encoders, "encode_ListRobotsForLocationsRequest", "viam.app.v1.ListRobotsForLocationsRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_ListRobotsForOrgRequest", "viam.app.v1.ListRobotsForOrgRequest")
+    _e.plan_encoder(_encoders, "encode_AdditionalFragment", "viam.app.v1.AdditionalFragment")
+    _e.plan_encoder(_encoders, "encode_ListNestedFragmentsRequest", "viam.app.v1.ListNestedFragmentsRequest")
+    _e.plan_encoder(
+        _encoders, "encode_ListNestedFragmentsResponse", "viam.app.v1.ListNestedFragmentsResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListMachineFragmentsRequest", "viam.app.v1.ListMachineFragmentsRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListMachineFragmentsResponse", "viam.app.v1.ListMachineFragmentsResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListMachineSummariesRequest", "viam.app.v1.ListMachineSummariesRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListMachineSummariesResponse", "viam.app.v1.ListMachineSummariesResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_LocationSummary", "viam.app.v1.LocationSummary")
+    _e.plan_encoder(_encoders, "encode_MachineSummary", "viam.app.v1.MachineSummary")
+    _e.plan_encoder(_encoders, "encode_FragmentSummary", "viam.app.v1.FragmentSummary")
+    _e.plan_encoder(_encoders, "encode_ViamServerVersion", "viam.app.v1.ViamServerVersion")
+    _e.plan_encoder(_encoders, "encode_ViamAgentVersion", "viam.app.v1.ViamAgentVersion")
+    _e.plan_encoder(_encoders, "encode_PartSummary", "viam.app.v1.PartSummary")
+    _e.plan_encoder(_encoders, "encode_ListRobotsResponse", "viam.app.v1.ListRobotsResponse")
+    _e.plan_encoder(
+        _encoders, "encode_ListRobotsForLocationsResponse", "viam.app.v1.ListRobotsForLocationsResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_ListRobotsForOrgResponse", "viam.app.v1.ListRobotsForOrgResponse")
+    _e.plan_encoder(_encoders, "encode_NewRobotRequest", "viam.app.v1.NewRobotRequest")
+    _e.plan_encoder(_encoders, "encode_NewRobotResponse", "viam.app.v1.NewRobotResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateRobotRequest", "viam.app.v1.UpdateRobotRequest")
+    _e.plan_encoder(_encoders, "encode_UpdateRobotResponse", "viam.app.v1.UpdateRobotResponse")
+    _e.plan_encoder(_encoders, "encode_DeleteRobotRequest", "viam.app.v1.DeleteRobotRequest")
+    _e.plan_encoder(_encoders, "encode_FavoriteMachine", "viam.app.v1.FavoriteMachine")
+    _e.plan_encoder(_encoders, "encode_AddFavoriteMachineRequest", "viam.app.v1.AddFavoriteMachineRequest")
+    _e.plan_encoder(
+        _encoders, "encode_RemoveFavoriteMachineRequest", "viam.app.v1.RemoveFavoriteMachineRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListFavoriteMachinesResponse", "viam.app.v1.ListFavoriteMachinesResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_GetRobotMetadataRequest", "viam.app.v1.GetRobotMetadataRequest")
+    _e.plan_encoder(_encoders, "encode_GetRobotMetadataResponse", "viam.app.v1.GetRobotMetadataResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateRobotMetadataRequest", "viam.app.v1.UpdateRobotMetadataRequest")
+    _e.plan_encoder(_encoders, "encode_MarkPartAsMainRequest", "viam.app.v1.MarkPartAsMainRequest")
+    _e.plan_encoder(_encoders, "encode_MarkPartForRestartRequest", "viam.app.v1.MarkPartForRestartRequest")
+    _e.plan_encoder(
+        _encoders, "encode_CreateRobotPartSecretRequest", "viam.app.v1.CreateRobotPartSecretRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_CreateRobotPartSecretResponse", "viam.app.v1.CreateRobotPartSecretResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeleteRobotPartSecretRequest", "viam.app.v1.DeleteRobotPartSecretRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_Authorization", "viam.app.v1.Authorization")
+    _e.plan_encoder(_encoders, "encode_AddRoleRequest", "viam.app.v1.AddRoleRequest")
+    _e.plan_encoder(_encoders, "encode_RemoveRoleRequest", "viam.app.v1.RemoveRoleRequest")
+    _e.plan_encoder(_encoders, "encode_ChangeRoleRequest", "viam.app.v1.ChangeRoleRequest")
+    _e.plan_encoder(_encoders, "encode_ListAuthorizationsRequest", "viam.app.v1.ListAuthorizationsRequest")
+    _e.plan_encoder(_encoders, "encode_ListAuthorizationsResponse", "viam.app.v1.ListAuthorizationsResponse")
+    _e.plan_encoder(_encoders, "encode_CheckPermissionsRequest", "viam.app.v1.CheckPermissionsRequest")
+    _e.plan_encoder(_encoders, "encode_AuthorizedPermissions", "viam.app.v1.AuthorizedPermissions")
+    _e.plan_encoder(_encoders, "encode_CheckPermissionsResponse", "viam.app.v1.CheckPermissionsResponse")
+    _e.plan_encoder(_encoders, "encode_ModuleVersion", "viam.app.v1.ModuleVersion")
+    _e.plan_encoder(_encoders, "encode_ModuleMetadata", "viam.app.v1.ModuleMetadata")
+    _e.plan_encoder(_encoders, "encode_MLModelVersion", "viam.app.v1.MLModelVersion")
+    _e.plan_encoder(_encoders, "encode_MLModelMetadata", "viam.app.v1.MLModelMetadata")
+    _e.plan_encoder(_encoders, "encode_MLTrainingVersion", "viam.app.v1.MLTrainingVersion")
+    _e.plan_encoder(_encoders, "encode_MLTrainingMetadata", "viam.app.v1.MLTrainingMetadata")
+    _e.plan_encoder(_encoders, "encode_DeprecatedStatus", "viam.app.v1.DeprecatedStatus")
+    _e.plan_encoder(_encoders, "encode_RegistryItemBilling", "viam.app.v1.RegistryItemBilling")
+    _e.plan_encoder(_encoders, "encode_RegistryItemCostByResource", "viam.app.v1.RegistryItemCostByResource")
+    _e.plan_encoder(_encoders, "encode_RegistryItem", "viam.app.v1.RegistryItem")
+    _e.plan_encoder(_encoders, "encode_GetRegistryItemRequest", "viam.app.v1.GetRegistryItemRequest")
+    _e.plan_encoder(_encoders, "encode_GetRegistryItemResponse", "viam.app.v1.GetRegistryItemResponse")
+    _e.plan_encoder(_encoders, "encode_CreateRegistryItemRequest", "viam.app.v1.CreateRegistryItemRequest")
+    _e.plan_encoder(_encoders, "encode_UpdateRegistryItemRequest", "viam.app.v1.UpdateRegistryItemRequest")
+    _e.plan_encoder(_encoders, "encode_ListRegistryItemsResponse", "viam.app.v1.ListRegistryItemsResponse")
+    _e.plan_encoder(_encoders, "encode_DeleteRegistryItemRequest", "viam.app.v1.DeleteRegistryItemRequest")
+    _e.plan_encoder(_encoders, "encode_RenameRegistryItemRequest", "viam.app.v1.RenameRegistryItemRequest")
+    _e.plan_encoder(_encoders, "encode_RenameRegistryItemResponse", "viam.app.v1.RenameRegistryItemResponse")
+    _e.plan_encoder(
+        _encoders, "encode_TransferRegistryItemRequest", "viam.app.v1.TransferRegistryItemRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeprecateRegistryItemRequest", "viam.app.v1.DeprecateRegistryItemRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_UndeprecateRegistryItemRequest", "viam.app.v1.UndeprecateRegistryItemRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_CreateModuleRequest", "viam.app.v1.CreateModuleRequest")
+    _e.plan_encoder(_encoders, "encode_CreateModuleResponse", "viam.app.v1.CreateModuleResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateModuleRequest", "viam.app.v1.UpdateModuleRequest")
+    _e.plan_encoder(_encoders, "encode_AllowedOrgIDs", "viam.app.v1.AllowedOrgIDs")
+    _e.plan_encoder(_encoders, "encode_App", "viam.app.v1.App")
+    _e.plan_encoder(_encoders, "encode_UpdateModuleResponse", "viam.app.v1.UpdateModuleResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateModuleMetadata", "viam.app.v1.UpdateModuleMetadata")
+    _e.plan_encoder(_encoders, "encode_UpdateMLModelMetadata", "viam.app.v1.UpdateMLModelMetadata")
+    _e.plan_encoder(_encoders, "encode_UpdateMLTrainingMetadata", "viam.app.v1.UpdateMLTrainingMetadata")
+    _e.plan_encoder(_encoders, "encode_Model", "viam.app.v1.Model")
+    _e.plan_encoder(_encoders, "encode_ModuleFileInfo", "viam.app.v1.ModuleFileInfo")
+    _e.plan_encoder(_encoders, "encode_UploadModuleFileRequest", "viam.app.v1.UploadModuleFileRequest")
+    _e.plan_encoder(_encoders, "encode_UploadModuleFileResponse", "viam.app.v1.UploadModuleFileResponse")
+    _e.plan_encoder(_encoders, "encode_GetModuleRequest", "viam.app.v1.GetModuleRequest")
+    _e.plan_encoder(_encoders, "encode_GetModuleResponse", "viam.app.v1.GetModuleResponse")
+    _e.plan_encoder(_encoders, "encode_Module", "viam.app.v1.Module")
+    _e.plan_encoder(_encoders, "encode_VersionHistory", "viam.app.v1.VersionHistory")
+    _e.plan_encoder(_encoders, "encode_Uploads", "viam.app.v1.Uploads")
+    _e.plan_encoder(_encoders, "encode_ListModulesRequest", "viam.app.v1.ListModulesRequest")
+    _e.plan_encoder(_encoders, "encode_ListModulesResponse", "viam.app.v1.ListModulesResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_DeprecateRegistryItemVersionRequest",
+        "viam.app.v1.DeprecateRegistryItemVersionRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_UndeprecateRegistryItemVersionRequest",
+        "viam.app.v1.UndeprecateRegistryItemVersionRequest",
+    )
+    _e.plan_encoder(_encoders, "encode_GetUserIDByEmailRequest", "viam.app.v1.GetUserIDByEmailRequest")
+    _e.plan_encoder(_encoders, "encode_GetUserIDByEmailResponse", "viam.app.v1.GetUserIDByEmailResponse")
+    _e.plan_encoder(
+        _encoders, "encode_ListOrganizationsByUserRequest", "viam.app.v1.ListOrganizationsByUserRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_OrgDetails", "viam.app.v1.OrgDetails")
+    _e.plan_encoder(
+        _encoders, "encode_ListOrganizationsByUserResponse", "viam.app.v1.ListOrganizationsByUserResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_SearchOrganizationsRequest", "viam.app.v1.SearchOrganizationsRequest")
+    _e.plan_encoder(
+        _encoders, "encode_SearchOrganizationsResponse", "viam.app.v1.SearchOrganizationsResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_CreateKeyRequest", "viam.app.v1.CreateKeyRequest")
+    _e.plan_encoder(_encoders, "encode_CreateKeyResponse", "viam.app.v1.CreateKeyResponse")
+    _e.plan_encoder(_encoders, "encode_DeleteKeyRequest", "viam.app.v1.DeleteKeyRequest")
+    _e.plan_encoder(_encoders, "encode_RenameKeyRequest", "viam.app.v1.RenameKeyRequest")
+    _e.plan_encoder(_encoders, "encode_RenameKeyResponse", "viam.app.v1.RenameKeyResponse")
+    _e.plan_encoder(_encoders, "encode_AuthorizationDetails", "viam.app.v1.AuthorizationDetails")
+    _e.plan_encoder(_encoders, "encode_APIKeyWithAuthorizations", "viam.app.v1.APIKeyWithAuthorizations")
+    _e.plan_encoder(_encoders, "encode_ListKeysRequest", "viam.app.v1.ListKeysRequest")
+    _e.plan_encoder(_encoders, "encode_ListKeysResponse", "viam.app.v1.ListKeysResponse")
+    _e.plan_encoder(_encoders, "encode_RotateKeyRequest", "viam.app.v1.RotateKeyRequest")
+    _e.plan_encoder(_encoders, "encode_RotateKeyResponse", "viam.app.v1.RotateKeyResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_CreateKeyFromExistingKeyAuthorizationsRequest",
+        "viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_CreateKeyFromExistingKeyAuthorizationsResponse",
+        "viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_GetAppContentRequest", "viam.app.v1.GetAppContentRequest")
+    _e.plan_encoder(_encoders, "encode_GetAppContentResponse", "viam.app.v1.GetAppContentResponse")
+    _e.plan_encoder(_encoders, "encode_OrganizationSetLogoRequest", "viam.app.v1.OrganizationSetLogoRequest")
+    _e.plan_encoder(_encoders, "encode_OrganizationGetLogoRequest", "viam.app.v1.OrganizationGetLogoRequest")
+    _e.plan_encoder(
+        _encoders, "encode_OrganizationGetLogoResponse", "viam.app.v1.OrganizationGetLogoResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_EnableAuthServiceRequest", "viam.app.v1.EnableAuthServiceRequest")
+    _e.plan_encoder(_encoders, "encode_DisableAuthServiceRequest", "viam.app.v1.DisableAuthServiceRequest")
+    _e.plan_encoder(_encoders, "encode_CreateOAuthAppRequest", "viam.app.v1.CreateOAuthAppRequest")
+    _e.plan_encoder(_encoders, "encode_CreateOAuthAppResponse", "viam.app.v1.CreateOAuthAppResponse")
+    _e.plan_encoder(_encoders, "encode_ReadOAuthAppRequest", "viam.app.v1.ReadOAuthAppRequest")
+    _e.plan_encoder(_encoders, "encode_ReadOAuthAppResponse", "viam.app.v1.ReadOAuthAppResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateOAuthAppRequest", "viam.app.v1.UpdateOAuthAppRequest")
+    _e.plan_encoder(_encoders, "encode_DeleteOAuthAppRequest", "viam.app.v1.DeleteOAuthAppRequest")
+    _e.plan_encoder(_encoders, "encode_ListOAuthAppsRequest", "viam.app.v1.ListOAuthAppsRequest")
+    _e.plan_encoder(_encoders, "encode_ListOAuthAppsResponse", "viam.app.v1.ListOAuthAppsResponse")
+    _e.plan_encoder(_encoders, "encode_CreateOAuthAppUserRequest", "viam.app.v1.CreateOAuthAppUserRequest")
+    _e.plan_encoder(_encoders, "encode_CreateOAuthAppUserResponse", "viam.app.v1.CreateOAuthAppUserResponse")
+    _e.plan_encoder(_encoders, "encode_GetAppBrandingRequest", "viam.app.v1.GetAppBrandingRequest")
+    _e.plan_encoder(_encoders, "encode_AppCustomizations", "viam.app.v1.AppCustomizations")
+    _e.plan_encoder(
+        _encoders, "encode_MachinePickerCustomizations", "viam.app.v1.MachinePickerCustomizations"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_UploadDevicePushTokenRequest", "viam.app.v1.UploadDevicePushTokenRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeleteDevicePushTokenRequest", "viam.app.v1.DeleteDevicePushTokenRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_GetDevicePushTokensRequest", "viam.app.v1.GetDevicePushTokensRequest")
+    _e.plan_encoder(
+        _encoders, "encode_GetDevicePushTokensResponse", "viam.app.v1.GetDevicePushTokensResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_SetFirebaseConfigRequest", "viam.app.v1.SetFirebaseConfigRequest")
+    _e.plan_encoder(_encoders, "encode_GetFirebaseConfigRequest", "viam.app.v1.GetFirebaseConfigRequest")
+    _e.plan_encoder(_encoders, "encode_GetFirebaseConfigResponse", "viam.app.v1.GetFirebaseConfigResponse")
+    _e.plan_encoder(
+        _encoders, "encode_DeleteFirebaseConfigRequest", "viam.app.v1.DeleteFirebaseConfigRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_InvoiceSummary", "viam.app.v1.InvoiceSummary")
+    _e.plan_encoder(_encoders, "encode_PaymentMethodCard", "viam.app.v1.PaymentMethodCard")
+    _e.plan_encoder(_encoders, "encode_VerificationInfo", "viam.app.v1.VerificationInfo")
+    _e.plan_encoder(_encoders, "encode_PaymentMethodUSBankAccount", "viam.app.v1.PaymentMethodUSBankAccount")
+    _e.plan_encoder(
+        _encoders, "encode_GetCurrentMonthUsageRequest", "viam.app.v1.GetCurrentMonthUsageRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_UsageCost", "viam.app.v1.UsageCost")
+    _e.plan_encoder(_encoders, "encode_ResourceUsageCostsBySource", "viam.app.v1.ResourceUsageCostsBySource")
+    _e.plan_encoder(_encoders, "encode_ResourceUsageCosts", "viam.app.v1.ResourceUsageCosts")
+    _e.plan_encoder(
+        _encoders, "encode_GetCurrentMonthUsageResponse", "viam.app.v1.GetCurrentMonthUsageResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetOrgBillingInformationRequest", "viam.app.v1.GetOrgBillingInformationRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetOrgBillingInformationResponse", "viam.app.v1.GetOrgBillingInformationResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_GetInvoicesSummaryRequest", "viam.app.v1.GetInvoicesSummaryRequest")
+    _e.plan_encoder(_encoders, "encode_GetInvoicesSummaryResponse", "viam.app.v1.GetInvoicesSummaryResponse")
+    _e.plan_encoder(_encoders, "encode_GetInvoicePdfRequest", "viam.app.v1.GetInvoicePdfRequest")
+    _e.plan_encoder(_encoders, "encode_GetInvoicePdfResponse", "viam.app.v1.GetInvoicePdfResponse")
+    _e.plan_encoder(
+        _encoders, "encode_SendPaymentRequiredEmailRequest", "viam.app.v1.SendPaymentRequiredEmailRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetAvailableBillingTiersResponse", "viam.app.v1.GetAvailableBillingTiersResponse"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_UpdateOrganizationBillingTierRequest",
+        "viam.app.v1.UpdateOrganizationBillingTierRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetLocationBillingOrganizationRequest",
+        "viam.app.v1.GetLocationBillingOrganizationRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetLocationBillingOrganizationResponse",
+        "viam.app.v1.GetLocationBillingOrganizationResponse",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_UpdateLocationBillingOrganizationRequest",
+        "viam.app.v1.UpdateLocationBillingOrganizationRequest",
+    )
+    _e.plan_encoder(_encoders, "encode_ChargeOrganizationRequest", "viam.app.v1.ChargeOrganizationRequest")
+    _e.plan_encoder(_encoders, "encode_ChargeOrganizationResponse", "viam.app.v1.ChargeOrganizationResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_CreateInvoiceAndChargeImmediatelyRequest",
+        "viam.app.v1.CreateInvoiceAndChargeImmediatelyRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_CreateInvoiceAndChargeImmediatelyResponse",
+        "viam.app.v1.CreateInvoiceAndChargeImmediatelyResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_IsLegalAcceptedResponse", "viam.app.v1.IsLegalAcceptedResponse")
+    _e.plan_encoder(
+        _encoders, "encode_RegisterAuthApplicationRequest", "viam.app.v1.RegisterAuthApplicationRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_RegisterAuthApplicationResponse", "viam.app.v1.RegisterAuthApplicationResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_UpdateAuthApplicationRequest", "viam.app.v1.UpdateAuthApplicationRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_UpdateAuthApplicationResponse", "viam.app.v1.UpdateAuthApplicationResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_GetAuthApplicationRequest", "viam.app.v1.GetAuthApplicationRequest")
+    _e.plan_encoder(_encoders, "encode_GetAuthApplicationResponse", "viam.app.v1.GetAuthApplicationResponse")
+    _e.plan_encoder(_encoders, "encode_RobotConfig", "viam.app.v1.RobotConfig")
+    _e.plan_encoder(_encoders, "encode_LogPatternConfig", "viam.app.v1.LogPatternConfig")
+    _e.plan_encoder(_encoders, "encode_JobConfig", "viam.app.v1.JobConfig")
+    _e.plan_encoder(_encoders, "encode_TracingConfig", "viam.app.v1.TracingConfig")
+    _e.plan_encoder(_encoders, "encode_LocationSecret", "viam.app.v1.LocationSecret")
+    _e.plan_encoder(_encoders, "encode_AppValidationStatus", "viam.app.v1.AppValidationStatus")
+    _e.plan_encoder(_encoders, "encode_CloudConfig", "viam.app.v1.CloudConfig")
+    _e.plan_encoder(_encoders, "encode_ComponentConfig", "viam.app.v1.ComponentConfig")
+    _e.plan_encoder(_encoders, "encode_ResourceLevelServiceConfig", "viam.app.v1.ResourceLevelServiceConfig")
+    _e.plan_encoder(_encoders, "encode_ServiceConfig", "viam.app.v1.ServiceConfig")
+    _e.plan_encoder(_encoders, "encode_NetworkConfig", "viam.app.v1.NetworkConfig")
+    _e.plan_encoder(_encoders, "encode_SessionsConfig", "viam.app.v1.SessionsConfig")
+    _e.plan_encoder(_encoders, "encode_TrafficTunnelEndpoint", "viam.app.v1.TrafficTunnelEndpoint")
+    _e.plan_encoder(_encoders, "encode_AuthConfig", "viam.app.v1.AuthConfig")
+    _e.plan_encoder(_encoders, "encode_UserPermission", "viam.app.v1.UserPermission")
+    _e.plan_encoder(_encoders, "encode_User", "viam.app.v1.User")
+    _e.plan_encoder(_encoders, "encode_Permission", "viam.app.v1.Permission")
+    _e.plan_encoder(_encoders, "encode_JWKSFile", "viam.app.v1.JWKSFile")
+    _e.plan_encoder(_encoders, "encode_ExternalAuthConfig", "viam.app.v1.ExternalAuthConfig")
+    _e.plan_encoder(_encoders, "encode_AuthHandlerConfig", "viam.app.v1.AuthHandlerConfig")
+    _e.plan_encoder(_encoders, "encode_Frame", "viam.app.v1.Frame")
+    _e.plan_encoder(_encoders, "encode_LogConfiguration", "viam.app.v1.LogConfiguration")
+    _e.plan_encoder(_encoders, "encode_Translation", "viam.app.v1.Translation")
+    _e.plan_encoder(_encoders, "encode_Orientation", "viam.app.v1.Orientation")
+    _e.plan_encoder(
+        _encoders,
+        "encode_OrientationOrientationVectorRadians",
+        "viam.app.v1.Orientation.OrientationVectorRadians",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_OrientationOrientationVectorDegrees",
+        "viam.app.v1.Orientation.OrientationVectorDegrees",
+    )
+    _e.plan_encoder(_encoders, "encode_OrientationEulerAngles", "viam.app.v1.Orientation.EulerAngles")
+    _e.plan_encoder(_encoders, "encode_OrientationAxisAngles", "viam.app.v1.Orientation.AxisAngles")
+    _e.plan_encoder(_encoders, "encode_OrientationQuaternion", "viam.app.v1.Orientation.Quaternion")
+    _e.plan_encoder(_encoders, "encode_RemoteConfig", "viam.app.v1.RemoteConfig")
+    _e.plan_encoder(_encoders, "encode_RemoteAuth", "viam.app.v1.RemoteAuth")
+    _e.plan_encoder(_encoders, "encode_RemoteAuthCredentials", "viam.app.v1.RemoteAuth.Credentials")
+    _e.plan_encoder(_encoders, "encode_AgentInfo", "viam.app.v1.AgentInfo")
+    _e.plan_encoder(_encoders, "encode_ConfigRequest", "viam.app.v1.ConfigRequest")
+    _e.plan_encoder(_encoders, "encode_ConfigResponse", "viam.app.v1.ConfigResponse")
+    _e.plan_encoder(_encoders, "encode_CertificateRequest", "viam.app.v1.CertificateRequest")
+    _e.plan_encoder(_encoders, "encode_CertificateResponse", "viam.app.v1.CertificateResponse")
+    _e.plan_encoder(_encoders, "encode_LogRequest", "viam.app.v1.LogRequest")
+    _e.plan_encoder(_encoders, "encode_NeedsRestartRequest", "viam.app.v1.NeedsRestartRequest")
+    _e.plan_encoder(_encoders, "encode_NeedsRestartResponse", "viam.app.v1.NeedsRestartResponse")
+    _e.plan_encoder(_encoders, "encode_PackageConfig", "viam.app.v1.PackageConfig")
+    _e.plan_encoder(_encoders, "encode_MaintenanceConfig", "viam.app.v1.MaintenanceConfig")
+    _e.plan_encode_fields(
+        encode_Robot,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("location", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("last_access", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("online_state", _e.E_INT, b"\x30", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            (
+                "seconds_since_online",
+                _e.E_INT,
+                b"\x38",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RobotPart,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("dns_name", _e.E_STRING, b"\x52", _e.P_IMPLICIT, 0, 0, None),
+            ("secret", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("robot", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x62", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_config", _e.E_STRUCT, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("last_access", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("user_supplied_info", _e.E_STRUCT, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("main_part", _e.E_BOOL, b"\x40", _e.P_IMPLICIT, 0, 0, None),
+            ("fqdn", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
+            ("local_fqdn", _e.E_STRING, b"\x5a", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x6a", _e.P_EXPLICIT, 0, 0, None),
+            ("secrets", _e.E_MESSAGE, b"\x72", _e.P_REPEATED, 0, 0, encode_SharedSecret),
+            ("last_updated", _e.E_TIMESTAMP, b"\x7a", _e.P_EXPLICIT, 0, 0, None),
+            ("online_state", _e.E_INT, b"\x80\x01", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            (
+                "seconds_since_online",
+                _e.E_INT,
+                b"\x88\x01",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            ("robot_config_json", _e.E_STRING, b"\x92\x01", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RobotPartHistoryEntry,
+        (
+            ("part", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("robot", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("when", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("old", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_RobotPart),
+            ("edited_by", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_AuthenticatorInfo),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AuthenticatorInfo,
+        (
+            ("type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("value", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("is_deactivated", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Organization,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("public_namespace", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("default_region", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("cid", _e.E_STRING, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("default_fragments", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_FragmentImportList),
+            ("allowed_login_methods", _e.E_MESSAGE, b"\x42", _e.P_EXPLICIT, 0, 0, encode_AllowedLoginMethods),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationMember,
+        (
+            ("user_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("emails", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+            ("date_added", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("last_login", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("last_access", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListOrganizationsResponse,
+        (("organizations", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Organization),),
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationInvite,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("authorizations", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_Authorization),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateOrganizationRequest, (("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CreateOrganizationResponse,
+        (("organization", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Organization),),
+    )
+    _e.plan_encode_fields(
+        encode_GetOrganizationRequest, (("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetOrganizationResponse,
+        (("organization", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Organization),),
+    )
+    _e.plan_encode_fields(
+        encode_GetOrganizationNamespaceAvailabilityRequest,
+        (
+            ("public_namespace", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetOrganizationNamespaceAvailabilityResponse,
+        (("available", _e.E_BOOL, b"\x08", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_FragmentImportList,
+        (("fragments", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_FragmentImport),),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOrganizationRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("public_namespace", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("region", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("cid", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("default_fragments", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_FragmentImportList),
+            ("allowed_login_methods", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_AllowedLoginMethods),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOrganizationResponse,
+        (("organization", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Organization),),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOrganizationNamespaceRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("new_public_namespace", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOrganizationNamespaceResponse,
+        (("organization", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Organization),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteOrganizationRequest,
+        (("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetOrganizationMetadataRequest,
+        (("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetOrganizationMetadataResponse, (("data", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOrganizationMetadataRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("data", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListOrganizationMembersRequest,
+        (("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_ListOrganizationMembersResponse,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("members", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_OrganizationMember),
+            ("invites", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_OrganizationInvite),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateOrganizationInviteRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("authorizations", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_Authorization),
+            ("send_email_invite", _e.E_BOOL, b"\x20", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateOrganizationInviteResponse,
+        (("invite", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_OrganizationInvite),),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOrganizationInviteAuthorizationsRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("add_authorizations", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_Authorization),
+            ("remove_authorizations", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_Authorization),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOrganizationInviteAuthorizationsResponse,
+        (("invite", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_OrganizationInvite),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteOrganizationInviteRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ResendOrganizationInviteRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("send_email_invite", _e.E_BOOL, b"\x18", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ResendOrganizationInviteResponse,
+        (("invite", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_OrganizationInvite),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteOrganizationMemberRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("user_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BillingAddress,
+        (
+            ("address_line_1", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("address_line_2", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("city", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("state", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("zipcode", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("country", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_EnableBillingServiceRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("billing_address", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_BillingAddress),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateBillingServiceRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("billing_address", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_BillingAddress),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetBillingServiceConfigRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetBillingServiceConfigResponse,
+        (
+            ("billing_address", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_BillingAddress),
+            ("support_email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("logo_url", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("billing_dashboard_url", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DisableBillingServiceRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationSetSupportEmailRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationGetSupportEmailRequest,
+        (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationGetSupportEmailResponse,
+        (("email", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationIdentity,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LocationOrganization,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("primary", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LocationAuth,
+        (
+            ("secret", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("secrets", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_SharedSecret),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_StorageConfig, (("region", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_Location,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("parent_location_id", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("auth", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_LocationAuth),
+            ("organizations", _e.E_MESSAGE, b"\x32", _e.P_REPEATED, 0, 0, encode_LocationOrganization),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("robot_count", _e.E_INT, b"\x38", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("config", _e.E_MESSAGE, b"\x42", _e.P_EXPLICIT, 0, 0, encode_StorageConfig),
+            ("primary_org_identity", _e.E_MESSAGE, b"\x4a", _e.P_EXPLICIT, 0, 0, encode_OrganizationIdentity),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SharedSecret,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("secret", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("state", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateLocationRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("parent_location_id", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateLocationResponse,
+        (("location", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Location),),
+    )
+    _e.plan_encode_fields(
+        encode_GetLocationRequest, (("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetLocationResponse,
+        (("location", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Location),),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateLocationRequest,
+        (
+            ("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("parent_location_id", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("region", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateLocationResponse,
+        (("location", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Location),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteLocationRequest, (("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetLocationMetadataRequest, (("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetLocationMetadataResponse, (("data", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_UpdateLocationMetadataRequest,
+        (
+            ("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("data", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetOrganizationsWithAccessToLocationRequest,
+        (("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetOrganizationsWithAccessToLocationResponse,
+        (
+            (
+                "organization_identities",
+                _e.E_MESSAGE,
+                b"\x0a",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_OrganizationIdentity,
+            ),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListLocationsRequest, (("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ShareLocationRequest,
+        (
+            ("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UnshareLocationRequest,
+        (
+            ("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListLocationsResponse,
+        (("locations", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Location),),
+    )
+    _e.plan_encode_fields(
+        encode_CreateLocationSecretRequest,
+        (("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_CreateLocationSecretResponse,
+        (("auth", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_LocationAuth),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteLocationSecretRequest,
+        (
+            ("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("secret_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LocationAuthRequest, (("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_LocationAuthResponse,
+        (("auth", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_LocationAuth),),
+    )
+    _e.plan_encode_fields(encode_GetRobotRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_GetRoverRentalRobotsRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_RoverRentalRobot,
+        (
+            ("robot_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_main_part_id", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRoverRentalRobotsResponse,
+        (("robots", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_RoverRentalRobot),),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotResponse, (("robot", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Robot),)
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartsRequest, (("robot_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartsResponse,
+        (("parts", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_RobotPart),),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartResponse,
+        (
+            ("part", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RobotPart),
+            ("config_json", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartByNameAndLocationRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartByNameAndLocationResponse,
+        (("part", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RobotPart),),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartLogsRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("errors_only", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("filter", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("page_token", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("levels", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
+            ("start", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("end", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("limit", _e.E_INT, b"\x40", _e.P_EXPLICIT, -9223372036854775808, 9223372036854775807, None),
+            ("source", _e.E_STRING, b"\x4a", _e.P_EXPLICIT, 0, 0, None),
+            ("user_facing_only", _e.E_BOOL, b"\x50", _e.P_EXPLICIT, 0, 0, None),
+            ("order", _e.E_INT, b"\x58", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("range", _e.E_STRING, b"\x62", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartLogsResponse,
+        (
+            ("logs", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, _c_common_v1.encode_LogEntry),
+            ("next_page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TailRobotPartLogsRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("errors_only", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("filter", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TailRobotPartLogsResponse,
+        (("logs", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, _c_common_v1.encode_LogEntry),),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartHistoryRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("page_token", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("page_limit", _e.E_INT, b"\x18", _e.P_EXPLICIT, -9223372036854775808, 9223372036854775807, None),
+            ("start", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("end", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartHistoryResponse,
+        (
+            ("history", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_RobotPartHistoryEntry),
+            ("next_page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateRobotPartRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_config", _e.E_STRUCT, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("last_known_update", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("robot_config_json", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateRobotPartResponse,
+        (("part", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RobotPart),),
+    )
+    _e.plan_encode_fields(
+        encode_ConfigPropertyChange,
+        (
+            ("path", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("value", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_Value),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SetConfigPropertyRequest,
+        (
+            ("robot_part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("property_changes", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_ConfigPropertyChange),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ConfigPropertyChangeResult,
+        (
+            ("path", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("value", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_Value),
+            ("success", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+            ("error", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SetConfigPropertyResponse,
+        (
+            (
+                "property_changes",
+                _e.E_MESSAGE,
+                b"\x0a",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_ConfigPropertyChangeResult,
+            ),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_NewRobotPartRequest,
+        (
+            ("robot_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("part_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_NewRobotPartResponse, (("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_DeleteRobotPartRequest, (("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartMetadataRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotPartMetadataResponse, (("data", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_UpdateRobotPartMetadataRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("data", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotAPIKeysRequest, (("robot_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_APIKey,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("key", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotAPIKeysResponse,
+        (("api_keys", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_APIKeyWithAuthorizations),),
+    )
+    _e.plan_encode_fields(
+        encode_Fragment,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("fragment", _e.E_STRUCT, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("organization_owner", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("public", _e.E_BOOL, b"\x28", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("organization_name", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_part_count", _e.E_INT, b"\x48", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("organization_count", _e.E_INT, b"\x50", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("only_used_by_owner", _e.E_BOOL, b"\x58", _e.P_IMPLICIT, 0, 0, None),
+            ("visibility", _e.E_INT, b"\x60", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("last_updated", _e.E_TIMESTAMP, b"\x6a", _e.P_EXPLICIT, 0, 0, None),
+            ("revision", _e.E_STRING, b"\x72", _e.P_IMPLICIT, 0, 0, None),
+            ("public_namespace", _e.E_STRING, b"\x7a", _e.P_EXPLICIT, 0, 0, None),
+            ("fragment_config_json", _e.E_STRING, b"\x82\x01", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FragmentHistoryEntry,
+        (
+            ("fragment", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("edited_on", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("old", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_Fragment),
+            ("edited_by", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_AuthenticatorInfo),
+            ("revision", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("config", _e.E_STRUCT, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FragmentRevision,
+        (
+            ("revision", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("created_at", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FragmentTag,
+        (
+            ("tag", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("revision", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FragmentError,
+        (
+            ("error_type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("fragment_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("detail", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FragmentUsage,
+        (
+            ("fragment_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organizations", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("machines", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("machines_in_current_org", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("version", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ResolvedFragment,
+        (
+            ("fragment_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("resolved_config", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("error", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_FragmentError),
+            ("revision", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListFragmentsResponse,
+        (
+            ("fragments", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Fragment),
+            ("fragment_usages", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_FragmentUsage),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetFragmentRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("current_organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetFragmentResponse,
+        (
+            ("fragment", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Fragment),
+            ("fragment_usage", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_FragmentUsage),
+            ("revisions", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_FragmentRevision),
+            ("tags", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_FragmentTag),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateFragmentRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("config", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("visibility", _e.E_INT, b"\x20", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateFragmentResponse,
+        (("fragment", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Fragment),),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateFragmentRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("config", _e.E_STRUCT, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("public", _e.E_BOOL, b"\x20", _e.P_EXPLICIT, 0, 0, None),
+            ("visibility", _e.E_INT, b"\x28", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("last_known_update", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("fragment_config_json", _e.E_STRING, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateFragmentResponse,
+        (("fragment", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Fragment),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteFragmentRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetFragmentHistoryRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("page_token", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("page_limit", _e.E_INT, b"\x18", _e.P_EXPLICIT, -9223372036854775808, 9223372036854775807, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetFragmentHistoryResponse,
+        (
+            ("history", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_FragmentHistoryEntry),
+            ("next_page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetFragmentUsageRequest, (("fragment_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetFragmentUsageResponse,
+        (("version_usages", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_FragmentUsage),),
+    )
+    _e.plan_encode_fields(
+        encode_SetFragmentTagRequest,
+        (
+            ("fragment_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("tag", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("revision", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SetFragmentTagResponse,
+        (("tags", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_FragmentTag),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteFragmentTagRequest,
+        (
+            ("fragment_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("tag", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteFragmentTagResponse,
+        (("tags", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_FragmentTag),),
+    )
+    _e.plan_encode_fields(
+        encode_ListRobotsRequest, (("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ListRobotsForLocationsRequest,
+        (("location_ids", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_ListRobotsForOrgRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_AdditionalFragment,
+        (
+            ("fragment_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListNestedFragmentsRequest,
+        (
+            ("fragment_id", _e.E_STRING, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("additional_fragments", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_AdditionalFragment),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListNestedFragmentsResponse,
+        (
+            ("fragments", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Fragment),
+            ("resolved_fragments", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_ResolvedFragment),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListMachineFragmentsRequest,
+        (
+            ("machine_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("additional_fragment_ids", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+            ("additional_fragments", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_AdditionalFragment),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListMachineFragmentsResponse,
+        (
+            ("fragments", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Fragment),
+            ("resolved_fragments", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_ResolvedFragment),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListMachineSummariesRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("fragment_ids", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+            ("location_ids", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("limit", _e.E_INT, b"\x20", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListMachineSummariesResponse,
+        (("location_summaries", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_LocationSummary),),
+    )
+    _e.plan_encode_fields(
+        encode_LocationSummary,
+        (
+            ("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("location_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("machine_summaries", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_MachineSummary),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MachineSummary,
+        (
+            ("machine_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("machine_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("part_summaries", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_PartSummary),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FragmentSummary,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ViamServerVersion,
+        (
+            ("major", _e.E_STRING, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("minor", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ViamAgentVersion,
+        (
+            ("major", _e.E_STRING, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("minor", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PartSummary,
+        (
+            ("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("part_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("is_main_part", _e.E_BOOL, b"\x58", _e.P_IMPLICIT, 0, 0, None),
+            ("online_state", _e.E_INT, b"\x60", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            (
+                "seconds_since_online",
+                _e.E_INT,
+                b"\x68",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            ("last_access", _e.E_TIMESTAMP, b"\x72", _e.P_EXPLICIT, 0, 0, None),
+            ("last_online", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("viam_server_version", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_ViamServerVersion),
+            ("viam_agent_version", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_ViamAgentVersion),
+            ("os", _e.E_STRING, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("platform", _e.E_STRING, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("public_ip_address", _e.E_STRING, b"\x42", _e.P_EXPLICIT, 0, 0, None),
+            ("dns_name", _e.E_STRING, b"\x52", _e.P_EXPLICIT, 0, 0, None),
+            ("fragments", _e.E_MESSAGE, b"\x4a", _e.P_REPEATED, 0, 0, encode_FragmentSummary),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListRobotsResponse, (("robots", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Robot),)
+    )
+    _e.plan_encode_fields(
+        encode_ListRobotsForLocationsResponse,
+        (("robots", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Robot),),
+    )
+    _e.plan_encode_fields(
+        encode_ListRobotsForOrgResponse,
+        (("robots", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Robot),),
+    )
+    _e.plan_encode_fields(
+        encode_NewRobotRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("location", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_NewRobotResponse, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_UpdateRobotRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("location", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateRobotResponse, (("robot", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Robot),)
+    )
+    _e.plan_encode_fields(
+        encode_DeleteRobotRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_FavoriteMachine,
+        (
+            ("machine", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Robot),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AddFavoriteMachineRequest, (("machine_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_RemoveFavoriteMachineRequest,
+        (("machine_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_ListFavoriteMachinesResponse,
+        (("favorites", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_FavoriteMachine),),
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotMetadataRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetRobotMetadataResponse, (("data", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_UpdateRobotMetadataRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("data", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MarkPartAsMainRequest, (("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_MarkPartForRestartRequest, (("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CreateRobotPartSecretRequest, (("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CreateRobotPartSecretResponse,
+        (("part", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RobotPart),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteRobotPartSecretRequest,
+        (
+            ("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("secret_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Authorization,
+        (
+            ("authorization_type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("authorization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_type", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_id", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("identity_id", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("identity_type", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AddRoleRequest,
+        (("authorization", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Authorization),),
+    )
+    _e.plan_encode_fields(
+        encode_RemoveRoleRequest,
+        (("authorization", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Authorization),),
+    )
+    _e.plan_encode_fields(
+        encode_ChangeRoleRequest,
+        (
+            ("old_authorization", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Authorization),
+            ("new_authorization", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_Authorization),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListAuthorizationsRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_ids", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListAuthorizationsResponse,
+        (("authorizations", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Authorization),),
+    )
+    _e.plan_encode_fields(
+        encode_CheckPermissionsRequest,
+        (("permissions", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_AuthorizedPermissions),),
+    )
+    _e.plan_encode_fields(
+        encode_AuthorizedPermissions,
+        (
+            ("resource_type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("permissions", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CheckPermissionsResponse,
+        (
+            (
+                "authorized_permissions",
+                _e.E_MESSAGE,
+                b"\x0a",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_AuthorizedPermissions,
+            ),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ModuleVersion,
+        (
+            ("version", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("files", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_Uploads),
+            ("models", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_Model),
+            ("entrypoint", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("first_run", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("markdown_description", _e.E_STRING, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("apps", _e.E_MESSAGE, b"\x3a", _e.P_REPEATED, 0, 0, encode_App),
+            ("deprecated_status", _e.E_MESSAGE, b"\x42", _e.P_EXPLICIT, 0, 0, encode_DeprecatedStatus),
+            ("min_viam_server_version", _e.E_STRING, b"\x4a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ModuleMetadata,
+        (
+            ("models", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Model),
+            ("versions", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_ModuleVersion),
+            ("entrypoint", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("first_run", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("markdown_description", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("apps", _e.E_MESSAGE, b"\x32", _e.P_REPEATED, 0, 0, encode_App),
+            ("source_type", _e.E_INT, b"\x38", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("language", _e.E_INT, b"\x40", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("min_viam_server_version", _e.E_STRING, b"\x4a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MLModelVersion,
+        (
+            ("version", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MLModelMetadata,
+        (
+            ("versions", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),
+            ("model_type", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("model_framework", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("detailed_versions", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_MLModelVersion),
+            ("deployment_modular_resources", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MLTrainingVersion,
+        (
+            ("version", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MLTrainingMetadata,
+        (
+            ("versions", _e.E_MESSAGE, b"\x2a", _e.P_REPEATED, 0, 0, encode_MLTrainingVersion),
+            ("model_type", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("model_framework", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("draft", _e.E_BOOL, b"\x20", _e.P_IMPLICIT, 0, 0, None),
+            ("deployment_modular_resources", _e.E_STRING, b"\x32", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeprecatedStatus,
+        (
+            ("deprecated_at", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("message", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RegistryItemBilling,
+        (
+            ("cost_per_month", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RegistryItemCostByResource),
+            ("cost_per_year", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_RegistryItemCostByResource),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RegistryItemCostByResource, (("per_machine", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_RegistryItem,
+        (
+            ("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("public_namespace", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x28", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("visibility", _e.E_INT, b"\x30", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("url", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+            (
+                "total_robot_usage",
+                _e.E_INT,
+                b"\x48",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            (
+                "total_external_robot_usage",
+                _e.E_INT,
+                b"\x68",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            (
+                "total_organization_usage",
+                _e.E_INT,
+                b"\x50",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            (
+                "total_external_organization_usage",
+                _e.E_INT,
+                b"\x70",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            ("module_metadata", _e.E_MESSAGE, b"\x5a", _e.P_EXPLICIT, 0, 0, encode_ModuleMetadata),
+            ("ml_model_metadata", _e.E_MESSAGE, b"\x62", _e.P_EXPLICIT, 0, 0, encode_MLModelMetadata),
+            (
+                "ml_training_metadata",
+                _e.E_MESSAGE,
+                b"\x92\x01",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                encode_MLTrainingMetadata,
+            ),
+            ("created_at", _e.E_TIMESTAMP, b"\x7a", _e.P_EXPLICIT, 0, 0, None),
+            ("updated_at", _e.E_TIMESTAMP, b"\x82\x01", _e.P_EXPLICIT, 0, 0, None),
+            ("deprecated_status", _e.E_MESSAGE, b"\x8a\x01", _e.P_EXPLICIT, 0, 0, encode_DeprecatedStatus),
+            ("billing", _e.E_MESSAGE, b"\x9a\x01", _e.P_EXPLICIT, 0, 0, encode_RegistryItemBilling),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRegistryItemRequest,
+        (
+            ("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("include_markdown_documentation", _e.E_BOOL, b"\x10", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetRegistryItemResponse,
+        (("item", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RegistryItem),),
+    )
+    _e.plan_encode_fields(
+        encode_CreateRegistryItemRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateRegistryItemRequest,
+        (
+            ("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("description", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("visibility", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("url", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            (
+                "update_module_metadata",
+                _e.E_MESSAGE,
+                b"\x32",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                encode_UpdateModuleMetadata,
+            ),
+            (
+                "update_ml_model_metadata",
+                _e.E_MESSAGE,
+                b"\x3a",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                encode_UpdateMLModelMetadata,
+            ),
+            (
+                "update_ml_training_metadata",
+                _e.E_MESSAGE,
+                b"\x42",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                encode_UpdateMLTrainingMetadata,
+            ),
+            ("markdown_description", _e.E_STRING, b"\x4a", _e.P_EXPLICIT, 0, 0, None),
+            ("billing", _e.E_MESSAGE, b"\x52", _e.P_EXPLICIT, 0, 0, encode_RegistryItemBilling),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListRegistryItemsResponse,
+        (("items", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_RegistryItem),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteRegistryItemRequest, (("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_RenameRegistryItemRequest,
+        (
+            ("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("new_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RenameRegistryItemResponse,
+        (("item", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RegistryItem),),
+    )
+    _e.plan_encode_fields(
+        encode_TransferRegistryItemRequest,
+        (
+            ("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("new_public_namespace", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeprecateRegistryItemRequest,
+        (
+            ("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("message", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UndeprecateRegistryItemRequest, (("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CreateModuleRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateModuleResponse,
+        (
+            ("module_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("url", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateModuleRequest,
+        (
+            ("module_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("visibility", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("url", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("models", _e.E_MESSAGE, b"\x2a", _e.P_REPEATED, 0, 0, encode_Model),
+            ("entrypoint", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("first_run", _e.E_STRING, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("apps", _e.E_MESSAGE, b"\x42", _e.P_REPEATED, 0, 0, encode_App),
+            ("markdown_description", _e.E_STRING, b"\x4a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_AllowedOrgIDs, (("ids", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_App,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("entrypoint", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("fragment_ids", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("logo_path", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("customizations", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_AppCustomizations),
+            ("allowed_org_ids", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_AllowedOrgIDs),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateModuleResponse, (("url", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_UpdateModuleMetadata,
+        (
+            ("models", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Model),
+            ("entrypoint", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("apps", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_App),
+            ("source_type", _e.E_INT, b"\x20", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("language", _e.E_INT, b"\x28", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("min_viam_server_version", _e.E_STRING, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateMLModelMetadata,
+        (
+            ("model_type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("model_framework", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("deployment_modular_resources", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateMLTrainingMetadata,
+        (
+            ("model_type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("model_framework", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("draft", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+            ("deployment_modular_resources", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Model,
+        (
+            ("api", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("model", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("markdown_documentation", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("supported_hardware", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ModuleFileInfo,
+        (
+            ("module_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("platform", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("platform_tags", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UploadModuleFileRequest,
+        (
+            ("module_file_info", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_ModuleFileInfo),
+            ("file", _e.E_BYTES, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UploadModuleFileResponse, (("url", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetModuleRequest,
+        (
+            ("module_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("include_markdown_documentation", _e.E_BOOL, b"\x10", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetModuleResponse, (("module", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Module),)
+    )
+    _e.plan_encode_fields(
+        encode_Module,
+        (
+            ("module_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("visibility", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("versions", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_VersionHistory),
+            ("url", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("models", _e.E_MESSAGE, b"\x3a", _e.P_REPEATED, 0, 0, encode_Model),
+            (
+                "total_robot_usage",
+                _e.E_INT,
+                b"\x40",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            (
+                "total_organization_usage",
+                _e.E_INT,
+                b"\x48",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            ("organization_id", _e.E_STRING, b"\x52", _e.P_IMPLICIT, 0, 0, None),
+            ("entrypoint", _e.E_STRING, b"\x5a", _e.P_IMPLICIT, 0, 0, None),
+            ("public_namespace", _e.E_STRING, b"\x62", _e.P_IMPLICIT, 0, 0, None),
+            ("first_run", _e.E_STRING, b"\x6a", _e.P_EXPLICIT, 0, 0, None),
+            ("markdown_description", _e.E_STRING, b"\x72", _e.P_EXPLICIT, 0, 0, None),
+            ("apps", _e.E_MESSAGE, b"\x7a", _e.P_REPEATED, 0, 0, encode_App),
+            ("deprecated_status", _e.E_MESSAGE, b"\x82\x01", _e.P_EXPLICIT, 0, 0, encode_DeprecatedStatus),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_VersionHistory,
+        (
+            ("version", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("files", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_Uploads),
+            ("models", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_Model),
+            ("entrypoint", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("first_run", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("markdown_description", _e.E_STRING, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("apps", _e.E_MESSAGE, b"\x3a", _e.P_REPEATED, 0, 0, encode_App),
+            ("deprecated_status", _e.E_MESSAGE, b"\x42", _e.P_EXPLICIT, 0, 0, encode_DeprecatedStatus),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Uploads,
+        (
+            ("platform", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("uploaded_at", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListModulesRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("include_markdown_documentation", _e.E_BOOL, b"\x10", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListModulesResponse, (("modules", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Module),)
+    )
+    _e.plan_encode_fields(
+        encode_DeprecateRegistryItemVersionRequest,
+        (
+            ("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("message", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UndeprecateRegistryItemVersionRequest,
+        (
+            ("item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetUserIDByEmailRequest, (("email", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetUserIDByEmailResponse, (("user_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ListOrganizationsByUserRequest, (("user_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_OrgDetails,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("org_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("org_cid", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("public_namespace", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("billing_tier", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListOrganizationsByUserResponse,
+        (("orgs", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_OrgDetails),),
+    )
+    _e.plan_encode_fields(
+        encode_SearchOrganizationsRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("org_name", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("cid", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("public_namespace", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SearchOrganizationsResponse,
+        (("organizations", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_OrgDetails),),
+    )
+    _e.plan_encode_fields(
+        encode_CreateKeyRequest,
+        (
+            ("authorizations", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Authorization),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateKeyResponse,
+        (
+            ("key", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_DeleteKeyRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_RenameKeyRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RenameKeyResponse,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AuthorizationDetails,
+        (
+            ("authorization_type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("authorization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_type", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_id", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("org_id", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_APIKeyWithAuthorizations,
+        (
+            ("api_key", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_APIKey),
+            ("authorizations", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_AuthorizationDetails),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListKeysRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ListKeysResponse,
+        (("api_keys", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_APIKeyWithAuthorizations),),
+    )
+    _e.plan_encode_fields(encode_RotateKeyRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_RotateKeyResponse,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("key", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateKeyFromExistingKeyAuthorizationsRequest,
+        (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_CreateKeyFromExistingKeyAuthorizationsResponse,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("key", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetAppContentRequest,
+        (
+            ("public_namespace", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetAppContentResponse,
+        (
+            ("blob_path", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("entrypoint", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("app_type", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("public", _e.E_BOOL, b"\x20", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationSetLogoRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("logo", _e.E_BYTES, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationGetLogoRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_OrganizationGetLogoResponse, (("url", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_EnableAuthServiceRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_DisableAuthServiceRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CreateOAuthAppRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("client_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("oauth_config", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_OAuthConfig),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateOAuthAppResponse,
+        (
+            ("client_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("client_secret", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ReadOAuthAppRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("client_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ReadOAuthAppResponse,
+        (
+            ("client_name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("client_secret", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("oauth_config", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_OAuthConfig),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOAuthAppRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("client_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("client_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("oauth_config", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_OAuthConfig),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteOAuthAppRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("client_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListOAuthAppsRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ListOAuthAppsResponse, (("client_ids", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CreateOAuthAppUserRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("application_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("email", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("first_name", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("last_name", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("password", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateOAuthAppUserResponse,
+        (
+            ("auth_token", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("registration_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("user_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("refresh_token", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetAppBrandingRequest,
+        (
+            ("public_namespace", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AppCustomizations,
+        (("machine_picker", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_MachinePickerCustomizations),),
+    )
+    _e.plan_encode_fields(
+        encode_MachinePickerCustomizations,
+        (
+            ("heading", _e.E_STRING, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("subheading", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UploadDevicePushTokenRequest,
+        (
+            ("app_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("device_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("device_uuid", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteDevicePushTokenRequest,
+        (
+            ("app_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("device_uuid", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetDevicePushTokensRequest, (("app_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetDevicePushTokensResponse,
+        (("device_tokens", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_SetFirebaseConfigRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("app_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("config_json", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetFirebaseConfigRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetFirebaseConfigResponse, (("app_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_DeleteFirebaseConfigRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("app_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_InvoiceSummary,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("invoice_date", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("invoice_amount", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("status", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("due_date", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("paid_date", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("last_payment_failure_reason", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("last_payment_failure_at", _e.E_TIMESTAMP, b"\x42", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PaymentMethodCard,
+        (
+            ("brand", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("last_four_digits", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_VerificationInfo,
+        (
+            (
+                "arrival_date",
+                _e.E_INT,
+                b"\x08",
+                _e.P_IMPLICIT,
+                -9223372036854775808,
+                9223372036854775807,
+                None,
+            ),
+            ("hosted_verification_page_url", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PaymentMethodUSBankAccount,
+        (
+            ("bank_name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("last_four_digits_account_number", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("routing_number", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("account_type", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("verification_info", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_VerificationInfo),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetCurrentMonthUsageRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_UsageCost,
+        (
+            ("resource_type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("cost", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ResourceUsageCostsBySource,
+        (
+            ("source_type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("resource_usage_costs", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_ResourceUsageCosts),
+            ("tier_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ResourceUsageCosts,
+        (
+            ("usage_costs", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_UsageCost),
+            ("discount", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("total_with_discount", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("total_without_discount", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetCurrentMonthUsageResponse,
+        (
+            ("start_date", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("end_date", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            (
+                "resource_usage_costs_by_source",
+                _e.E_MESSAGE,
+                b"\x72",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_ResourceUsageCostsBySource,
+            ),
+            ("subtotal", _e.E_DOUBLE, b"\x79", _e.P_IMPLICIT, 0, 0, None),
+            ("cloud_storage_usage_cost", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("data_upload_usage_cost", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+            ("data_egres_usage_cost", _e.E_DOUBLE, b"\x29", _e.P_IMPLICIT, 0, 0, None),
+            ("remote_control_usage_cost", _e.E_DOUBLE, b"\x31", _e.P_IMPLICIT, 0, 0, None),
+            ("standard_compute_usage_cost", _e.E_DOUBLE, b"\x39", _e.P_IMPLICIT, 0, 0, None),
+            ("discount_amount", _e.E_DOUBLE, b"\x41", _e.P_IMPLICIT, 0, 0, None),
+            ("total_usage_with_discount", _e.E_DOUBLE, b"\x49", _e.P_IMPLICIT, 0, 0, None),
+            ("total_usage_without_discount", _e.E_DOUBLE, b"\x51", _e.P_IMPLICIT, 0, 0, None),
+            ("per_machine_usage_cost", _e.E_DOUBLE, b"\x59", _e.P_IMPLICIT, 0, 0, None),
+            ("binary_data_cloud_storage_usage_cost", _e.E_DOUBLE, b"\x61", _e.P_IMPLICIT, 0, 0, None),
+            ("other_cloud_storage_usage_cost", _e.E_DOUBLE, b"\x69", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetOrgBillingInformationRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetOrgBillingInformationResponse,
+        (
+            ("type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("billing_email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("method", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_PaymentMethodCard),
+            ("billing_tier", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            (
+                "method_us_bank_account",
+                _e.E_MESSAGE,
+                b"\x2a",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                encode_PaymentMethodUSBankAccount,
+            ),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetInvoicesSummaryRequest, (("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetInvoicesSummaryResponse,
+        (
+            ("outstanding_balance", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("invoices", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_InvoiceSummary),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetInvoicePdfRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("org_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetInvoicePdfResponse, (("chunk", _e.E_BYTES, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_SendPaymentRequiredEmailRequest,
+        (
+            ("customer_org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("billing_owner_org_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetAvailableBillingTiersResponse, (("tiers", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_UpdateOrganizationBillingTierRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("billing_tier", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetLocationBillingOrganizationRequest,
+        (("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetLocationBillingOrganizationResponse,
+        (("billing_organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateLocationBillingOrganizationRequest,
+        (
+            ("location_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("billing_organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ChargeOrganizationRequest,
+        (
+            ("org_id_to_charge", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("subtotal", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("tax", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+            ("org_id_for_branding", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("disable_confirmation_email", _e.E_BOOL, b"\x30", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ChargeOrganizationResponse, (("invoice_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CreateInvoiceAndChargeImmediatelyRequest,
+        (
+            ("org_id_to_charge", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("amount", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("org_id_for_branding", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("disable_email", _e.E_BOOL, b"\x28", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateInvoiceAndChargeImmediatelyResponse,
+        (("invoice_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_IsLegalAcceptedResponse,
+        (
+            ("accepted_legal", _e.E_BOOL, b"\x08", _e.P_IMPLICIT, 0, 0, None),
+            ("ever_accepted_legal", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RegisterAuthApplicationRequest,
+        (
+            ("application_name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("org_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("origin_uris", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("redirect_uris", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("logout_uri", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RegisterAuthApplicationResponse,
+        (
+            ("application_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("application_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("client_secret", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateAuthApplicationRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("application_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("application_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("origin_uris", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("redirect_uris", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
+            ("logout_uri", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateAuthApplicationResponse,
+        (
+            ("application_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("application_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetAuthApplicationRequest,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("application_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetAuthApplicationResponse,
+        (
+            ("application_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("application_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("client_secret", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("origin_uris", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("redirect_uris", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
+            ("logout_uri", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RobotConfig,
+        (
+            ("cloud", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_CloudConfig),
+            ("remotes", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_RemoteConfig),
+            ("components", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_ComponentConfig),
+            ("processes", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_ProcessConfig),
+            ("services", _e.E_MESSAGE, b"\x2a", _e.P_REPEATED, 0, 0, encode_ServiceConfig),
+            ("network", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_NetworkConfig),
+            ("auth", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_AuthConfig),
+            ("debug", _e.E_BOOL, b"\x40", _e.P_EXPLICIT, 0, 0, None),
+            ("modules", _e.E_MESSAGE, b"\x4a", _e.P_REPEATED, 0, 0, encode_ModuleConfig),
+            ("disable_partial_start", _e.E_BOOL, b"\x50", _e.P_EXPLICIT, 0, 0, None),
+            ("packages", _e.E_MESSAGE, b"\x5a", _e.P_REPEATED, 0, 0, encode_PackageConfig),
+            (
+                "overwrite_fragment_status",
+                _e.E_MESSAGE,
+                b"\x62",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_AppValidationStatus,
+            ),
+            ("enable_web_profile", _e.E_BOOL, b"\x68", _e.P_IMPLICIT, 0, 0, None),
+            ("log", _e.E_MESSAGE, b"\x72", _e.P_REPEATED, 0, 0, encode_LogPatternConfig),
+            ("revision", _e.E_STRING, b"\x7a", _e.P_IMPLICIT, 0, 0, None),
+            ("maintenance", _e.E_MESSAGE, b"\x82\x01", _e.P_EXPLICIT, 0, 0, encode_MaintenanceConfig),
+            ("disable_log_deduplication", _e.E_BOOL, b"\x88\x01", _e.P_IMPLICIT, 0, 0, None),
+            ("jobs", _e.E_MESSAGE, b"\x92\x01", _e.P_REPEATED, 0, 0, encode_JobConfig),
+            ("tracing", _e.E_MESSAGE, b"\x9a\x01", _e.P_EXPLICIT, 0, 0, encode_TracingConfig),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LogPatternConfig,
+        (
+            ("pattern", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("level", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_JobConfig,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("schedule", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("resource", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("method", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("command", _e.E_STRUCT, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("log_configuration", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_LogConfiguration),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TracingConfig,
+        (
+            ("enabled", _e.E_BOOL, b"\x08", _e.P_IMPLICIT, 0, 0, None),
+            ("disk", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("console", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+            ("otlp_endpoint", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LocationSecret,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("secret", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AppValidationStatus, (("error", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CloudConfig,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("fqdn", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("local_fqdn", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("managed_by", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("signaling_address", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("signaling_insecure", _e.E_BOOL, b"\x30", _e.P_IMPLICIT, 0, 0, None),
+            ("location_secret", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("secret", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+            ("location_secrets", _e.E_MESSAGE, b"\x4a", _e.P_REPEATED, 0, 0, encode_LocationSecret),
+            ("primary_org_id", _e.E_STRING, b"\x52", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x5a", _e.P_IMPLICIT, 0, 0, None),
+            ("machine_id", _e.E_STRING, b"\x62", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ComponentConfig,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("namespace", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("model", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("frame", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_Frame),
+            ("depends_on", _e.E_STRING, b"\x32", _e.P_REPEATED, 0, 0, None),
+            (
+                "service_configs",
+                _e.E_MESSAGE,
+                b"\x3a",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_ResourceLevelServiceConfig,
+            ),
+            ("attributes", _e.E_STRUCT, b"\x42", _e.P_EXPLICIT, 0, 0, None),
+            ("api", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
+            ("log_configuration", _e.E_MESSAGE, b"\x52", _e.P_EXPLICIT, 0, 0, encode_LogConfiguration),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ResourceLevelServiceConfig,
+        (
+            ("type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("attributes", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ServiceConfig,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("namespace", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("attributes", _e.E_STRUCT, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("depends_on", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
+            ("model", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("api", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
+            (
+                "service_configs",
+                _e.E_MESSAGE,
+                b"\x52",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_ResourceLevelServiceConfig,
+            ),
+            ("log_configuration", _e.E_MESSAGE, b"\x5a", _e.P_EXPLICIT, 0, 0, encode_LogConfiguration),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_NetworkConfig,
+        (
+            ("fqdn", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("bind_address", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("tls_cert_file", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("tls_key_file", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("sessions", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_SessionsConfig),
+            (
+                "traffic_tunnel_endpoints",
+                _e.E_MESSAGE,
+                b"\x32",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_TrafficTunnelEndpoint,
+            ),
+            ("no_tls", _e.E_BOOL, b"\x38", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SessionsConfig, (("heartbeat_window", _e.E_DURATION, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_TrafficTunnelEndpoint,
+        (
+            ("port", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("connection_timeout", _e.E_DURATION, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AuthConfig,
+        (
+            ("handlers", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_AuthHandlerConfig),
+            ("tls_auth_entities", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+            ("external_auth_config", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_ExternalAuthConfig),
+            ("user_permissions", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_UserPermission),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UserPermission,
+        (
+            ("user", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_User),
+            ("permissions", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_Permission),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_User,
+        (
+            ("type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Permission,
+        (
+            ("resources", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),
+            ("allowed_methods", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_JWKSFile, (("json", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_ExternalAuthConfig, (("jwks", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_JWKSFile),)
+    )
+    _e.plan_encode_fields(
+        encode_AuthHandlerConfig,
+        (
+            ("type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("config", _e.E_STRUCT, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Frame,
+        (
+            ("parent", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("translation", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_Translation),
+            ("orientation", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_Orientation),
+            ("geometry", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, _c_common_v1.encode_Geometry),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LogConfiguration, (("level", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_Translation,
+        (
+            ("x", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Orientation,
+        (
+            ("no_orientation", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_OrientationNoOrientation),
+            (
+                "vector_radians",
+                _e.E_MESSAGE,
+                b"\x12",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                encode_OrientationOrientationVectorRadians,
+            ),
+            (
+                "vector_degrees",
+                _e.E_MESSAGE,
+                b"\x1a",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                encode_OrientationOrientationVectorDegrees,
+            ),
+            ("euler_angles", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_OrientationEulerAngles),
+            ("axis_angles", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_OrientationAxisAngles),
+            ("quaternion", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_OrientationQuaternion),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrientationOrientationVectorRadians,
+        (
+            ("theta", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("x", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrientationOrientationVectorDegrees,
+        (
+            ("theta", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("x", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrientationEulerAngles,
+        (
+            ("roll", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("pitch", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("yaw", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrientationAxisAngles,
+        (
+            ("theta", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("x", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OrientationQuaternion,
+        (
+            ("w", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("x", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RemoteConfig,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("address", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("frame", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_Frame),
+            ("auth", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_RemoteAuth),
+            ("managed_by", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("insecure", _e.E_BOOL, b"\x30", _e.P_IMPLICIT, 0, 0, None),
+            ("connection_check_interval", _e.E_DURATION, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("reconnect_interval", _e.E_DURATION, b"\x42", _e.P_EXPLICIT, 0, 0, None),
+            (
+                "service_configs",
+                _e.E_MESSAGE,
+                b"\x4a",
+                _e.P_REPEATED,
+                0,
+                0,
+                encode_ResourceLevelServiceConfig,
+            ),
+            ("secret", _e.E_STRING, b"\x52", _e.P_IMPLICIT, 0, 0, None),
+            ("prefix", _e.E_STRING, b"\x5a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RemoteAuth,
+        (
+            ("credentials", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RemoteAuthCredentials),
+            ("entity", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RemoteAuthCredentials,
+        (
+            ("type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("payload", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AgentInfo,
+        (
+            ("host", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("os", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("ips", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("version", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("git_revision", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("platform", _e.E_STRING, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("platform_tags", _e.E_STRING, b"\x3a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ConfigRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("agent_info", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_AgentInfo),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ConfigResponse, (("config", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_RobotConfig),)
+    )
+    _e.plan_encode_fields(
+        encode_CertificateRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_CertificateResponse,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("tls_certificate", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("tls_private_key", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LogRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("logs", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, _c_common_v1.encode_LogEntry),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_NeedsRestartRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_NeedsRestartResponse,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("must_restart", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("restart_check_interval", _e.E_DURATION, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PackageConfig,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("package", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("status", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_AppValidationStatus),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MaintenanceConfig,
+        (
+            ("sensor_name", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, _c_common_v1.encode_ResourceName),
+            ("maintenance_allowed_key", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
         ),
     )
 

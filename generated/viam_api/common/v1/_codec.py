@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     ResourceName,
     Pose,
@@ -184,7 +185,7 @@ def encode_ResourceName(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -194,7 +195,7 @@ def encode_ResourceName(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.subtype
     if v:
@@ -204,7 +205,7 @@ def encode_ResourceName(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -214,7 +215,7 @@ def encode_ResourceName(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -311,33 +312,33 @@ def encode_Pose(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.o_x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.o_y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x29"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.o_z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x31"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.theta
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x39"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -406,21 +407,21 @@ def encode_Orientation(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.o_x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.o_y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.o_z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.theta
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -516,33 +517,33 @@ def encode_PoseCloud(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.o_x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.o_y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x29"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.o_z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x31"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.theta
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x39"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -667,7 +668,7 @@ def encode_PoseInFrame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.pose
     if v is not None:
@@ -677,7 +678,7 @@ def encode_PoseInFrame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.goal_cloud
     if v is not None:
@@ -687,7 +688,7 @@ def encode_PoseInFrame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -748,17 +749,17 @@ def encode_Vector3(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -800,9 +801,9 @@ def encode_Sphere(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.radius_mm
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -853,13 +854,13 @@ def encode_Capsule(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.radius_mm
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.length_mm
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -934,7 +935,7 @@ def encode_RectangularPrism(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1032,7 +1033,7 @@ def encode_Mesh(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.mesh
     if v:
@@ -1042,7 +1043,7 @@ def encode_Mesh(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.original_file_source_path_diagnostic
     if v is not None:
@@ -1052,7 +1053,7 @@ def encode_Mesh(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1112,7 +1113,7 @@ def encode_PointCloud(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1414,7 +1415,7 @@ def encode_Geometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.sphere
     if v is not None:
@@ -1424,7 +1425,7 @@ def encode_Geometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.box
     if v is not None:
@@ -1434,7 +1435,7 @@ def encode_Geometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.capsule
     if v is not None:
@@ -1444,7 +1445,7 @@ def encode_Geometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.mesh
     if v is not None:
@@ -1454,7 +1455,7 @@ def encode_Geometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.pointcloud
     if v is not None:
@@ -1464,7 +1465,7 @@ def encode_Geometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.label
     if v:
@@ -1474,7 +1475,7 @@ def encode_Geometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1553,7 +1554,7 @@ def encode_GeometriesInFrame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.geometries:
         out += b"\x12"
@@ -1562,7 +1563,7 @@ def encode_GeometriesInFrame(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1657,7 +1658,7 @@ def encode_PointCloudObject(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.geometries
     if v is not None:
@@ -1667,7 +1668,7 @@ def encode_PointCloudObject(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1719,13 +1720,13 @@ def encode_GeoPoint(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.latitude
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.longitude
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -1863,16 +1864,16 @@ def encode_GeoPose(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.altitude
     if v is not None:
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.heading
     if v is not None:
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.orientation_vector
     if v is not None:
         out += b"\x22"
@@ -1881,7 +1882,7 @@ def encode_GeoPose(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1976,7 +1977,7 @@ def encode_GeoGeometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.geometries:
         out += b"\x12"
@@ -1985,7 +1986,7 @@ def encode_GeoGeometry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2181,7 +2182,7 @@ def encode_Transform(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.pose_in_observer_frame
     if v is not None:
@@ -2191,7 +2192,7 @@ def encode_Transform(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.physical_object
     if v is not None:
@@ -2201,7 +2202,7 @@ def encode_Transform(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.uuid
     if v:
@@ -2211,11 +2212,11 @@ def encode_Transform(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.metadata
     if v is not None:
-        _w.put_struct(out, b"\x2a", v)
+        _e.put_struct(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2292,7 +2293,7 @@ def encode_WorldState(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.transforms:
         out += b"\x1a"
@@ -2301,7 +2302,7 @@ def encode_WorldState(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2426,7 +2427,7 @@ def encode_ResponseMetadata(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.captured_at
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2520,11 +2521,11 @@ def encode_DoCommandRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.command
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2593,7 +2594,7 @@ def encode_DoCommandResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.result
     if v is not None:
-        _w.put_struct(out, b"\x0a", v)
+        _e.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2652,7 +2653,7 @@ def encode_GetStatusRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2722,7 +2723,7 @@ def encode_GetStatusResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.result
     if v is not None:
-        _w.put_struct(out, b"\x0a", v)
+        _e.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2830,7 +2831,7 @@ def encode_GetKinematicsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.include_collision_meshes
     if v:
@@ -2842,7 +2843,7 @@ def encode_GetKinematicsRequest(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.extra
     if v is not None:
-        _w.put_struct(out, b"\x9a\x06", v)
+        _e.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3016,7 +3017,7 @@ def encode_GetKinematicsResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.GetKinematicsResponse.format")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.GetKinematicsResponse.format")
     v = m.kinematics_data
     if v:
         out += b"\x12"
@@ -3025,7 +3026,7 @@ def encode_GetKinematicsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.meshes_by_urdf_filepath.items():
         entry = bytearray()
@@ -3035,7 +3036,7 @@ def encode_GetKinematicsResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = encode_Mesh(v)
@@ -3043,14 +3044,14 @@ def encode_GetKinematicsResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x1a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.model
     if v is not None:
@@ -3060,7 +3061,7 @@ def encode_GetKinematicsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3212,7 +3213,7 @@ def encode_KinematicModel(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.links:
         out += b"\x12"
@@ -3221,7 +3222,7 @@ def encode_KinematicModel(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.joints:
         out += b"\x1a"
@@ -3230,7 +3231,7 @@ def encode_KinematicModel(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.output_frames:
         out += b"\x22"
@@ -3239,7 +3240,7 @@ def encode_KinematicModel(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.properties
     if v is not None:
@@ -3249,7 +3250,7 @@ def encode_KinematicModel(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3397,7 +3398,7 @@ def encode_KinematicLink(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.parent
     if v:
@@ -3407,7 +3408,7 @@ def encode_KinematicLink(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.pose
     if v is not None:
@@ -3417,7 +3418,7 @@ def encode_KinematicLink(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.collision:
         out += b"\x22"
@@ -3426,7 +3427,7 @@ def encode_KinematicLink(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.visual:
         out += b"\x2a"
@@ -3435,7 +3436,7 @@ def encode_KinematicLink(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3681,7 +3682,7 @@ def encode_LinkPose(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.quaternion
     if v is not None:
@@ -3691,7 +3692,7 @@ def encode_LinkPose(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.orientation_vector
     if v is not None:
@@ -3701,7 +3702,7 @@ def encode_LinkPose(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.euler_angles
     if v is not None:
@@ -3711,7 +3712,7 @@ def encode_LinkPose(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.axis_angles
     if v is not None:
@@ -3721,7 +3722,7 @@ def encode_LinkPose(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3791,21 +3792,21 @@ def encode_Quaternion(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.w
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.z
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3865,17 +3866,17 @@ def encode_EulerAngles(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.roll
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.pitch
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.yaw
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3944,21 +3945,21 @@ def encode_AxisAngles(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.rx
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.ry
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.rz
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.theta
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4189,7 +4190,7 @@ def encode_KinematicJoint(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.parent
     if v:
@@ -4199,7 +4200,7 @@ def encode_KinematicJoint(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -4207,7 +4208,7 @@ def encode_KinematicJoint(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.KinematicJoint.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.KinematicJoint.type")
     v = m.axis
     if v is not None:
         out += b"\x22"
@@ -4216,7 +4217,7 @@ def encode_KinematicJoint(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.limits
     if v is not None:
@@ -4226,7 +4227,7 @@ def encode_KinematicJoint(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.mimic
     if v is not None:
@@ -4236,7 +4237,7 @@ def encode_KinematicJoint(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.geometry
     if v is not None:
@@ -4246,7 +4247,7 @@ def encode_KinematicJoint(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4318,19 +4319,19 @@ def encode_JointLimits(m: _t.Any) -> bytes:
     v = m.min
     if v is not None:
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.max
     if v is not None:
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.max_velocity
     if v is not None:
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.max_acceleration
     if v is not None:
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4407,16 +4408,16 @@ def encode_MimicJoint(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.multiplier
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.offset
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4469,11 +4470,11 @@ def encode_KinematicProperties(m: _t.Any) -> bytes:
     v = m.operating_freq_hz
     if v is not None:
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.max_linear_tcp_speed_mm_per_sec
     if v is not None:
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4551,11 +4552,11 @@ def encode_GetGeometriesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.extra
     if v is not None:
-        _w.put_struct(out, b"\x9a\x06", v)
+        _e.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4613,7 +4614,7 @@ def encode_GetGeometriesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4692,11 +4693,11 @@ def encode_Get3DModelsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.extra
     if v is not None:
-        _w.put_struct(out, b"\x9a\x06", v)
+        _e.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4799,7 +4800,7 @@ def encode_Get3DModelsResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = encode_Mesh(v)
@@ -4807,14 +4808,14 @@ def encode_Get3DModelsResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x0a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     u = m._unknown_fields
     if u:
@@ -4886,7 +4887,7 @@ def encode_GetWorldPoseResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4965,11 +4966,11 @@ def encode_GetReadingsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.extra
     if v is not None:
-        _w.put_struct(out, b"\x9a\x06", v)
+        _e.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -5072,7 +5073,7 @@ def encode_GetReadingsResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = _c_google_protobuf.encode_Value(v)
@@ -5080,14 +5081,14 @@ def encode_GetReadingsResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x0a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     u = m._unknown_fields
     if u:
@@ -5317,7 +5318,7 @@ def encode_LogEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.level
     if v:
@@ -5327,11 +5328,11 @@ def encode_LogEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.time
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.logger_name
     if v:
         out += b"\x22"
@@ -5340,7 +5341,7 @@ def encode_LogEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.message
     if v:
@@ -5350,11 +5351,11 @@ def encode_LogEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.caller
     if v is not None:
-        _w.put_struct(out, b"\x32", v)
+        _e.put_struct(out, b"\x32", v)
     v = m.stack
     if v:
         out += b"\x3a"
@@ -5363,10 +5364,10 @@ def encode_LogEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.fields:
-        _w.put_struct(out, b"\x42", v)
+        _e.put_struct(out, b"\x42", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -5455,7 +5456,7 @@ def encode_AudioInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.sample_rate_hz
     if v:
@@ -5463,14 +5464,14 @@ def encode_AudioInfo(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.AudioInfo.sample_rate_hz")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.AudioInfo.sample_rate_hz")
     v = m.num_channels
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.AudioInfo.num_channels")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.AudioInfo.num_channels")
     u = m._unknown_fields
     if u:
         out += u
@@ -5548,11 +5549,11 @@ def encode_GetPropertiesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.extra
     if v is not None:
-        _w.put_struct(out, b"\x9a\x06", v)
+        _e.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -5640,7 +5641,7 @@ def encode_GetPropertiesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.sample_rate_hz
     if v:
@@ -5648,14 +5649,14 @@ def encode_GetPropertiesResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.GetPropertiesResponse.sample_rate_hz")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.GetPropertiesResponse.sample_rate_hz")
     v = m.num_channels
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.GetPropertiesResponse.num_channels")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.common.v1.GetPropertiesResponse.num_channels")
     u = m._unknown_fields
     if u:
         out += u
@@ -6763,6 +6764,390 @@ if _w.PLANS:
             (10, 0, _w.K_REP_STRING, None, None, ()),
             (16, 1, _w.K_INT32, None, None, ()),
             (24, 2, _w.K_INT32, None, None, ()),
+        ),
+    )
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_ResourceName", "viam.common.v1.ResourceName")
+    _e.plan_encoder(_encoders, "encode_Pose", "viam.common.v1.Pose")
+    _e.plan_encoder(_encoders, "encode_Orientation", "viam.common.v1.Orientation")
+    _e.plan_encoder(_encoders, "encode_PoseCloud", "viam.common.v1.PoseCloud")
+    _e.plan_encoder(_encoders, "encode_PoseInFrame", "viam.common.v1.PoseInFrame")
+    _e.plan_encoder(_encoders, "encode_Vector3", "viam.common.v1.Vector3")
+    _e.plan_encoder(_encoders, "encode_Sphere", "viam.common.v1.Sphere")
+    _e.plan_encoder(_encoders, "encode_Capsule", "viam.common.v1.Capsule")
+    _e.plan_encoder(_encoders, "encode_RectangularPrism", "viam.common.v1.RectangularPrism")
+    _e.plan_encoder(_encoders, "encode_Mesh", "viam.common.v1.Mesh")
+    _e.plan_encoder(_encoders, "encode_PointCloud", "viam.common.v1.PointCloud")
+    _e.plan_encoder(_encoders, "encode_Geometry", "viam.common.v1.Geometry")
+    _e.plan_encoder(_encoders, "encode_GeometriesInFrame", "viam.common.v1.GeometriesInFrame")
+    _e.plan_encoder(_encoders, "encode_PointCloudObject", "viam.common.v1.PointCloudObject")
+    _e.plan_encoder(_encoders, "encode_GeoPoint", "viam.common.v1.GeoPoint")
+    _e.plan_encoder(_encoders, "encode_GeoPose", "viam.common.v1.GeoPose")
+    _e.plan_encoder(_encoders, "encode_GeoGeometry", "viam.common.v1.GeoGeometry")
+    _e.plan_encoder(_encoders, "encode_Transform", "viam.common.v1.Transform")
+    _e.plan_encoder(_encoders, "encode_WorldState", "viam.common.v1.WorldState")
+    _e.plan_encoder(_encoders, "encode_ActuatorStatus", "viam.common.v1.ActuatorStatus")
+    _e.plan_encoder(_encoders, "encode_ResponseMetadata", "viam.common.v1.ResponseMetadata")
+    _e.plan_encoder(_encoders, "encode_DoCommandRequest", "viam.common.v1.DoCommandRequest")
+    _e.plan_encoder(_encoders, "encode_DoCommandResponse", "viam.common.v1.DoCommandResponse")
+    _e.plan_encoder(_encoders, "encode_GetStatusRequest", "viam.common.v1.GetStatusRequest")
+    _e.plan_encoder(_encoders, "encode_GetStatusResponse", "viam.common.v1.GetStatusResponse")
+    _e.plan_encoder(_encoders, "encode_GetKinematicsRequest", "viam.common.v1.GetKinematicsRequest")
+    _e.plan_encoder(_encoders, "encode_KinematicModel", "viam.common.v1.KinematicModel")
+    _e.plan_encoder(_encoders, "encode_KinematicLink", "viam.common.v1.KinematicLink")
+    _e.plan_encoder(_encoders, "encode_LinkPose", "viam.common.v1.LinkPose")
+    _e.plan_encoder(_encoders, "encode_Quaternion", "viam.common.v1.Quaternion")
+    _e.plan_encoder(_encoders, "encode_EulerAngles", "viam.common.v1.EulerAngles")
+    _e.plan_encoder(_encoders, "encode_AxisAngles", "viam.common.v1.AxisAngles")
+    _e.plan_encoder(_encoders, "encode_KinematicJoint", "viam.common.v1.KinematicJoint")
+    _e.plan_encoder(_encoders, "encode_JointLimits", "viam.common.v1.JointLimits")
+    _e.plan_encoder(_encoders, "encode_MimicJoint", "viam.common.v1.MimicJoint")
+    _e.plan_encoder(_encoders, "encode_KinematicProperties", "viam.common.v1.KinematicProperties")
+    _e.plan_encoder(_encoders, "encode_GetGeometriesRequest", "viam.common.v1.GetGeometriesRequest")
+    _e.plan_encoder(_encoders, "encode_GetGeometriesResponse", "viam.common.v1.GetGeometriesResponse")
+    _e.plan_encoder(_encoders, "encode_Get3DModelsRequest", "viam.common.v1.Get3DModelsRequest")
+    _e.plan_encoder(_encoders, "encode_GetWorldPoseResponse", "viam.common.v1.GetWorldPoseResponse")
+    _e.plan_encoder(_encoders, "encode_GetReadingsRequest", "viam.common.v1.GetReadingsRequest")
+    _e.plan_encoder(_encoders, "encode_LogEntry", "viam.common.v1.LogEntry")
+    _e.plan_encoder(_encoders, "encode_AudioInfo", "viam.common.v1.AudioInfo")
+    _e.plan_encoder(_encoders, "encode_GetPropertiesRequest", "viam.common.v1.GetPropertiesRequest")
+    _e.plan_encoder(_encoders, "encode_GetPropertiesResponse", "viam.common.v1.GetPropertiesResponse")
+    _e.plan_encode_fields(
+        encode_ResourceName,
+        (
+            ("namespace", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("subtype", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Pose,
+        (
+            ("x", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("o_x", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+            ("o_y", _e.E_DOUBLE, b"\x29", _e.P_IMPLICIT, 0, 0, None),
+            ("o_z", _e.E_DOUBLE, b"\x31", _e.P_IMPLICIT, 0, 0, None),
+            ("theta", _e.E_DOUBLE, b"\x39", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Orientation,
+        (
+            ("o_x", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("o_y", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("o_z", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("theta", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PoseCloud,
+        (
+            ("x", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("o_x", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+            ("o_y", _e.E_DOUBLE, b"\x29", _e.P_IMPLICIT, 0, 0, None),
+            ("o_z", _e.E_DOUBLE, b"\x31", _e.P_IMPLICIT, 0, 0, None),
+            ("theta", _e.E_DOUBLE, b"\x39", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PoseInFrame,
+        (
+            ("reference_frame", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("pose", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_Pose),
+            ("goal_cloud", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_PoseCloud),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Vector3,
+        (
+            ("x", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_Sphere, (("radius_mm", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_Capsule,
+        (
+            ("radius_mm", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("length_mm", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RectangularPrism, (("dims_mm", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Vector3),)
+    )
+    _e.plan_encode_fields(
+        encode_Mesh,
+        (
+            ("content_type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("mesh", _e.E_BYTES, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("original_file_source_path_diagnostic", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PointCloud, (("point_cloud", _e.E_BYTES, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_Geometry,
+        (
+            ("center", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Pose),
+            ("sphere", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_Sphere),
+            ("box", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_RectangularPrism),
+            ("capsule", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_Capsule),
+            ("mesh", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_Mesh),
+            ("pointcloud", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_PointCloud),
+            ("label", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GeometriesInFrame,
+        (
+            ("reference_frame", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("geometries", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_Geometry),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PointCloudObject,
+        (
+            ("point_cloud", _e.E_BYTES, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("geometries", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_GeometriesInFrame),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GeoPoint,
+        (
+            ("latitude", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("longitude", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GeoPose,
+        (
+            ("location", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_GeoPoint),
+            ("altitude", _e.E_DOUBLE, b"\x19", _e.P_EXPLICIT, 0, 0, None),
+            ("heading", _e.E_DOUBLE, b"\x11", _e.P_EXPLICIT, 0, 0, None),
+            ("orientation_vector", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_Orientation),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GeoGeometry,
+        (
+            ("location", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_GeoPoint),
+            ("geometries", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_Geometry),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Transform,
+        (
+            ("reference_frame", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("pose_in_observer_frame", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_PoseInFrame),
+            ("physical_object", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_Geometry),
+            ("uuid", _e.E_BYTES, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("metadata", _e.E_STRUCT, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_WorldState,
+        (
+            ("obstacles", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_GeometriesInFrame),
+            ("transforms", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_Transform),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ActuatorStatus, (("is_moving", _e.E_BOOL, b"\x08", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ResponseMetadata, (("captured_at", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_DoCommandRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("command", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DoCommandResponse, (("result", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetStatusRequest, (("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetStatusResponse, (("result", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetKinematicsRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("include_collision_meshes", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("include_visual_meshes", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+            ("extra", _e.E_STRUCT, b"\x9a\x06", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_KinematicModel,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("links", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_KinematicLink),
+            ("joints", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_KinematicJoint),
+            ("output_frames", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("properties", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_KinematicProperties),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_KinematicLink,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("parent", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("pose", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_LinkPose),
+            ("collision", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_Geometry),
+            ("visual", _e.E_MESSAGE, b"\x2a", _e.P_REPEATED, 0, 0, encode_Geometry),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LinkPose,
+        (
+            ("translation", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Vector3),
+            ("quaternion", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_Quaternion),
+            ("orientation_vector", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_Orientation),
+            ("euler_angles", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_EulerAngles),
+            ("axis_angles", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_AxisAngles),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Quaternion,
+        (
+            ("w", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("x", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("z", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_EulerAngles,
+        (
+            ("roll", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("pitch", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("yaw", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AxisAngles,
+        (
+            ("rx", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("ry", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("rz", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("theta", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_KinematicJoint,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("parent", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("axis", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_Vector3),
+            ("limits", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_JointLimits),
+            ("mimic", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_MimicJoint),
+            ("geometry", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_Geometry),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_JointLimits,
+        (
+            ("min", _e.E_DOUBLE, b"\x09", _e.P_EXPLICIT, 0, 0, None),
+            ("max", _e.E_DOUBLE, b"\x11", _e.P_EXPLICIT, 0, 0, None),
+            ("max_velocity", _e.E_DOUBLE, b"\x19", _e.P_EXPLICIT, 0, 0, None),
+            ("max_acceleration", _e.E_DOUBLE, b"\x21", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MimicJoint,
+        (
+            ("joint", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("multiplier", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("offset", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_KinematicProperties,
+        (
+            ("operating_freq_hz", _e.E_DOUBLE, b"\x09", _e.P_EXPLICIT, 0, 0, None),
+            ("max_linear_tcp_speed_mm_per_sec", _e.E_DOUBLE, b"\x11", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetGeometriesRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("extra", _e.E_STRUCT, b"\x9a\x06", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetGeometriesResponse,
+        (("geometries", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Geometry),),
+    )
+    _e.plan_encode_fields(
+        encode_Get3DModelsRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("extra", _e.E_STRUCT, b"\x9a\x06", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetWorldPoseResponse, (("pose", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Pose),)
+    )
+    _e.plan_encode_fields(
+        encode_GetReadingsRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("extra", _e.E_STRUCT, b"\x9a\x06", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_LogEntry,
+        (
+            ("host", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("level", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("time", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("logger_name", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("message", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("caller", _e.E_STRUCT, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("stack", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("fields", _e.E_STRUCT, b"\x42", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AudioInfo,
+        (
+            ("codec", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("sample_rate_hz", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("num_channels", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetPropertiesRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("extra", _e.E_STRUCT, b"\x9a\x06", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetPropertiesResponse,
+        (
+            ("supported_codecs", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),
+            ("sample_rate_hz", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("num_channels", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
         ),
     )
 

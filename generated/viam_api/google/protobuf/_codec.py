@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     Duration,
     Struct,
@@ -91,14 +92,14 @@ def encode_Duration(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -9223372036854775808, 9223372036854775807, "google.protobuf.Duration.seconds")
+            _e.put_int(out, v, -9223372036854775808, 9223372036854775807, "google.protobuf.Duration.seconds")
     v = m.nanos
     if v:
         out += b"\x10"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "google.protobuf.Duration.nanos")
+            _e.put_int(out, v, -2147483648, 2147483647, "google.protobuf.Duration.nanos")
     u = m._unknown_fields
     if u:
         out += u
@@ -106,7 +107,7 @@ def encode_Duration(m: _t.Any) -> bytes:
 
 
 decode_Duration_value = _w.dec_duration
-encode_Duration_value = _w.enc_duration
+encode_Duration_value = _e.enc_duration
 
 
 def decode_Struct_wire(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
@@ -203,7 +204,7 @@ def encode_Struct_wire(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = encode_Value(v)
@@ -211,14 +212,14 @@ def encode_Struct_wire(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x0a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     u = m._unknown_fields
     if u:
@@ -227,7 +228,7 @@ def encode_Struct_wire(m: _t.Any) -> bytes:
 
 
 decode_Struct = _w.struct_decoder(Struct, decode_Struct_wire)
-encode_Struct = _w.struct_encoder(encode_Struct_wire)
+encode_Struct = _e.struct_encoder(encode_Struct_wire)
 
 
 def decode_Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
@@ -451,11 +452,11 @@ def encode_Value(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "google.protobuf.Value.null_value")
+            _e.put_int(out, v, -2147483648, 2147483647, "google.protobuf.Value.null_value")
     v = m.number_value
     if v is not None:
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.string_value
     if v is not None:
         out += b"\x1a"
@@ -464,7 +465,7 @@ def encode_Value(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.bool_value
     if v is not None:
@@ -472,7 +473,7 @@ def encode_Value(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.struct_value
     if v is not None:
-        _w.put_struct(out, b"\x2a", v)
+        _e.put_struct(out, b"\x2a", v)
     v = m.list_value
     if v is not None:
         out += b"\x32"
@@ -481,7 +482,7 @@ def encode_Value(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -540,7 +541,7 @@ def encode_ListValue(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -609,14 +610,14 @@ def encode_Timestamp(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -9223372036854775808, 9223372036854775807, "google.protobuf.Timestamp.seconds")
+            _e.put_int(out, v, -9223372036854775808, 9223372036854775807, "google.protobuf.Timestamp.seconds")
     v = m.nanos
     if v:
         out += b"\x10"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "google.protobuf.Timestamp.nanos")
+            _e.put_int(out, v, -2147483648, 2147483647, "google.protobuf.Timestamp.nanos")
     u = m._unknown_fields
     if u:
         out += u
@@ -624,7 +625,7 @@ def encode_Timestamp(m: _t.Any) -> bytes:
 
 
 decode_Timestamp_value = _w.dec_timestamp
-encode_Timestamp_value = _w.enc_timestamp
+encode_Timestamp_value = _e.enc_timestamp
 
 
 def decode_Any(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
@@ -698,7 +699,7 @@ def encode_Any(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.value
     if v:
@@ -708,7 +709,7 @@ def encode_Any(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -767,7 +768,7 @@ def encode_FieldMask(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -957,6 +958,54 @@ if _w.PLANS:
         ),
     )
     _w.plan_fields(decode_FieldMask, ((10, 0, _w.K_REP_STRING, None, None, ()),))
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Duration", "google.protobuf.Duration")
+    _e.plan_encoder(_encoders, "encode_Value", "google.protobuf.Value")
+    _e.plan_encoder(_encoders, "encode_ListValue", "google.protobuf.ListValue")
+    _e.plan_encoder(_encoders, "encode_Timestamp", "google.protobuf.Timestamp")
+    _e.plan_encoder(_encoders, "encode_Any", "google.protobuf.Any")
+    _e.plan_encoder(_encoders, "encode_FieldMask", "google.protobuf.FieldMask")
+    _e.plan_encode_fields(
+        encode_Duration,
+        (
+            ("seconds", _e.E_INT, b"\x08", _e.P_IMPLICIT, -9223372036854775808, 9223372036854775807, None),
+            ("nanos", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Value,
+        (
+            ("null_value", _e.E_INT, b"\x08", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("number_value", _e.E_DOUBLE, b"\x11", _e.P_EXPLICIT, 0, 0, None),
+            ("string_value", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("bool_value", _e.E_BOOL, b"\x20", _e.P_EXPLICIT, 0, 0, None),
+            ("struct_value", _e.E_STRUCT, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("list_value", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_ListValue),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListValue, (("values", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Value),)
+    )
+    _e.plan_encode_fields(
+        encode_Timestamp,
+        (
+            ("seconds", _e.E_INT, b"\x08", _e.P_IMPLICIT, -9223372036854775808, 9223372036854775807, None),
+            ("nanos", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Any,
+        (
+            ("type_url", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("value", _e.E_BYTES, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_FieldMask, (("paths", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),))
 
 _w.attach(Duration, decode_Duration, encode_Duration)
 _w.attach(Struct, decode_Struct, encode_Struct, decode_Struct_wire)

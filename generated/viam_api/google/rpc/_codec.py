@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     Status,
 )
@@ -108,7 +109,7 @@ def encode_Status(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "google.rpc.Status.code")
+            _e.put_int(out, v, -2147483648, 2147483647, "google.rpc.Status.code")
     v = m.message
     if v:
         out += b"\x12"
@@ -117,7 +118,7 @@ def encode_Status(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.details:
         out += b"\x1a"
@@ -126,7 +127,7 @@ def encode_Status(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -160,6 +161,21 @@ if _w.PLANS:
             (8, 0, _w.K_INT32, None, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
             (26, 2, _w.K_REP_MESSAGE, _c_google_protobuf.decode_Any, None, ()),
+        ),
+    )
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Status", "google.rpc.Status")
+    _e.plan_encode_fields(
+        encode_Status,
+        (
+            ("code", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("message", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("details", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, _c_google_protobuf.encode_Any),
         ),
     )
 

@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     ExitProvisioningRequest,
     ExitProvisioningResponse,
@@ -322,7 +323,7 @@ def encode_GetSmartMachineStatusResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.has_smart_machine_credentials
     if v:
@@ -340,7 +341,7 @@ def encode_GetSmartMachineStatusResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.errors:
         out += b"\x2a"
@@ -349,7 +350,7 @@ def encode_GetSmartMachineStatusResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.agent_version
     if v:
@@ -359,7 +360,7 @@ def encode_GetSmartMachineStatusResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -457,7 +458,7 @@ def encode_SetNetworkCredentialsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.ssid
     if v:
@@ -467,7 +468,7 @@ def encode_SetNetworkCredentialsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.psk
     if v:
@@ -477,7 +478,7 @@ def encode_SetNetworkCredentialsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -583,7 +584,7 @@ def encode_SetSmartMachineCredentialsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -702,7 +703,7 @@ def encode_GetNetworkListResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -800,7 +801,7 @@ def encode_ProvisioningInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model
     if v:
@@ -810,7 +811,7 @@ def encode_ProvisioningInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.manufacturer
     if v:
@@ -820,7 +821,7 @@ def encode_ProvisioningInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -967,7 +968,7 @@ def encode_NetworkInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.ssid
     if v:
@@ -977,7 +978,7 @@ def encode_NetworkInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.security
     if v:
@@ -987,7 +988,7 @@ def encode_NetworkInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.signal
     if v:
@@ -995,7 +996,7 @@ def encode_NetworkInfo(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.provisioning.v1.NetworkInfo.signal")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.provisioning.v1.NetworkInfo.signal")
     v = m.connected
     if v:
         out += b"\x28"
@@ -1008,7 +1009,7 @@ def encode_NetworkInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1141,7 +1142,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.secret
     if v:
@@ -1151,7 +1152,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.app_address
     if v:
@@ -1161,7 +1162,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.api_key
     if v is not None:
@@ -1171,7 +1172,7 @@ def encode_CloudConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1250,7 +1251,7 @@ def encode_APIKey(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.key
     if v:
@@ -1260,7 +1261,7 @@ def encode_APIKey(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1500,6 +1501,92 @@ if _w.PLANS:
         (
             (10, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetSmartMachineStatusResponse",
+        "viam.provisioning.v1.GetSmartMachineStatusResponse",
+    )
+    _e.plan_encoder(
+        _encoders, "encode_SetNetworkCredentialsRequest", "viam.provisioning.v1.SetNetworkCredentialsRequest"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_SetSmartMachineCredentialsRequest",
+        "viam.provisioning.v1.SetSmartMachineCredentialsRequest",
+    )
+    _e.plan_encoder(_encoders, "encode_GetNetworkListResponse", "viam.provisioning.v1.GetNetworkListResponse")
+    _e.plan_encoder(_encoders, "encode_ProvisioningInfo", "viam.provisioning.v1.ProvisioningInfo")
+    _e.plan_encoder(_encoders, "encode_NetworkInfo", "viam.provisioning.v1.NetworkInfo")
+    _e.plan_encoder(_encoders, "encode_CloudConfig", "viam.provisioning.v1.CloudConfig")
+    _e.plan_encoder(_encoders, "encode_APIKey", "viam.provisioning.v1.APIKey")
+    _e.plan_encode_fields(
+        encode_GetSmartMachineStatusResponse,
+        (
+            ("provisioning_info", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_ProvisioningInfo),
+            ("has_smart_machine_credentials", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("is_online", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+            ("latest_connection_attempt", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_NetworkInfo),
+            ("errors", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
+            ("agent_version", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SetNetworkCredentialsRequest,
+        (
+            ("type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("ssid", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("psk", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SetSmartMachineCredentialsRequest,
+        (("cloud", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_CloudConfig),),
+    )
+    _e.plan_encode_fields(
+        encode_GetNetworkListResponse,
+        (("networks", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_NetworkInfo),),
+    )
+    _e.plan_encode_fields(
+        encode_ProvisioningInfo,
+        (
+            ("fragment_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("model", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("manufacturer", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_NetworkInfo,
+        (
+            ("type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("ssid", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("security", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("signal", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("connected", _e.E_BOOL, b"\x28", _e.P_IMPLICIT, 0, 0, None),
+            ("last_error", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CloudConfig,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("secret", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("app_address", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("api_key", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_APIKey),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_APIKey,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("key", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
         ),
     )
 

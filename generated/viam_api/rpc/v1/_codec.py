@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     Credentials,
     AuthenticateRequest,
@@ -97,7 +98,7 @@ def encode_Credentials(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.payload
     if v:
@@ -107,7 +108,7 @@ def encode_Credentials(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -202,7 +203,7 @@ def encode_AuthenticateRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.credentials
     if v is not None:
@@ -212,7 +213,7 @@ def encode_AuthenticateRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -272,7 +273,7 @@ def encode_AuthenticateResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -332,7 +333,7 @@ def encode_AuthenticateToRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -392,7 +393,7 @@ def encode_AuthenticateToResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -473,6 +474,40 @@ if _w.PLANS:
     _w.plan_fields(decode_AuthenticateResponse, ((10, 0, _w.K_STRING, None, None, ()),))
     _w.plan_fields(decode_AuthenticateToRequest, ((10, 0, _w.K_STRING, None, None, ()),))
     _w.plan_fields(decode_AuthenticateToResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Credentials", "proto.rpc.v1.Credentials")
+    _e.plan_encoder(_encoders, "encode_AuthenticateRequest", "proto.rpc.v1.AuthenticateRequest")
+    _e.plan_encoder(_encoders, "encode_AuthenticateResponse", "proto.rpc.v1.AuthenticateResponse")
+    _e.plan_encoder(_encoders, "encode_AuthenticateToRequest", "proto.rpc.v1.AuthenticateToRequest")
+    _e.plan_encoder(_encoders, "encode_AuthenticateToResponse", "proto.rpc.v1.AuthenticateToResponse")
+    _e.plan_encode_fields(
+        encode_Credentials,
+        (
+            ("type", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("payload", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AuthenticateRequest,
+        (
+            ("entity", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("credentials", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_Credentials),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AuthenticateResponse, (("access_token", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_AuthenticateToRequest, (("entity", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_AuthenticateToResponse, (("access_token", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
 
 _w.attach(Credentials, decode_Credentials, encode_Credentials)
 _w.attach(AuthenticateRequest, decode_AuthenticateRequest, encode_AuthenticateRequest)

@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     DeviceAgentConfigRequest,
     DeviceAgentConfigResponse,
@@ -299,7 +300,7 @@ def encode_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.host_info
     if v is not None:
@@ -309,7 +310,7 @@ def encode_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.subsystem_versions.items():
         entry = bytearray()
@@ -319,7 +320,7 @@ def encode_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = v.encode()
@@ -327,14 +328,14 @@ def encode_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x1a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.version_info
     if v is not None:
@@ -344,14 +345,14 @@ def encode_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.agent_uptime
     if v is not None:
-        _w.put_duration(out, b"\x2a", v)
+        _e.put_duration(out, b"\x2a", v)
     v = m.viam_server_uptime
     if v is not None:
-        _w.put_duration(out, b"\x32", v)
+        _e.put_duration(out, b"\x32", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -764,7 +765,7 @@ def encode_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = encode_DeviceSubsystemConfig(v)
@@ -772,18 +773,18 @@ def encode_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x0a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.check_interval
     if v is not None:
-        _w.put_duration(out, b"\x12", v)
+        _e.put_duration(out, b"\x12", v)
     v = m.agent_update_info
     if v is not None:
         out += b"\x1a"
@@ -792,7 +793,7 @@ def encode_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.viam_server_update_info
     if v is not None:
@@ -802,20 +803,20 @@ def encode_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.advanced_settings
     if v is not None:
-        _w.put_struct(out, b"\x2a", v)
+        _e.put_struct(out, b"\x2a", v)
     v = m.network_configuration
     if v is not None:
-        _w.put_struct(out, b"\x32", v)
+        _e.put_struct(out, b"\x32", v)
     v = m.additional_networks
     if v is not None:
-        _w.put_struct(out, b"\x3a", v)
+        _e.put_struct(out, b"\x3a", v)
     v = m.system_configuration
     if v is not None:
-        _w.put_struct(out, b"\x42", v)
+        _e.put_struct(out, b"\x42", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -955,7 +956,7 @@ def encode_DeviceSubsystemConfig(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.disable
     if v:
@@ -967,7 +968,7 @@ def encode_DeviceSubsystemConfig(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.attributes
     if v is not None:
-        _w.put_struct(out, b"\x22", v)
+        _e.put_struct(out, b"\x22", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -1083,7 +1084,7 @@ def encode_VersionInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.agent_installed
     if v:
@@ -1093,7 +1094,7 @@ def encode_VersionInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.viam_server_running
     if v:
@@ -1103,7 +1104,7 @@ def encode_VersionInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.viam_server_installed
     if v:
@@ -1113,7 +1114,7 @@ def encode_VersionInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1211,7 +1212,7 @@ def encode_HostInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.distro
     if v:
@@ -1221,7 +1222,7 @@ def encode_HostInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tags:
         out += b"\x1a"
@@ -1230,7 +1231,7 @@ def encode_HostInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1364,7 +1365,7 @@ def encode_UpdateInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.url
     if v:
@@ -1374,7 +1375,7 @@ def encode_UpdateInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -1384,7 +1385,7 @@ def encode_UpdateInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.sha256
     if v:
@@ -1394,7 +1395,7 @@ def encode_UpdateInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.format
     if v:
@@ -1402,7 +1403,7 @@ def encode_UpdateInfo(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.agent.v1.UpdateInfo.format")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.agent.v1.UpdateInfo.format")
     u = m._unknown_fields
     if u:
         out += u
@@ -1519,6 +1520,52 @@ if _w.PLANS:
             (26, 2, _w.K_STRING, None, None, ()),
             (34, 3, _w.K_BYTES, None, None, ()),
             (40, 4, _w.K_ENUM, values_of_PackageFormat, PackageFormat, ()),
+        ),
+    )
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_DeviceSubsystemConfig", "viam.app.agent.v1.DeviceSubsystemConfig")
+    _e.plan_encoder(_encoders, "encode_VersionInfo", "viam.app.agent.v1.VersionInfo")
+    _e.plan_encoder(_encoders, "encode_HostInfo", "viam.app.agent.v1.HostInfo")
+    _e.plan_encoder(_encoders, "encode_UpdateInfo", "viam.app.agent.v1.UpdateInfo")
+    _e.plan_encode_fields(
+        encode_DeviceSubsystemConfig,
+        (
+            ("update_info", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_UpdateInfo),
+            ("disable", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("force_restart", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+            ("attributes", _e.E_STRUCT, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_VersionInfo,
+        (
+            ("agent_running", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("agent_installed", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("viam_server_running", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("viam_server_installed", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_HostInfo,
+        (
+            ("platform", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("distro", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("tags", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateInfo,
+        (
+            ("filename", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("url", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("sha256", _e.E_BYTES, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("format", _e.E_INT, b"\x28", _e.P_IMPLICIT, -2147483648, 2147483647, None),
         ),
     )
 

@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     StartMappingSessionRequest,
     Module,
@@ -345,7 +346,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.viam_server_version
     if v:
@@ -355,7 +356,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.map_name
     if v:
@@ -365,7 +366,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -375,7 +376,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -385,7 +386,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_id
     if v:
@@ -395,7 +396,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.capture_interval
     if v is not None:
@@ -405,7 +406,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.sensors:
         out += b"\x42"
@@ -414,11 +415,11 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.slam_config
     if v is not None:
-        _w.put_struct(out, b"\x52", v)
+        _e.put_struct(out, b"\x52", v)
     v = m.existing_map_version
     if v:
         out += b"\x5a"
@@ -427,7 +428,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.module
     if v is not None:
@@ -437,7 +438,7 @@ def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -535,7 +536,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.module_id
     if v:
@@ -545,7 +546,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -555,7 +556,7 @@ def encode_Module(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -653,7 +654,7 @@ def encode_SensorInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -663,7 +664,7 @@ def encode_SensorInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.data_frequency_hz
     if v:
@@ -673,7 +674,7 @@ def encode_SensorInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -788,10 +789,10 @@ def encode_CaptureInterval(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.start_time
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     v = m.end_time
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -850,7 +851,7 @@ def encode_StartMappingSessionResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -910,7 +911,7 @@ def encode_GetActiveMappingSessionsForRobotRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -970,7 +971,7 @@ def encode_GetActiveMappingSessionsForRobotResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1030,7 +1031,7 @@ def encode_GetMappingSessionPointCloudRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1125,7 +1126,7 @@ def encode_GetMappingSessionPointCloudResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.pose
     if v is not None:
@@ -1135,7 +1136,7 @@ def encode_GetMappingSessionPointCloudResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1214,7 +1215,7 @@ def encode_ListMappingSessionsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -1224,7 +1225,7 @@ def encode_ListMappingSessionsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1283,7 +1284,7 @@ def encode_ListMappingSessionsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1343,7 +1344,7 @@ def encode_StopMappingSessionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1422,7 +1423,7 @@ def encode_StopMappingSessionResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -1432,7 +1433,7 @@ def encode_StopMappingSessionResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1492,7 +1493,7 @@ def encode_GetMappingSessionMetadataByIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1574,7 +1575,7 @@ def encode_GetMappingSessionMetadataByIDResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2011,7 +2012,7 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -2021,7 +2022,7 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_id
     if v:
@@ -2031,27 +2032,27 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.time_start_submitted
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.time_cloud_run_job_started
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.time_end_submitted
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.time_cloud_run_job_ended
     if v is not None:
-        _w.put_timestamp(out, b"\x3a", v)
+        _e.put_timestamp(out, b"\x3a", v)
     v = m.end_status
     if v:
         out += b"\x40"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.cloudslam.v1.MappingMetadata.end_status")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.cloudslam.v1.MappingMetadata.end_status")
     v = m.cloud_run_job_id
     if v:
         out += b"\x4a"
@@ -2060,7 +2061,7 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.viam_server_version
     if v:
@@ -2070,7 +2071,7 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.map_name
     if v:
@@ -2080,7 +2081,7 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.slam_version
     if v:
@@ -2090,7 +2091,7 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.config
     if v:
@@ -2100,7 +2101,7 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.error_msg
     if v:
@@ -2110,7 +2111,7 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2462,6 +2463,173 @@ if _w.PLANS:
             (98, 11, _w.K_STRING, None, None, ()),
             (106, 12, _w.K_STRING, None, None, ()),
             (114, 13, _w.K_STRING, None, None, ()),
+        ),
+    )
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(
+        _encoders, "encode_StartMappingSessionRequest", "viam.app.cloudslam.v1.StartMappingSessionRequest"
+    )
+    _e.plan_encoder(_encoders, "encode_Module", "viam.app.cloudslam.v1.Module")
+    _e.plan_encoder(_encoders, "encode_SensorInfo", "viam.app.cloudslam.v1.SensorInfo")
+    _e.plan_encoder(_encoders, "encode_CaptureInterval", "viam.app.cloudslam.v1.CaptureInterval")
+    _e.plan_encoder(
+        _encoders, "encode_StartMappingSessionResponse", "viam.app.cloudslam.v1.StartMappingSessionResponse"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetActiveMappingSessionsForRobotRequest",
+        "viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetActiveMappingSessionsForRobotResponse",
+        "viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotResponse",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetMappingSessionPointCloudRequest",
+        "viam.app.cloudslam.v1.GetMappingSessionPointCloudRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetMappingSessionPointCloudResponse",
+        "viam.app.cloudslam.v1.GetMappingSessionPointCloudResponse",
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListMappingSessionsRequest", "viam.app.cloudslam.v1.ListMappingSessionsRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListMappingSessionsResponse", "viam.app.cloudslam.v1.ListMappingSessionsResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_StopMappingSessionRequest", "viam.app.cloudslam.v1.StopMappingSessionRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_StopMappingSessionResponse", "viam.app.cloudslam.v1.StopMappingSessionResponse"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetMappingSessionMetadataByIDRequest",
+        "viam.app.cloudslam.v1.GetMappingSessionMetadataByIDRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetMappingSessionMetadataByIDResponse",
+        "viam.app.cloudslam.v1.GetMappingSessionMetadataByIDResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_MappingMetadata", "viam.app.cloudslam.v1.MappingMetadata")
+    _e.plan_encode_fields(
+        encode_StartMappingSessionRequest,
+        (
+            ("slam_version", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("viam_server_version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("map_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_id", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("capture_interval", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_CaptureInterval),
+            ("sensors", _e.E_MESSAGE, b"\x42", _e.P_REPEATED, 0, 0, encode_SensorInfo),
+            ("slam_config", _e.E_STRUCT, b"\x52", _e.P_EXPLICIT, 0, 0, None),
+            ("existing_map_version", _e.E_STRING, b"\x5a", _e.P_IMPLICIT, 0, 0, None),
+            ("module", _e.E_MESSAGE, b"\x62", _e.P_EXPLICIT, 0, 0, encode_Module),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Module,
+        (
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("module_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SensorInfo,
+        (
+            ("source_component_name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("data_frequency_hz", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CaptureInterval,
+        (
+            ("start_time", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("end_time", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_StartMappingSessionResponse, (("session_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetActiveMappingSessionsForRobotRequest,
+        (("robot_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetActiveMappingSessionsForRobotResponse,
+        (("session_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetMappingSessionPointCloudRequest,
+        (("session_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetMappingSessionPointCloudResponse,
+        (
+            ("map_url", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("pose", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, _c_common_v1.encode_Pose),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListMappingSessionsRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListMappingSessionsResponse,
+        (("session", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_MappingMetadata),),
+    )
+    _e.plan_encode_fields(
+        encode_StopMappingSessionRequest, (("session_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_StopMappingSessionResponse,
+        (
+            ("package_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetMappingSessionMetadataByIDRequest,
+        (("session_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetMappingSessionMetadataByIDResponse,
+        (("session_metadata", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_MappingMetadata),),
+    )
+    _e.plan_encode_fields(
+        encode_MappingMetadata,
+        (
+            ("org_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("time_start_submitted", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("time_cloud_run_job_started", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("time_end_submitted", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("time_cloud_run_job_ended", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("end_status", _e.E_INT, b"\x40", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("cloud_run_job_id", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
+            ("viam_server_version", _e.E_STRING, b"\x52", _e.P_IMPLICIT, 0, 0, None),
+            ("map_name", _e.E_STRING, b"\x5a", _e.P_IMPLICIT, 0, 0, None),
+            ("slam_version", _e.E_STRING, b"\x62", _e.P_IMPLICIT, 0, 0, None),
+            ("config", _e.E_STRING, b"\x6a", _e.P_IMPLICIT, 0, 0, None),
+            ("error_msg", _e.E_STRING, b"\x72", _e.P_IMPLICIT, 0, 0, None),
         ),
     )
 

@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     DataRequest,
     Filter,
@@ -252,7 +253,7 @@ def encode_DataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.limit
     if v:
@@ -260,7 +261,7 @@ def encode_DataRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.DataRequest.limit")
+            _e.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.DataRequest.limit")
     v = m.last
     if v:
         out += b"\x1a"
@@ -269,7 +270,7 @@ def encode_DataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.sort_order
     if v:
@@ -277,7 +278,7 @@ def encode_DataRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.DataRequest.sort_order")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.DataRequest.sort_order")
     u = m._unknown_fields
     if u:
         out += u
@@ -606,7 +607,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.component_type
     if v:
@@ -616,7 +617,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method
     if v:
@@ -626,7 +627,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_name
     if v:
@@ -636,7 +637,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_id
     if v:
@@ -646,7 +647,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_name
     if v:
@@ -656,7 +657,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_id
     if v:
@@ -666,7 +667,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.location_ids:
         out += b"\x52"
@@ -675,7 +676,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.organization_ids:
         out += b"\x5a"
@@ -684,7 +685,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.mime_type:
         out += b"\x62"
@@ -693,7 +694,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.interval
     if v is not None:
@@ -703,7 +704,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tags_filter
     if v is not None:
@@ -713,7 +714,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.bbox_labels:
         out += b"\x7a"
@@ -722,7 +723,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.dataset_id
     if v:
@@ -732,7 +733,7 @@ def encode_Filter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -807,7 +808,7 @@ def encode_TagsFilter(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.TagsFilter.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.TagsFilter.type")
     for v in m.tags:
         out += b"\x12"
         b = v.encode()
@@ -815,7 +816,7 @@ def encode_TagsFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1128,7 +1129,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -1138,7 +1139,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_name
     if v:
@@ -1148,7 +1149,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_id
     if v:
@@ -1158,7 +1159,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_name
     if v:
@@ -1168,7 +1169,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_id
     if v:
@@ -1178,7 +1179,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.component_type
     if v:
@@ -1188,7 +1189,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.component_name
     if v:
@@ -1198,7 +1199,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_name
     if v:
@@ -1208,7 +1209,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.method_parameters.items():
         entry = bytearray()
@@ -1218,7 +1219,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = _c_google_protobuf.encode_Any(v)
@@ -1226,14 +1227,14 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x5a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     for v in m.tags:
         out += b"\x62"
@@ -1242,7 +1243,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.mime_type
     if v:
@@ -1252,7 +1253,7 @@ def encode_CaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1365,10 +1366,10 @@ def encode_CaptureInterval(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.start
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     v = m.end
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -1473,7 +1474,7 @@ def encode_TabularDataByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.count_only
     if v:
@@ -1608,7 +1609,7 @@ def encode_TabularDataByFilterResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.data:
         out += b"\x12"
@@ -1617,7 +1618,7 @@ def encode_TabularDataByFilterResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.count
     if v:
@@ -1625,7 +1626,7 @@ def encode_TabularDataByFilterResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.TabularDataByFilterResponse.count")
+            _e.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.TabularDataByFilterResponse.count")
     v = m.last
     if v:
         out += b"\x22"
@@ -1634,7 +1635,7 @@ def encode_TabularDataByFilterResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.total_size_bytes
     if v:
@@ -1642,7 +1643,7 @@ def encode_TabularDataByFilterResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 0,
@@ -1812,20 +1813,20 @@ def encode_TabularData(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.data
     if v is not None:
-        _w.put_struct(out, b"\x0a", v)
+        _e.put_struct(out, b"\x0a", v)
     v = m.metadata_index
     if v:
         out += b"\x10"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 4294967295, "viam.app.data.v1.TabularData.metadata_index")
+            _e.put_int(out, v, 0, 4294967295, "viam.app.data.v1.TabularData.metadata_index")
     v = m.time_requested
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.time_received
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -1903,7 +1904,7 @@ def encode_TabularDataBySQLRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.sql_query
     if v:
@@ -1913,7 +1914,7 @@ def encode_TabularDataBySQLRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1972,7 +1973,7 @@ def encode_TabularDataBySQLResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2047,7 +2048,7 @@ def encode_TabularDataSource(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.TabularDataSource.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.TabularDataSource.type")
     v = m.pipeline_id
     if v is not None:
         out += b"\x12"
@@ -2056,7 +2057,7 @@ def encode_TabularDataSource(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2204,7 +2205,7 @@ def encode_TabularDataByMQLRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.mql_binary:
         out += b"\x1a"
@@ -2213,7 +2214,7 @@ def encode_TabularDataByMQLRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.use_recent_data
     if v is not None:
@@ -2227,7 +2228,7 @@ def encode_TabularDataByMQLRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.query_prefix_name
     if v is not None:
@@ -2237,7 +2238,7 @@ def encode_TabularDataByMQLRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2296,7 +2297,7 @@ def encode_TabularDataByMQLResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2495,7 +2496,7 @@ def encode_ExportTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_name
     if v:
@@ -2505,7 +2506,7 @@ def encode_ExportTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_subtype
     if v:
@@ -2515,7 +2516,7 @@ def encode_ExportTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_name
     if v:
@@ -2525,7 +2526,7 @@ def encode_ExportTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.interval
     if v is not None:
@@ -2535,11 +2536,11 @@ def encode_ExportTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.additional_parameters
     if v is not None:
-        _w.put_struct(out, b"\x32", v)
+        _e.put_struct(out, b"\x32", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2891,7 +2892,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_name
     if v:
@@ -2901,7 +2902,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_subtype
     if v:
@@ -2911,7 +2912,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_name
     if v:
@@ -2921,11 +2922,11 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.time_captured
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.organization_id
     if v:
         out += b"\x32"
@@ -2934,7 +2935,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -2944,7 +2945,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_name
     if v:
@@ -2954,7 +2955,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_id
     if v:
@@ -2964,7 +2965,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_name
     if v:
@@ -2974,11 +2975,11 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_parameters
     if v is not None:
-        _w.put_struct(out, b"\x5a", v)
+        _e.put_struct(out, b"\x5a", v)
     for v in m.tags:
         out += b"\x62"
         b = v.encode()
@@ -2986,11 +2987,11 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.payload
     if v is not None:
-        _w.put_struct(out, b"\x6a", v)
+        _e.put_struct(out, b"\x6a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3153,7 +3154,7 @@ def encode_GetLatestTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_name
     if v:
@@ -3163,7 +3164,7 @@ def encode_GetLatestTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_name
     if v:
@@ -3173,7 +3174,7 @@ def encode_GetLatestTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.resource_subtype
     if v:
@@ -3183,11 +3184,11 @@ def encode_GetLatestTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.additional_parameters
     if v is not None:
-        _w.put_struct(out, b"\x2a", v)
+        _e.put_struct(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3336,13 +3337,13 @@ def encode_GetLatestTabularDataResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.time_captured
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     v = m.time_synced
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     v = m.payload
     if v is not None:
-        _w.put_struct(out, b"\x1a", v)
+        _e.put_struct(out, b"\x1a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3436,7 +3437,7 @@ def encode_BinaryData(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.metadata
     if v is not None:
@@ -3446,7 +3447,7 @@ def encode_BinaryData(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3567,7 +3568,7 @@ def encode_BinaryDataByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.include_binary
     if v:
@@ -3687,7 +3688,7 @@ def encode_BinaryDataByFilterResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.count
     if v:
@@ -3695,7 +3696,7 @@ def encode_BinaryDataByFilterResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.BinaryDataByFilterResponse.count")
+            _e.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.BinaryDataByFilterResponse.count")
     v = m.last
     if v:
         out += b"\x1a"
@@ -3704,7 +3705,7 @@ def encode_BinaryDataByFilterResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.total_size_bytes
     if v:
@@ -3712,7 +3713,7 @@ def encode_BinaryDataByFilterResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 0,
@@ -3815,7 +3816,7 @@ def encode_BinaryID(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -3825,7 +3826,7 @@ def encode_BinaryID(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.location_id
     if v:
@@ -3835,7 +3836,7 @@ def encode_BinaryID(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3932,7 +3933,7 @@ def encode_BinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.binary_data_ids:
         out += b"\x22"
@@ -3941,7 +3942,7 @@ def encode_BinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4015,7 +4016,7 @@ def encode_BinaryDataByIDsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.count
     if v:
@@ -4023,7 +4024,7 @@ def encode_BinaryDataByIDsResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.BinaryDataByIDsResponse.count")
+            _e.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.BinaryDataByIDsResponse.count")
     u = m._unknown_fields
     if u:
         out += u
@@ -4146,7 +4147,7 @@ def encode_BoundingBox(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.label
     if v:
@@ -4156,28 +4157,28 @@ def encode_BoundingBox(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.x_min_normalized
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y_min_normalized
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.x_max_normalized
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x29"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y_max_normalized
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x31"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.confidence
     if v is not None:
         out += b"\x39"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4264,7 +4265,7 @@ def encode_Classification(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.label
     if v:
@@ -4274,12 +4275,12 @@ def encode_Classification(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.confidence
     if v is not None:
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4356,7 +4357,7 @@ def encode_Annotations(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.classifications:
         out += b"\x12"
@@ -4365,7 +4366,7 @@ def encode_Annotations(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -4691,7 +4692,7 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.capture_metadata
     if v is not None:
@@ -4701,14 +4702,14 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.time_requested
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.time_received
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.file_name
     if v:
         out += b"\x2a"
@@ -4717,7 +4718,7 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.file_ext
     if v:
@@ -4727,7 +4728,7 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.uri
     if v:
@@ -4737,7 +4738,7 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.annotations
     if v is not None:
@@ -4747,7 +4748,7 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.dataset_ids:
         out += b"\x4a"
@@ -4756,7 +4757,7 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.binary_data_id
     if v:
@@ -4766,7 +4767,7 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.file_size_bytes
     if v:
@@ -4774,7 +4775,7 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.BinaryMetadata.file_size_bytes")
+            _e.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.BinaryMetadata.file_size_bytes")
     u = m._unknown_fields
     if u:
         out += u
@@ -4962,7 +4963,7 @@ def encode_DeleteTabularFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.robot_id
     if v:
@@ -4972,7 +4973,7 @@ def encode_DeleteTabularFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_id
     if v:
@@ -4982,7 +4983,7 @@ def encode_DeleteTabularFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.component_type
     if v:
@@ -4992,7 +4993,7 @@ def encode_DeleteTabularFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.component_name
     if v:
@@ -5002,7 +5003,7 @@ def encode_DeleteTabularFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method
     if v:
@@ -5012,7 +5013,7 @@ def encode_DeleteTabularFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tags_filter
     if v is not None:
@@ -5022,7 +5023,7 @@ def encode_DeleteTabularFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5132,7 +5133,7 @@ def encode_DeleteTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.delete_older_than_days
     if v:
@@ -5140,7 +5141,7 @@ def encode_DeleteTabularDataRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, 0, 4294967295, "viam.app.data.v1.DeleteTabularDataRequest.delete_older_than_days"
             )
     v = m.filter
@@ -5151,7 +5152,7 @@ def encode_DeleteTabularDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5205,7 +5206,7 @@ def encode_DeleteTabularDataResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, 0, 18446744073709551615, "viam.app.data.v1.DeleteTabularDataResponse.deleted_count"
             )
     u = m._unknown_fields
@@ -5297,7 +5298,7 @@ def encode_DeleteBinaryDataByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.include_internal_data
     if v:
@@ -5355,7 +5356,7 @@ def encode_DeleteBinaryDataByFilterResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 0,
@@ -5438,7 +5439,7 @@ def encode_DeleteBinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.binary_data_ids:
         out += b"\x1a"
@@ -5447,7 +5448,7 @@ def encode_DeleteBinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5501,7 +5502,7 @@ def encode_DeleteBinaryDataByIDsResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 0,
@@ -5603,7 +5604,7 @@ def encode_AddTagsToBinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.binary_data_ids:
         out += b"\x22"
@@ -5612,7 +5613,7 @@ def encode_AddTagsToBinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tags:
         out += b"\x12"
@@ -5621,7 +5622,7 @@ def encode_AddTagsToBinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5746,7 +5747,7 @@ def encode_AddTagsToBinaryDataByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tags:
         out += b"\x12"
@@ -5755,7 +5756,7 @@ def encode_AddTagsToBinaryDataByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5882,7 +5883,7 @@ def encode_RemoveTagsFromBinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.binary_data_ids:
         out += b"\x22"
@@ -5891,7 +5892,7 @@ def encode_RemoveTagsFromBinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tags:
         out += b"\x12"
@@ -5900,7 +5901,7 @@ def encode_RemoveTagsFromBinaryDataByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -5954,7 +5955,7 @@ def encode_RemoveTagsFromBinaryDataByIDsResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 0,
@@ -6054,7 +6055,7 @@ def encode_RemoveTagsFromBinaryDataByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tags:
         out += b"\x12"
@@ -6063,7 +6064,7 @@ def encode_RemoveTagsFromBinaryDataByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6117,7 +6118,7 @@ def encode_RemoveTagsFromBinaryDataByFilterResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 0,
@@ -6198,7 +6199,7 @@ def encode_TagsByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6257,7 +6258,7 @@ def encode_TagsByFilterResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6416,7 +6417,7 @@ def encode_AddBoundingBoxToImageByIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.binary_data_id
     if v:
@@ -6426,7 +6427,7 @@ def encode_AddBoundingBoxToImageByIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.label
     if v:
@@ -6436,28 +6437,28 @@ def encode_AddBoundingBoxToImageByIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.x_min_normalized
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x19"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y_min_normalized
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.x_max_normalized
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x29"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y_max_normalized
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x31"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.confidence
     if v is not None:
         out += b"\x49"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -6516,7 +6517,7 @@ def encode_AddBoundingBoxToImageByIDResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6630,7 +6631,7 @@ def encode_RemoveBoundingBoxFromImageByIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.binary_data_id
     if v:
@@ -6640,7 +6641,7 @@ def encode_RemoveBoundingBoxFromImageByIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.bbox_id
     if v:
@@ -6650,7 +6651,7 @@ def encode_RemoveBoundingBoxFromImageByIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -6858,7 +6859,7 @@ def encode_UpdateBoundingBoxRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.binary_data_id
     if v:
@@ -6868,7 +6869,7 @@ def encode_UpdateBoundingBoxRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.bbox_id
     if v:
@@ -6878,7 +6879,7 @@ def encode_UpdateBoundingBoxRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.label
     if v is not None:
@@ -6888,28 +6889,28 @@ def encode_UpdateBoundingBoxRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.x_min_normalized
     if v is not None:
         out += b"\x21"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y_min_normalized
     if v is not None:
         out += b"\x29"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.x_max_normalized
     if v is not None:
         out += b"\x31"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y_max_normalized
     if v is not None:
         out += b"\x39"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.confidence
     if v is not None:
         out += b"\x49"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -7014,7 +7015,7 @@ def encode_BoundingBoxLabelsByFilterRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7073,7 +7074,7 @@ def encode_BoundingBoxLabelsByFilterResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7152,7 +7153,7 @@ def encode_ConfigureDatabaseUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.password
     if v:
@@ -7162,7 +7163,7 @@ def encode_ConfigureDatabaseUserRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7252,7 +7253,7 @@ def encode_GetDatabaseConnectionRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7346,7 +7347,7 @@ def encode_GetDatabaseConnectionResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.mongodb_uri
     if v:
@@ -7356,7 +7357,7 @@ def encode_GetDatabaseConnectionResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.has_database_user
     if v:
@@ -7457,7 +7458,7 @@ def encode_AddBinaryDataToDatasetByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.binary_data_ids:
         out += b"\x1a"
@@ -7466,7 +7467,7 @@ def encode_AddBinaryDataToDatasetByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.dataset_id
     if v:
@@ -7476,7 +7477,7 @@ def encode_AddBinaryDataToDatasetByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7603,7 +7604,7 @@ def encode_RemoveBinaryDataFromDatasetByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.binary_data_ids:
         out += b"\x1a"
@@ -7612,7 +7613,7 @@ def encode_RemoveBinaryDataFromDatasetByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.dataset_id
     if v:
@@ -7622,7 +7623,7 @@ def encode_RemoveBinaryDataFromDatasetByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7731,7 +7732,7 @@ def encode_AddSequencesToDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.sequence_ids:
         out += b"\x12"
@@ -7740,7 +7741,7 @@ def encode_AddSequencesToDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -7849,7 +7850,7 @@ def encode_RemoveSequencesFromDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.sequence_ids:
         out += b"\x12"
@@ -7858,7 +7859,7 @@ def encode_RemoveSequencesFromDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8007,7 +8008,7 @@ def encode_CreateIndexRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.collection_type
     if v:
@@ -8015,7 +8016,7 @@ def encode_CreateIndexRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.CreateIndexRequest.collection_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.CreateIndexRequest.collection_type")
     v = m.pipeline_name
     if v is not None:
         out += b"\x1a"
@@ -8024,7 +8025,7 @@ def encode_CreateIndexRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.index_spec:
         out += b"\x22"
@@ -8033,7 +8034,7 @@ def encode_CreateIndexRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8182,7 +8183,7 @@ def encode_DeleteIndexRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.collection_type
     if v:
@@ -8190,7 +8191,7 @@ def encode_DeleteIndexRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.DeleteIndexRequest.collection_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.DeleteIndexRequest.collection_type")
     v = m.pipeline_name
     if v is not None:
         out += b"\x1a"
@@ -8199,7 +8200,7 @@ def encode_DeleteIndexRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.index_name
     if v:
@@ -8209,7 +8210,7 @@ def encode_DeleteIndexRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8339,7 +8340,7 @@ def encode_ListIndexesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.collection_type
     if v:
@@ -8347,7 +8348,7 @@ def encode_ListIndexesRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.ListIndexesRequest.collection_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.ListIndexesRequest.collection_type")
     v = m.pipeline_name
     if v is not None:
         out += b"\x1a"
@@ -8356,7 +8357,7 @@ def encode_ListIndexesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8415,7 +8416,7 @@ def encode_ListIndexesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8549,7 +8550,7 @@ def encode_Index(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.Index.collection_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.Index.collection_type")
     v = m.pipeline_name
     if v is not None:
         out += b"\x12"
@@ -8558,7 +8559,7 @@ def encode_Index(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.index_name
     if v:
@@ -8568,7 +8569,7 @@ def encode_Index(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.index_spec:
         out += b"\x22"
@@ -8577,7 +8578,7 @@ def encode_Index(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_by
     if v:
@@ -8585,7 +8586,7 @@ def encode_Index(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.Index.created_by")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.data.v1.Index.created_by")
     u = m._unknown_fields
     if u:
         out += u
@@ -8682,7 +8683,7 @@ def encode_CreateSavedQueryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -8692,7 +8693,7 @@ def encode_CreateSavedQueryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.mql_binary:
         out += b"\x1a"
@@ -8701,7 +8702,7 @@ def encode_CreateSavedQueryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8761,7 +8762,7 @@ def encode_CreateSavedQueryResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -8958,7 +8959,7 @@ def encode_Query(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -8968,7 +8969,7 @@ def encode_Query(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -8978,7 +8979,7 @@ def encode_Query(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.mql_binary:
         out += b"\x22"
@@ -8987,14 +8988,14 @@ def encode_Query(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.updated_at
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -9053,7 +9054,7 @@ def encode_DeleteSavedQueryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9143,7 +9144,7 @@ def encode_GetSavedQueryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9219,7 +9220,7 @@ def encode_GetSavedQueryResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9317,7 +9318,7 @@ def encode_UpdateSavedQueryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -9327,7 +9328,7 @@ def encode_UpdateSavedQueryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.mql_binary:
         out += b"\x1a"
@@ -9336,7 +9337,7 @@ def encode_UpdateSavedQueryRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9441,7 +9442,7 @@ def encode_ListSavedQueriesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.limit
     if v:
@@ -9449,7 +9450,7 @@ def encode_ListSavedQueriesRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -9223372036854775808,
@@ -9513,7 +9514,7 @@ def encode_ListSavedQueriesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -9588,7 +9589,7 @@ def encode_CreateBinaryDataSignedURLRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.expiration_minutes
     if v is not None:
@@ -9596,7 +9597,7 @@ def encode_CreateBinaryDataSignedURLRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, 0, 4294967295, "viam.app.data.v1.CreateBinaryDataSignedURLRequest.expiration_minutes"
             )
     u = m._unknown_fields
@@ -9697,11 +9698,11 @@ def encode_CreateBinaryDataSignedURLResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.expires_at
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -9779,7 +9780,7 @@ def encode_SequenceResourceFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_name
     if v:
@@ -9789,7 +9790,7 @@ def encode_SequenceResourceFilter(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10085,7 +10086,7 @@ def encode_Sequence(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.part_id
     if v:
@@ -10095,7 +10096,7 @@ def encode_Sequence(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.sequence_tags:
         out += b"\x1a"
@@ -10104,20 +10105,20 @@ def encode_Sequence(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_at
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.updated_at
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.start_time
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.end_time
     if v is not None:
-        _w.put_timestamp(out, b"\x3a", v)
+        _e.put_timestamp(out, b"\x3a", v)
     for v in m.resources:
         out += b"\x42"
         b = encode_SequenceResourceFilter(v)
@@ -10125,7 +10126,7 @@ def encode_Sequence(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.dataset_ids:
         out += b"\x52"
@@ -10134,7 +10135,7 @@ def encode_Sequence(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10312,7 +10313,7 @@ def encode_CreateSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.resources:
         out += b"\x12"
@@ -10321,7 +10322,7 @@ def encode_CreateSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.sequence_tags:
         out += b"\x1a"
@@ -10330,14 +10331,14 @@ def encode_CreateSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.start_time
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.end_time
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -10396,7 +10397,7 @@ def encode_CreateSequenceResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10456,7 +10457,7 @@ def encode_GetSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10532,7 +10533,7 @@ def encode_GetSequenceResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10751,7 +10752,7 @@ def encode_UpdateSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.resources:
         out += b"\x12"
@@ -10760,7 +10761,7 @@ def encode_UpdateSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.sequence_tags:
         out += b"\x1a"
@@ -10769,14 +10770,14 @@ def encode_UpdateSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.start_time
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.end_time
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.field_mask
     if v is not None:
         out += b"\x32"
@@ -10785,7 +10786,7 @@ def encode_UpdateSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10875,7 +10876,7 @@ def encode_DeleteSequenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -10999,7 +11000,7 @@ def encode_ListSequencesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_token
     if v:
@@ -11009,7 +11010,7 @@ def encode_ListSequencesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_size
     if v:
@@ -11017,7 +11018,7 @@ def encode_ListSequencesRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 4294967295, "viam.app.data.v1.ListSequencesRequest.page_size")
+            _e.put_int(out, v, 0, 4294967295, "viam.app.data.v1.ListSequencesRequest.page_size")
     u = m._unknown_fields
     if u:
         out += u
@@ -11094,7 +11095,7 @@ def encode_ListSequencesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.next_page_token
     if v:
@@ -11104,7 +11105,7 @@ def encode_ListSequencesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -11213,7 +11214,7 @@ def encode_SequencesByDatasetIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_token
     if v:
@@ -11223,7 +11224,7 @@ def encode_SequencesByDatasetIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_size
     if v:
@@ -11231,7 +11232,7 @@ def encode_SequencesByDatasetIDRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 4294967295, "viam.app.data.v1.SequencesByDatasetIDRequest.page_size")
+            _e.put_int(out, v, 0, 4294967295, "viam.app.data.v1.SequencesByDatasetIDRequest.page_size")
     v = m.count_only
     if v:
         out += b"\x20"
@@ -11327,7 +11328,7 @@ def encode_SequencesByDatasetIDResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.next_page_token
     if v:
@@ -11337,7 +11338,7 @@ def encode_SequencesByDatasetIDResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.count
     if v:
@@ -11345,7 +11346,7 @@ def encode_SequencesByDatasetIDResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.SequencesByDatasetIDResponse.count")
+            _e.put_int(out, v, 0, 18446744073709551615, "viam.app.data.v1.SequencesByDatasetIDResponse.count")
     u = m._unknown_fields
     if u:
         out += u
@@ -11438,7 +11439,7 @@ def encode_GetSequenceBinaryDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_token
     if v:
@@ -11448,7 +11449,7 @@ def encode_GetSequenceBinaryDataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_size
     if v:
@@ -11456,7 +11457,7 @@ def encode_GetSequenceBinaryDataRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 4294967295, "viam.app.data.v1.GetSequenceBinaryDataRequest.page_size")
+            _e.put_int(out, v, 0, 4294967295, "viam.app.data.v1.GetSequenceBinaryDataRequest.page_size")
     u = m._unknown_fields
     if u:
         out += u
@@ -11533,7 +11534,7 @@ def encode_GetSequenceBinaryDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.next_page_token
     if v:
@@ -11543,7 +11544,7 @@ def encode_GetSequenceBinaryDataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -13538,6 +13539,833 @@ if _w.PLANS:
         (
             (10, 0, _w.K_REP_MESSAGE, decode_BinaryData, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
+        ),
+    )
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_DataRequest", "viam.app.data.v1.DataRequest")
+    _e.plan_encoder(_encoders, "encode_Filter", "viam.app.data.v1.Filter")
+    _e.plan_encoder(_encoders, "encode_TagsFilter", "viam.app.data.v1.TagsFilter")
+    _e.plan_encoder(_encoders, "encode_CaptureInterval", "viam.app.data.v1.CaptureInterval")
+    _e.plan_encoder(
+        _encoders, "encode_TabularDataByFilterRequest", "viam.app.data.v1.TabularDataByFilterRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_TabularDataByFilterResponse", "viam.app.data.v1.TabularDataByFilterResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_TabularData", "viam.app.data.v1.TabularData")
+    _e.plan_encoder(_encoders, "encode_TabularDataBySQLRequest", "viam.app.data.v1.TabularDataBySQLRequest")
+    _e.plan_encoder(_encoders, "encode_TabularDataBySQLResponse", "viam.app.data.v1.TabularDataBySQLResponse")
+    _e.plan_encoder(_encoders, "encode_TabularDataSource", "viam.app.data.v1.TabularDataSource")
+    _e.plan_encoder(_encoders, "encode_TabularDataByMQLRequest", "viam.app.data.v1.TabularDataByMQLRequest")
+    _e.plan_encoder(_encoders, "encode_TabularDataByMQLResponse", "viam.app.data.v1.TabularDataByMQLResponse")
+    _e.plan_encoder(_encoders, "encode_ExportTabularDataRequest", "viam.app.data.v1.ExportTabularDataRequest")
+    _e.plan_encoder(
+        _encoders, "encode_ExportTabularDataResponse", "viam.app.data.v1.ExportTabularDataResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetLatestTabularDataRequest", "viam.app.data.v1.GetLatestTabularDataRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetLatestTabularDataResponse", "viam.app.data.v1.GetLatestTabularDataResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_BinaryData", "viam.app.data.v1.BinaryData")
+    _e.plan_encoder(
+        _encoders, "encode_BinaryDataByFilterRequest", "viam.app.data.v1.BinaryDataByFilterRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_BinaryDataByFilterResponse", "viam.app.data.v1.BinaryDataByFilterResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_BinaryID", "viam.app.data.v1.BinaryID")
+    _e.plan_encoder(_encoders, "encode_BinaryDataByIDsRequest", "viam.app.data.v1.BinaryDataByIDsRequest")
+    _e.plan_encoder(_encoders, "encode_BinaryDataByIDsResponse", "viam.app.data.v1.BinaryDataByIDsResponse")
+    _e.plan_encoder(_encoders, "encode_BoundingBox", "viam.app.data.v1.BoundingBox")
+    _e.plan_encoder(_encoders, "encode_Classification", "viam.app.data.v1.Classification")
+    _e.plan_encoder(_encoders, "encode_Annotations", "viam.app.data.v1.Annotations")
+    _e.plan_encoder(_encoders, "encode_BinaryMetadata", "viam.app.data.v1.BinaryMetadata")
+    _e.plan_encoder(_encoders, "encode_DeleteTabularFilter", "viam.app.data.v1.DeleteTabularFilter")
+    _e.plan_encoder(_encoders, "encode_DeleteTabularDataRequest", "viam.app.data.v1.DeleteTabularDataRequest")
+    _e.plan_encoder(
+        _encoders, "encode_DeleteTabularDataResponse", "viam.app.data.v1.DeleteTabularDataResponse"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_DeleteBinaryDataByFilterRequest",
+        "viam.app.data.v1.DeleteBinaryDataByFilterRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_DeleteBinaryDataByFilterResponse",
+        "viam.app.data.v1.DeleteBinaryDataByFilterResponse",
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeleteBinaryDataByIDsRequest", "viam.app.data.v1.DeleteBinaryDataByIDsRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeleteBinaryDataByIDsResponse", "viam.app.data.v1.DeleteBinaryDataByIDsResponse"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_AddTagsToBinaryDataByIDsRequest",
+        "viam.app.data.v1.AddTagsToBinaryDataByIDsRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_AddTagsToBinaryDataByFilterRequest",
+        "viam.app.data.v1.AddTagsToBinaryDataByFilterRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_RemoveTagsFromBinaryDataByIDsRequest",
+        "viam.app.data.v1.RemoveTagsFromBinaryDataByIDsRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_RemoveTagsFromBinaryDataByIDsResponse",
+        "viam.app.data.v1.RemoveTagsFromBinaryDataByIDsResponse",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_RemoveTagsFromBinaryDataByFilterRequest",
+        "viam.app.data.v1.RemoveTagsFromBinaryDataByFilterRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_RemoveTagsFromBinaryDataByFilterResponse",
+        "viam.app.data.v1.RemoveTagsFromBinaryDataByFilterResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_TagsByFilterRequest", "viam.app.data.v1.TagsByFilterRequest")
+    _e.plan_encoder(_encoders, "encode_TagsByFilterResponse", "viam.app.data.v1.TagsByFilterResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_AddBoundingBoxToImageByIDRequest",
+        "viam.app.data.v1.AddBoundingBoxToImageByIDRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_AddBoundingBoxToImageByIDResponse",
+        "viam.app.data.v1.AddBoundingBoxToImageByIDResponse",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_RemoveBoundingBoxFromImageByIDRequest",
+        "viam.app.data.v1.RemoveBoundingBoxFromImageByIDRequest",
+    )
+    _e.plan_encoder(_encoders, "encode_UpdateBoundingBoxRequest", "viam.app.data.v1.UpdateBoundingBoxRequest")
+    _e.plan_encoder(
+        _encoders,
+        "encode_BoundingBoxLabelsByFilterRequest",
+        "viam.app.data.v1.BoundingBoxLabelsByFilterRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_BoundingBoxLabelsByFilterResponse",
+        "viam.app.data.v1.BoundingBoxLabelsByFilterResponse",
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ConfigureDatabaseUserRequest", "viam.app.data.v1.ConfigureDatabaseUserRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetDatabaseConnectionRequest", "viam.app.data.v1.GetDatabaseConnectionRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetDatabaseConnectionResponse", "viam.app.data.v1.GetDatabaseConnectionResponse"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_AddBinaryDataToDatasetByIDsRequest",
+        "viam.app.data.v1.AddBinaryDataToDatasetByIDsRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_RemoveBinaryDataFromDatasetByIDsRequest",
+        "viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsRequest",
+    )
+    _e.plan_encoder(
+        _encoders, "encode_AddSequencesToDatasetRequest", "viam.app.data.v1.AddSequencesToDatasetRequest"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_RemoveSequencesFromDatasetRequest",
+        "viam.app.data.v1.RemoveSequencesFromDatasetRequest",
+    )
+    _e.plan_encoder(_encoders, "encode_CreateIndexRequest", "viam.app.data.v1.CreateIndexRequest")
+    _e.plan_encoder(_encoders, "encode_DeleteIndexRequest", "viam.app.data.v1.DeleteIndexRequest")
+    _e.plan_encoder(_encoders, "encode_ListIndexesRequest", "viam.app.data.v1.ListIndexesRequest")
+    _e.plan_encoder(_encoders, "encode_ListIndexesResponse", "viam.app.data.v1.ListIndexesResponse")
+    _e.plan_encoder(_encoders, "encode_Index", "viam.app.data.v1.Index")
+    _e.plan_encoder(_encoders, "encode_CreateSavedQueryRequest", "viam.app.data.v1.CreateSavedQueryRequest")
+    _e.plan_encoder(_encoders, "encode_CreateSavedQueryResponse", "viam.app.data.v1.CreateSavedQueryResponse")
+    _e.plan_encoder(_encoders, "encode_Query", "viam.app.data.v1.Query")
+    _e.plan_encoder(_encoders, "encode_DeleteSavedQueryRequest", "viam.app.data.v1.DeleteSavedQueryRequest")
+    _e.plan_encoder(_encoders, "encode_GetSavedQueryRequest", "viam.app.data.v1.GetSavedQueryRequest")
+    _e.plan_encoder(_encoders, "encode_GetSavedQueryResponse", "viam.app.data.v1.GetSavedQueryResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateSavedQueryRequest", "viam.app.data.v1.UpdateSavedQueryRequest")
+    _e.plan_encoder(_encoders, "encode_ListSavedQueriesRequest", "viam.app.data.v1.ListSavedQueriesRequest")
+    _e.plan_encoder(_encoders, "encode_ListSavedQueriesResponse", "viam.app.data.v1.ListSavedQueriesResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_CreateBinaryDataSignedURLRequest",
+        "viam.app.data.v1.CreateBinaryDataSignedURLRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_CreateBinaryDataSignedURLResponse",
+        "viam.app.data.v1.CreateBinaryDataSignedURLResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_SequenceResourceFilter", "viam.app.data.v1.SequenceResourceFilter")
+    _e.plan_encoder(_encoders, "encode_Sequence", "viam.app.data.v1.Sequence")
+    _e.plan_encoder(_encoders, "encode_CreateSequenceRequest", "viam.app.data.v1.CreateSequenceRequest")
+    _e.plan_encoder(_encoders, "encode_CreateSequenceResponse", "viam.app.data.v1.CreateSequenceResponse")
+    _e.plan_encoder(_encoders, "encode_GetSequenceRequest", "viam.app.data.v1.GetSequenceRequest")
+    _e.plan_encoder(_encoders, "encode_GetSequenceResponse", "viam.app.data.v1.GetSequenceResponse")
+    _e.plan_encoder(_encoders, "encode_UpdateSequenceRequest", "viam.app.data.v1.UpdateSequenceRequest")
+    _e.plan_encoder(_encoders, "encode_DeleteSequenceRequest", "viam.app.data.v1.DeleteSequenceRequest")
+    _e.plan_encoder(_encoders, "encode_ListSequencesRequest", "viam.app.data.v1.ListSequencesRequest")
+    _e.plan_encoder(_encoders, "encode_ListSequencesResponse", "viam.app.data.v1.ListSequencesResponse")
+    _e.plan_encoder(
+        _encoders, "encode_SequencesByDatasetIDRequest", "viam.app.data.v1.SequencesByDatasetIDRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_SequencesByDatasetIDResponse", "viam.app.data.v1.SequencesByDatasetIDResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetSequenceBinaryDataRequest", "viam.app.data.v1.GetSequenceBinaryDataRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetSequenceBinaryDataResponse", "viam.app.data.v1.GetSequenceBinaryDataResponse"
+    )
+    _e.plan_encode_fields(
+        encode_DataRequest,
+        (
+            ("filter", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Filter),
+            ("limit", _e.E_INT, b"\x10", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+            ("last", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("sort_order", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Filter,
+        (
+            ("component_name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("component_type", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("method", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_name", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_id", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("part_name", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+            ("part_id", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
+            ("location_ids", _e.E_STRING, b"\x52", _e.P_REPEATED, 0, 0, None),
+            ("organization_ids", _e.E_STRING, b"\x5a", _e.P_REPEATED, 0, 0, None),
+            ("mime_type", _e.E_STRING, b"\x62", _e.P_REPEATED, 0, 0, None),
+            ("interval", _e.E_MESSAGE, b"\x6a", _e.P_EXPLICIT, 0, 0, encode_CaptureInterval),
+            ("tags_filter", _e.E_MESSAGE, b"\x72", _e.P_EXPLICIT, 0, 0, encode_TagsFilter),
+            ("bbox_labels", _e.E_STRING, b"\x7a", _e.P_REPEATED, 0, 0, None),
+            ("dataset_id", _e.E_STRING, b"\x82\x01", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TagsFilter,
+        (
+            ("type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("tags", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CaptureInterval,
+        (
+            ("start", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("end", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TabularDataByFilterRequest,
+        (
+            ("data_request", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_DataRequest),
+            ("count_only", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("include_internal_data", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TabularDataByFilterResponse,
+        (
+            ("metadata", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_CaptureMetadata),
+            ("data", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_TabularData),
+            ("count", _e.E_INT, b"\x18", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+            ("last", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("total_size_bytes", _e.E_INT, b"\x28", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TabularData,
+        (
+            ("data", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("metadata_index", _e.E_INT, b"\x10", _e.P_IMPLICIT, 0, 4294967295, None),
+            ("time_requested", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("time_received", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TabularDataBySQLRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("sql_query", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TabularDataBySQLResponse, (("raw_data", _e.E_BYTES, b"\x12", _e.P_REPEATED, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_TabularDataSource,
+        (
+            ("type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("pipeline_id", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TabularDataByMQLRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("mql_binary", _e.E_BYTES, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("use_recent_data", _e.E_BOOL, b"\x20", _e.P_EXPLICIT, 0, 0, None),
+            ("data_source", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_TabularDataSource),
+            ("query_prefix_name", _e.E_STRING, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_TabularDataByMQLResponse, (("raw_data", _e.E_BYTES, b"\x12", _e.P_REPEATED, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ExportTabularDataRequest,
+        (
+            ("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_subtype", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("method_name", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("interval", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_CaptureInterval),
+            ("additional_parameters", _e.E_STRUCT, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ExportTabularDataResponse,
+        (
+            ("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_subtype", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("method_name", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("time_captured", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_name", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+            ("robot_id", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
+            ("part_name", _e.E_STRING, b"\x52", _e.P_IMPLICIT, 0, 0, None),
+            ("method_parameters", _e.E_STRUCT, b"\x5a", _e.P_EXPLICIT, 0, 0, None),
+            ("tags", _e.E_STRING, b"\x62", _e.P_REPEATED, 0, 0, None),
+            ("payload", _e.E_STRUCT, b"\x6a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetLatestTabularDataRequest,
+        (
+            ("part_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("method_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("resource_subtype", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("additional_parameters", _e.E_STRUCT, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetLatestTabularDataResponse,
+        (
+            ("time_captured", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("time_synced", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("payload", _e.E_STRUCT, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BinaryData,
+        (
+            ("binary", _e.E_BYTES, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("metadata", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_BinaryMetadata),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BinaryDataByFilterRequest,
+        (
+            ("data_request", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_DataRequest),
+            ("include_binary", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("count_only", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+            ("include_internal_data", _e.E_BOOL, b"\x20", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BinaryDataByFilterResponse,
+        (
+            ("data", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_BinaryData),
+            ("count", _e.E_INT, b"\x10", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+            ("last", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("total_size_bytes", _e.E_INT, b"\x20", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BinaryID,
+        (
+            ("file_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("location_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BinaryDataByIDsRequest,
+        (
+            ("include_binary", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+            ("binary_ids", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_BinaryID),
+            ("binary_data_ids", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BinaryDataByIDsResponse,
+        (
+            ("data", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_BinaryData),
+            ("count", _e.E_INT, b"\x10", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BoundingBox,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("label", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("x_min_normalized", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("y_min_normalized", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+            ("x_max_normalized", _e.E_DOUBLE, b"\x29", _e.P_IMPLICIT, 0, 0, None),
+            ("y_max_normalized", _e.E_DOUBLE, b"\x31", _e.P_IMPLICIT, 0, 0, None),
+            ("confidence", _e.E_DOUBLE, b"\x39", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Classification,
+        (
+            ("id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("label", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("confidence", _e.E_DOUBLE, b"\x11", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Annotations,
+        (
+            ("bboxes", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_BoundingBox),
+            ("classifications", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_Classification),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BinaryMetadata,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("capture_metadata", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_CaptureMetadata),
+            ("time_requested", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("time_received", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("file_name", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("file_ext", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("uri", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("annotations", _e.E_MESSAGE, b"\x42", _e.P_EXPLICIT, 0, 0, encode_Annotations),
+            ("dataset_ids", _e.E_STRING, b"\x4a", _e.P_REPEATED, 0, 0, None),
+            ("binary_data_id", _e.E_STRING, b"\x52", _e.P_IMPLICIT, 0, 0, None),
+            ("file_size_bytes", _e.E_INT, b"\x58", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteTabularFilter,
+        (
+            ("location_ids", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),
+            ("robot_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("part_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("component_type", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("component_name", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("method", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("tags_filter", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_TagsFilter),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteTabularDataRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("delete_older_than_days", _e.E_INT, b"\x10", _e.P_IMPLICIT, 0, 4294967295, None),
+            ("filter", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_DeleteTabularFilter),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteTabularDataResponse,
+        (("deleted_count", _e.E_INT, b"\x08", _e.P_IMPLICIT, 0, 18446744073709551615, None),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteBinaryDataByFilterRequest,
+        (
+            ("filter", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Filter),
+            ("include_internal_data", _e.E_BOOL, b"\x10", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteBinaryDataByFilterResponse,
+        (("deleted_count", _e.E_INT, b"\x08", _e.P_IMPLICIT, 0, 18446744073709551615, None),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteBinaryDataByIDsRequest,
+        (
+            ("binary_ids", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_BinaryID),
+            ("binary_data_ids", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteBinaryDataByIDsResponse,
+        (("deleted_count", _e.E_INT, b"\x08", _e.P_IMPLICIT, 0, 18446744073709551615, None),),
+    )
+    _e.plan_encode_fields(
+        encode_AddTagsToBinaryDataByIDsRequest,
+        (
+            ("binary_ids", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_BinaryID),
+            ("binary_data_ids", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("tags", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AddTagsToBinaryDataByFilterRequest,
+        (
+            ("filter", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Filter),
+            ("tags", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RemoveTagsFromBinaryDataByIDsRequest,
+        (
+            ("binary_ids", _e.E_MESSAGE, b"\x1a", _e.P_REPEATED, 0, 0, encode_BinaryID),
+            ("binary_data_ids", _e.E_STRING, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("tags", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RemoveTagsFromBinaryDataByIDsResponse,
+        (("deleted_count", _e.E_INT, b"\x08", _e.P_IMPLICIT, 0, 18446744073709551615, None),),
+    )
+    _e.plan_encode_fields(
+        encode_RemoveTagsFromBinaryDataByFilterRequest,
+        (
+            ("filter", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Filter),
+            ("tags", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RemoveTagsFromBinaryDataByFilterResponse,
+        (("deleted_count", _e.E_INT, b"\x08", _e.P_IMPLICIT, 0, 18446744073709551615, None),),
+    )
+    _e.plan_encode_fields(
+        encode_TagsByFilterRequest, (("filter", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Filter),)
+    )
+    _e.plan_encode_fields(
+        encode_TagsByFilterResponse, (("tags", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_AddBoundingBoxToImageByIDRequest,
+        (
+            ("binary_id", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, encode_BinaryID),
+            ("binary_data_id", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+            ("label", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("x_min_normalized", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
+            ("y_min_normalized", _e.E_DOUBLE, b"\x21", _e.P_IMPLICIT, 0, 0, None),
+            ("x_max_normalized", _e.E_DOUBLE, b"\x29", _e.P_IMPLICIT, 0, 0, None),
+            ("y_max_normalized", _e.E_DOUBLE, b"\x31", _e.P_IMPLICIT, 0, 0, None),
+            ("confidence", _e.E_DOUBLE, b"\x49", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AddBoundingBoxToImageByIDResponse,
+        (("bbox_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_RemoveBoundingBoxFromImageByIDRequest,
+        (
+            ("binary_id", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_BinaryID),
+            ("binary_data_id", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("bbox_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateBoundingBoxRequest,
+        (
+            ("binary_id", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_BinaryID),
+            ("binary_data_id", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+            ("bbox_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("label", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("x_min_normalized", _e.E_DOUBLE, b"\x21", _e.P_EXPLICIT, 0, 0, None),
+            ("y_min_normalized", _e.E_DOUBLE, b"\x29", _e.P_EXPLICIT, 0, 0, None),
+            ("x_max_normalized", _e.E_DOUBLE, b"\x31", _e.P_EXPLICIT, 0, 0, None),
+            ("y_max_normalized", _e.E_DOUBLE, b"\x39", _e.P_EXPLICIT, 0, 0, None),
+            ("confidence", _e.E_DOUBLE, b"\x49", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_BoundingBoxLabelsByFilterRequest,
+        (("filter", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Filter),),
+    )
+    _e.plan_encode_fields(
+        encode_BoundingBoxLabelsByFilterResponse,
+        (("labels", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_ConfigureDatabaseUserRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("password", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetDatabaseConnectionRequest,
+        (("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetDatabaseConnectionResponse,
+        (
+            ("hostname", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("mongodb_uri", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("has_database_user", _e.E_BOOL, b"\x18", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AddBinaryDataToDatasetByIDsRequest,
+        (
+            ("binary_ids", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_BinaryID),
+            ("binary_data_ids", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("dataset_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RemoveBinaryDataFromDatasetByIDsRequest,
+        (
+            ("binary_ids", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_BinaryID),
+            ("binary_data_ids", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("dataset_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_AddSequencesToDatasetRequest,
+        (
+            ("dataset_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("sequence_ids", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RemoveSequencesFromDatasetRequest,
+        (
+            ("dataset_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("sequence_ids", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateIndexRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("collection_type", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("pipeline_name", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("index_spec", _e.E_BYTES, b"\x22", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteIndexRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("collection_type", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("pipeline_name", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("index_name", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListIndexesRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("collection_type", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("pipeline_name", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListIndexesResponse, (("indexes", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Index),)
+    )
+    _e.plan_encode_fields(
+        encode_Index,
+        (
+            ("collection_type", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("pipeline_name", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("index_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("index_spec", _e.E_BYTES, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("created_by", _e.E_INT, b"\x28", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateSavedQueryRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("mql_binary", _e.E_BYTES, b"\x1a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateSavedQueryResponse, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_Query,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("mql_binary", _e.E_BYTES, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("updated_at", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteSavedQueryRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetSavedQueryRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetSavedQueryResponse,
+        (("saved_query", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Query),),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateSavedQueryRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("mql_binary", _e.E_BYTES, b"\x1a", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListSavedQueriesRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("limit", _e.E_INT, b"\x10", _e.P_IMPLICIT, -9223372036854775808, 9223372036854775807, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListSavedQueriesResponse,
+        (("queries", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Query),),
+    )
+    _e.plan_encode_fields(
+        encode_CreateBinaryDataSignedURLRequest,
+        (
+            ("binary_data_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("expiration_minutes", _e.E_INT, b"\x10", _e.P_EXPLICIT, 0, 4294967295, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateBinaryDataSignedURLResponse,
+        (
+            ("signed_url", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("expires_at", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SequenceResourceFilter,
+        (
+            ("resource_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("method_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Sequence,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("part_id", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
+            ("sequence_tags", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("created_at", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("updated_at", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("start_time", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("end_time", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("resources", _e.E_MESSAGE, b"\x42", _e.P_REPEATED, 0, 0, encode_SequenceResourceFilter),
+            ("dataset_ids", _e.E_STRING, b"\x52", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateSequenceRequest,
+        (
+            ("part_id", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("resources", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_SequenceResourceFilter),
+            ("sequence_tags", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("start_time", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("end_time", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateSequenceResponse, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetSequenceRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetSequenceResponse,
+        (("sequence", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Sequence),),
+    )
+    _e.plan_encode_fields(
+        encode_UpdateSequenceRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("resources", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_SequenceResourceFilter),
+            ("sequence_tags", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("start_time", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("end_time", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("field_mask", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_FieldMask),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteSequenceRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ListSequencesRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("page_size", _e.E_INT, b"\x18", _e.P_IMPLICIT, 0, 4294967295, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListSequencesResponse,
+        (
+            ("sequences", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Sequence),
+            ("next_page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SequencesByDatasetIDRequest,
+        (
+            ("dataset_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("page_size", _e.E_INT, b"\x18", _e.P_IMPLICIT, 0, 4294967295, None),
+            ("count_only", _e.E_BOOL, b"\x20", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SequencesByDatasetIDResponse,
+        (
+            ("sequences", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Sequence),
+            ("next_page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("count", _e.E_INT, b"\x18", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetSequenceBinaryDataRequest,
+        (
+            ("sequence_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("page_size", _e.E_INT, b"\x18", _e.P_IMPLICIT, 0, 4294967295, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetSequenceBinaryDataResponse,
+        (
+            ("data", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_BinaryData),
+            ("next_page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
         ),
     )
 

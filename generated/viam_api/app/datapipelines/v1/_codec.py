@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     DataPipeline,
     GetDataPipelineRequest,
@@ -289,7 +290,7 @@ def encode_DataPipeline(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -299,7 +300,7 @@ def encode_DataPipeline(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -309,7 +310,7 @@ def encode_DataPipeline(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.mql_binary:
         out += b"\x22"
@@ -318,7 +319,7 @@ def encode_DataPipeline(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.schedule
     if v:
@@ -328,7 +329,7 @@ def encode_DataPipeline(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.enabled
     if v:
@@ -336,17 +337,17 @@ def encode_DataPipeline(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x3a", v)
+        _e.put_timestamp(out, b"\x3a", v)
     v = m.updated_at
     if v is not None:
-        _w.put_timestamp(out, b"\x42", v)
+        _e.put_timestamp(out, b"\x42", v)
     v = m.data_source_type
     if v is not None:
         out += b"\x48"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -2147483648, 2147483647, "viam.app.datapipelines.v1.DataPipeline.data_source_type"
             )
     u = m._unknown_fields
@@ -407,7 +408,7 @@ def encode_GetDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -483,7 +484,7 @@ def encode_GetDataPipelineResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -543,7 +544,7 @@ def encode_ListDataPipelinesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -602,7 +603,7 @@ def encode_ListDataPipelinesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -755,7 +756,7 @@ def encode_CreateDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -765,7 +766,7 @@ def encode_CreateDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.mql_binary:
         out += b"\x1a"
@@ -774,7 +775,7 @@ def encode_CreateDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.schedule
     if v:
@@ -784,7 +785,7 @@ def encode_CreateDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.enable_backfill
     if v is not None:
@@ -796,7 +797,7 @@ def encode_CreateDataPipelineRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -2147483648,
@@ -861,7 +862,7 @@ def encode_CreateDataPipelineResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -940,7 +941,7 @@ def encode_RenameDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -950,7 +951,7 @@ def encode_RenameDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1040,7 +1041,7 @@ def encode_DeleteDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1130,7 +1131,7 @@ def encode_EnableDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1220,7 +1221,7 @@ def encode_DisableDataPipelineRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1344,7 +1345,7 @@ def encode_ListDataPipelineRunsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_size
     if v:
@@ -1352,7 +1353,7 @@ def encode_ListDataPipelineRunsRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, 0, 4294967295, "viam.app.datapipelines.v1.ListDataPipelineRunsRequest.page_size"
             )
     v = m.page_token
@@ -1363,7 +1364,7 @@ def encode_ListDataPipelineRunsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1461,7 +1462,7 @@ def encode_ListDataPipelineRunsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.runs:
         out += b"\x12"
@@ -1470,7 +1471,7 @@ def encode_ListDataPipelineRunsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.next_page_token
     if v:
@@ -1480,7 +1481,7 @@ def encode_ListDataPipelineRunsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1761,27 +1762,27 @@ def encode_DataPipelineRun(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.start_time
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     v = m.end_time
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.data_start_time
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.data_end_time
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.status
     if v:
         out += b"\x30"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.datapipelines.v1.DataPipelineRun.status")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.datapipelines.v1.DataPipelineRun.status")
     v = m.error_message
     if v:
         out += b"\x3a"
@@ -1790,7 +1791,7 @@ def encode_DataPipelineRun(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.data_source_type
     if v:
@@ -1798,7 +1799,7 @@ def encode_DataPipelineRun(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -2147483648, 2147483647, "viam.app.datapipelines.v1.DataPipelineRun.data_source_type"
             )
     u = m._unknown_fields
@@ -2126,6 +2127,142 @@ if _w.PLANS:
                 _app_data_v1.TabularDataSourceType,
                 (),
             ),
+        ),
+    )
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_DataPipeline", "viam.app.datapipelines.v1.DataPipeline")
+    _e.plan_encoder(
+        _encoders, "encode_GetDataPipelineRequest", "viam.app.datapipelines.v1.GetDataPipelineRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetDataPipelineResponse", "viam.app.datapipelines.v1.GetDataPipelineResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListDataPipelinesRequest", "viam.app.datapipelines.v1.ListDataPipelinesRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListDataPipelinesResponse", "viam.app.datapipelines.v1.ListDataPipelinesResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_CreateDataPipelineRequest", "viam.app.datapipelines.v1.CreateDataPipelineRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_CreateDataPipelineResponse", "viam.app.datapipelines.v1.CreateDataPipelineResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_RenameDataPipelineRequest", "viam.app.datapipelines.v1.RenameDataPipelineRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DeleteDataPipelineRequest", "viam.app.datapipelines.v1.DeleteDataPipelineRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_EnableDataPipelineRequest", "viam.app.datapipelines.v1.EnableDataPipelineRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DisableDataPipelineRequest", "viam.app.datapipelines.v1.DisableDataPipelineRequest"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_ListDataPipelineRunsRequest",
+        "viam.app.datapipelines.v1.ListDataPipelineRunsRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_ListDataPipelineRunsResponse",
+        "viam.app.datapipelines.v1.ListDataPipelineRunsResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_DataPipelineRun", "viam.app.datapipelines.v1.DataPipelineRun")
+    _e.plan_encode_fields(
+        encode_DataPipeline,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("mql_binary", _e.E_BYTES, b"\x22", _e.P_REPEATED, 0, 0, None),
+            ("schedule", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("enabled", _e.E_BOOL, b"\x30", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("updated_at", _e.E_TIMESTAMP, b"\x42", _e.P_EXPLICIT, 0, 0, None),
+            ("data_source_type", _e.E_INT, b"\x48", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetDataPipelineRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetDataPipelineResponse,
+        (("data_pipeline", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_DataPipeline),),
+    )
+    _e.plan_encode_fields(
+        encode_ListDataPipelinesRequest,
+        (("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_ListDataPipelinesResponse,
+        (("data_pipelines", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_DataPipeline),),
+    )
+    _e.plan_encode_fields(
+        encode_CreateDataPipelineRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("mql_binary", _e.E_BYTES, b"\x1a", _e.P_REPEATED, 0, 0, None),
+            ("schedule", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("enable_backfill", _e.E_BOOL, b"\x28", _e.P_EXPLICIT, 0, 0, None),
+            ("data_source_type", _e.E_INT, b"\x30", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateDataPipelineResponse, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_RenameDataPipelineRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteDataPipelineRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_EnableDataPipelineRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_DisableDataPipelineRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ListDataPipelineRunsRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("page_size", _e.E_INT, b"\x10", _e.P_IMPLICIT, 0, 4294967295, None),
+            ("page_token", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListDataPipelineRunsResponse,
+        (
+            ("pipeline_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("runs", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_DataPipelineRun),
+            ("next_page_token", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DataPipelineRun,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("start_time", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("end_time", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("data_start_time", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("data_end_time", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("status", _e.E_INT, b"\x30", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("error_message", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("data_source_type", _e.E_INT, b"\x40", _e.P_IMPLICIT, -2147483648, 2147483647, None),
         ),
     )
 

@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     Dataset,
     CreateDatasetRequest,
@@ -191,7 +192,7 @@ def encode_Dataset(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -201,7 +202,7 @@ def encode_Dataset(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -211,18 +212,18 @@ def encode_Dataset(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.time_created
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.type
     if v:
         out += b"\x28"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.dataset.v1.Dataset.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.dataset.v1.Dataset.type")
     u = m._unknown_fields
     if u:
         out += u
@@ -317,7 +318,7 @@ def encode_CreateDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -327,7 +328,7 @@ def encode_CreateDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v is not None:
@@ -335,7 +336,7 @@ def encode_CreateDatasetRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.dataset.v1.CreateDatasetRequest.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.dataset.v1.CreateDatasetRequest.type")
     u = m._unknown_fields
     if u:
         out += u
@@ -394,7 +395,7 @@ def encode_CreateDatasetResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -454,7 +455,7 @@ def encode_DeleteDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -563,7 +564,7 @@ def encode_RenameDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -573,7 +574,7 @@ def encode_RenameDatasetRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -680,7 +681,7 @@ def encode_ListDatasetsByOrganizationIDRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v is not None:
@@ -688,7 +689,7 @@ def encode_ListDatasetsByOrganizationIDRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -2147483648,
@@ -752,7 +753,7 @@ def encode_ListDatasetsByOrganizationIDResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -811,7 +812,7 @@ def encode_ListDatasetsByIDsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -870,7 +871,7 @@ def encode_ListDatasetsByIDsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -967,7 +968,7 @@ def encode_MergeDatasetsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -977,7 +978,7 @@ def encode_MergeDatasetsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -987,7 +988,7 @@ def encode_MergeDatasetsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1047,7 +1048,7 @@ def encode_MergeDatasetsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1107,7 +1108,7 @@ def encode_StartSequenceDatasetExportRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1167,7 +1168,7 @@ def encode_StartSequenceDatasetExportResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1227,7 +1228,7 @@ def encode_GetSequenceDatasetExportRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1466,7 +1467,7 @@ def encode_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.status
     if v:
@@ -1474,7 +1475,7 @@ def encode_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -2147483648, 2147483647, "viam.app.dataset.v1.GetSequenceDatasetExportResponse.status"
             )
     v = m.download_url
@@ -1485,11 +1486,11 @@ def encode_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.expires_at
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.error_message
     if v:
         out += b"\x2a"
@@ -1498,14 +1499,14 @@ def encode_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_at
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.completed_at
     if v is not None:
-        _w.put_timestamp(out, b"\x3a", v)
+        _e.put_timestamp(out, b"\x3a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -1769,6 +1770,138 @@ if _w.PLANS:
             (42, 4, _w.K_STRING, None, None, ()),
             (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_at", ()),
             (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_completed_at", ()),
+        ),
+    )
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Dataset", "viam.app.dataset.v1.Dataset")
+    _e.plan_encoder(_encoders, "encode_CreateDatasetRequest", "viam.app.dataset.v1.CreateDatasetRequest")
+    _e.plan_encoder(_encoders, "encode_CreateDatasetResponse", "viam.app.dataset.v1.CreateDatasetResponse")
+    _e.plan_encoder(_encoders, "encode_DeleteDatasetRequest", "viam.app.dataset.v1.DeleteDatasetRequest")
+    _e.plan_encoder(_encoders, "encode_RenameDatasetRequest", "viam.app.dataset.v1.RenameDatasetRequest")
+    _e.plan_encoder(
+        _encoders,
+        "encode_ListDatasetsByOrganizationIDRequest",
+        "viam.app.dataset.v1.ListDatasetsByOrganizationIDRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_ListDatasetsByOrganizationIDResponse",
+        "viam.app.dataset.v1.ListDatasetsByOrganizationIDResponse",
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListDatasetsByIDsRequest", "viam.app.dataset.v1.ListDatasetsByIDsRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListDatasetsByIDsResponse", "viam.app.dataset.v1.ListDatasetsByIDsResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_MergeDatasetsRequest", "viam.app.dataset.v1.MergeDatasetsRequest")
+    _e.plan_encoder(_encoders, "encode_MergeDatasetsResponse", "viam.app.dataset.v1.MergeDatasetsResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_StartSequenceDatasetExportRequest",
+        "viam.app.dataset.v1.StartSequenceDatasetExportRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_StartSequenceDatasetExportResponse",
+        "viam.app.dataset.v1.StartSequenceDatasetExportResponse",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetSequenceDatasetExportRequest",
+        "viam.app.dataset.v1.GetSequenceDatasetExportRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_GetSequenceDatasetExportResponse",
+        "viam.app.dataset.v1.GetSequenceDatasetExportResponse",
+    )
+    _e.plan_encode_fields(
+        encode_Dataset,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("time_created", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x28", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateDatasetRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x18", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreateDatasetResponse, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_DeleteDatasetRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_RenameDatasetRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListDatasetsByOrganizationIDRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x10", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListDatasetsByOrganizationIDResponse,
+        (("datasets", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Dataset),),
+    )
+    _e.plan_encode_fields(
+        encode_ListDatasetsByIDsRequest, (("ids", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ListDatasetsByIDsResponse,
+        (("datasets", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Dataset),),
+    )
+    _e.plan_encode_fields(
+        encode_MergeDatasetsRequest,
+        (
+            ("dataset_ids", _e.E_STRING, b"\x0a", _e.P_REPEATED, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MergeDatasetsResponse, (("dataset_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_StartSequenceDatasetExportRequest,
+        (("dataset_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_StartSequenceDatasetExportResponse,
+        (("job_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_GetSequenceDatasetExportRequest, (("job_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetSequenceDatasetExportResponse,
+        (
+            ("job_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("status", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("download_url", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("expires_at", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("error_message", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("created_at", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("completed_at", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
         ),
     )
 

@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     DataCaptureUploadRequest,
     DataCaptureUploadResponse,
@@ -129,7 +130,7 @@ def encode_DataCaptureUploadRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.sensor_contents:
         out += b"\x12"
@@ -138,7 +139,7 @@ def encode_DataCaptureUploadRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -217,7 +218,7 @@ def encode_DataCaptureUploadResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.binary_data_id
     if v:
@@ -227,7 +228,7 @@ def encode_DataCaptureUploadResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -342,7 +343,7 @@ def encode_FileUploadRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.file_contents
     if v is not None:
@@ -352,7 +353,7 @@ def encode_FileUploadRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -431,7 +432,7 @@ def encode_FileUploadResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.binary_data_id
     if v:
@@ -441,7 +442,7 @@ def encode_FileUploadResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -540,7 +541,7 @@ def encode_StreamingDataCaptureUploadRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.data
     if v is not None:
@@ -550,7 +551,7 @@ def encode_StreamingDataCaptureUploadRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -629,7 +630,7 @@ def encode_StreamingDataCaptureUploadResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.binary_data_id
     if v:
@@ -639,7 +640,7 @@ def encode_StreamingDataCaptureUploadResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -812,17 +813,17 @@ def encode_SensorMetadata(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.time_requested
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     v = m.time_received
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     v = m.mime_type
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.datasync.v1.SensorMetadata.mime_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.datasync.v1.SensorMetadata.mime_type")
     v = m.annotations
     if v is not None:
         out += b"\x22"
@@ -831,7 +832,7 @@ def encode_SensorMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -965,11 +966,11 @@ def encode_SensorData(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.struct
     if v is not None:
-        _w.put_struct(out, b"\x12", v)
+        _e.put_struct(out, b"\x12", v)
     v = m.binary
     if v is not None:
         out += b"\x1a"
@@ -978,7 +979,7 @@ def encode_SensorData(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1038,7 +1039,7 @@ def encode_FileData(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1422,7 +1423,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.component_type
     if v:
@@ -1432,7 +1433,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.component_name
     if v:
@@ -1442,7 +1443,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_name
     if v:
@@ -1452,7 +1453,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -1460,7 +1461,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.datasync.v1.UploadMetadata.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.datasync.v1.UploadMetadata.type")
     for k, v in m.method_parameters.items():
         entry = bytearray()
         entry += b"\x0a"
@@ -1469,7 +1470,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = _c_google_protobuf.encode_Any(v)
@@ -1477,14 +1478,14 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x42"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.file_name
     if v:
@@ -1494,7 +1495,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.file_extension
     if v:
@@ -1504,14 +1505,14 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.file_create_time
     if v is not None:
-        _w.put_timestamp(out, b"\x72", v)
+        _e.put_timestamp(out, b"\x72", v)
     v = m.file_modify_time
     if v is not None:
-        _w.put_timestamp(out, b"\x7a", v)
+        _e.put_timestamp(out, b"\x7a", v)
     for v in m.tags:
         out += b"\x52"
         b = v.encode()
@@ -1519,7 +1520,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.dataset_ids:
         out += b"\x62"
@@ -1528,7 +1529,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.mime_type
     if v:
@@ -1538,7 +1539,7 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1651,10 +1652,10 @@ def encode_CaptureInterval(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.start
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     v = m.end
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -1888,7 +1889,7 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.component_name
     if v:
@@ -1898,7 +1899,7 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.method_name
     if v:
@@ -1908,7 +1909,7 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -1916,7 +1917,7 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.datasync.v1.DataCaptureMetadata.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.datasync.v1.DataCaptureMetadata.type")
     for k, v in m.method_parameters.items():
         entry = bytearray()
         entry += b"\x0a"
@@ -1925,7 +1926,7 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = _c_google_protobuf.encode_Any(v)
@@ -1933,14 +1934,14 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x32"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.file_extension
     if v:
@@ -1950,7 +1951,7 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tags:
         out += b"\x42"
@@ -1959,7 +1960,7 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.mime_type
     if v:
@@ -1969,7 +1970,7 @@ def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2080,7 +2081,7 @@ def encode_DataCaptureUploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.sensor_metadata
     if v is not None:
@@ -2090,7 +2091,7 @@ def encode_DataCaptureUploadMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2328,6 +2329,111 @@ if _w.PLANS:
         (
             (10, 0, _w.K_MESSAGE, decode_UploadMetadata, None, ()),
             (18, 1, _w.K_MESSAGE, decode_SensorMetadata, None, ()),
+        ),
+    )
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(
+        _encoders, "encode_DataCaptureUploadRequest", "viam.app.datasync.v1.DataCaptureUploadRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_DataCaptureUploadResponse", "viam.app.datasync.v1.DataCaptureUploadResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_FileUploadRequest", "viam.app.datasync.v1.FileUploadRequest")
+    _e.plan_encoder(_encoders, "encode_FileUploadResponse", "viam.app.datasync.v1.FileUploadResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_StreamingDataCaptureUploadRequest",
+        "viam.app.datasync.v1.StreamingDataCaptureUploadRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_StreamingDataCaptureUploadResponse",
+        "viam.app.datasync.v1.StreamingDataCaptureUploadResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_SensorMetadata", "viam.app.datasync.v1.SensorMetadata")
+    _e.plan_encoder(_encoders, "encode_SensorData", "viam.app.datasync.v1.SensorData")
+    _e.plan_encoder(_encoders, "encode_FileData", "viam.app.datasync.v1.FileData")
+    _e.plan_encoder(_encoders, "encode_CaptureInterval", "viam.app.datasync.v1.CaptureInterval")
+    _e.plan_encoder(
+        _encoders, "encode_DataCaptureUploadMetadata", "viam.app.datasync.v1.DataCaptureUploadMetadata"
+    )
+    _e.plan_encode_fields(
+        encode_DataCaptureUploadRequest,
+        (
+            ("metadata", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_UploadMetadata),
+            ("sensor_contents", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_SensorData),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DataCaptureUploadResponse,
+        (
+            ("file_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("binary_data_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FileUploadRequest,
+        (
+            ("metadata", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_UploadMetadata),
+            ("file_contents", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_FileData),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FileUploadResponse,
+        (
+            ("file_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("binary_data_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_StreamingDataCaptureUploadRequest,
+        (
+            ("metadata", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_DataCaptureUploadMetadata),
+            ("data", _e.E_BYTES, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_StreamingDataCaptureUploadResponse,
+        (
+            ("file_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("binary_data_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SensorMetadata,
+        (
+            ("time_requested", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("time_received", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("mime_type", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("annotations", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, _c_app_data_v1.encode_Annotations),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SensorData,
+        (
+            ("metadata", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_SensorMetadata),
+            ("struct", _e.E_STRUCT, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("binary", _e.E_BYTES, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_FileData, (("data", _e.E_BYTES, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_CaptureInterval,
+        (
+            ("start", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("end", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DataCaptureUploadMetadata,
+        (
+            ("upload_metadata", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_UploadMetadata),
+            ("sensor_metadata", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_SensorMetadata),
         ),
     )
 

@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     GetInferenceRequest,
     GetInferenceResponse,
@@ -171,7 +172,7 @@ def encode_GetInferenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.registry_item_version
     if v:
@@ -181,7 +182,7 @@ def encode_GetInferenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.binary_id
     if v is not None:
@@ -191,7 +192,7 @@ def encode_GetInferenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.binary_data_id
     if v:
@@ -201,7 +202,7 @@ def encode_GetInferenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -211,7 +212,7 @@ def encode_GetInferenceRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -340,7 +341,7 @@ def encode_GetInferenceResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.annotations
     if v is not None:
@@ -350,7 +351,7 @@ def encode_GetInferenceResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -411,6 +412,39 @@ if _w.PLANS:
         (
             (10, 0, _w.K_MESSAGE, _c_service_mlmodel_v1.decode_FlatTensors, None, ()),
             (18, 1, _w.K_MESSAGE, _c_app_data_v1.decode_Annotations, None, ()),
+        ),
+    )
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_GetInferenceRequest", "viam.app.mlinference.v1.GetInferenceRequest")
+    _e.plan_encoder(_encoders, "encode_GetInferenceResponse", "viam.app.mlinference.v1.GetInferenceResponse")
+    _e.plan_encode_fields(
+        encode_GetInferenceRequest,
+        (
+            ("registry_item_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("registry_item_version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("binary_id", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, _c_app_data_v1.encode_BinaryID),
+            ("binary_data_id", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetInferenceResponse,
+        (
+            (
+                "output_tensors",
+                _e.E_MESSAGE,
+                b"\x0a",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                _c_service_mlmodel_v1.encode_FlatTensors,
+            ),
+            ("annotations", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, _c_app_data_v1.encode_Annotations),
         ),
     )
 

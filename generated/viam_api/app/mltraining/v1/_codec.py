@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     SubmitTrainingJobRequest,
     SubmitTrainingJobResponse,
@@ -226,7 +227,7 @@ def encode_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -236,7 +237,7 @@ def encode_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_name
     if v:
@@ -246,7 +247,7 @@ def encode_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_version
     if v:
@@ -256,7 +257,7 @@ def encode_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_type
     if v:
@@ -264,7 +265,7 @@ def encode_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -2147483648, 2147483647, "viam.app.mltraining.v1.SubmitTrainingJobRequest.model_type"
             )
     v = m.model_framework
@@ -273,7 +274,7 @@ def encode_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out,
                 v,
                 -2147483648,
@@ -287,7 +288,7 @@ def encode_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -347,7 +348,7 @@ def encode_SubmitTrainingJobResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -594,7 +595,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.registry_item_id
     if v:
@@ -604,7 +605,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.registry_item_version
     if v:
@@ -614,7 +615,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -624,7 +625,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_name
     if v:
@@ -634,7 +635,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_version
     if v:
@@ -644,7 +645,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.arguments.items():
         entry = bytearray()
@@ -654,7 +655,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = v.encode()
@@ -662,14 +663,14 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x3a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.container_version
     if v:
@@ -679,7 +680,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.container_id
     if v:
@@ -689,7 +690,7 @@ def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -749,7 +750,7 @@ def encode_SubmitCustomTrainingJobResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -809,7 +810,7 @@ def encode_GetTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -885,7 +886,7 @@ def encode_GetTrainingJobResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -962,7 +963,7 @@ def encode_ListTrainingJobsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.status
     if v:
@@ -970,7 +971,7 @@ def encode_ListTrainingJobsRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -2147483648, 2147483647, "viam.app.mltraining.v1.ListTrainingJobsRequest.status"
             )
     u = m._unknown_fields
@@ -1030,7 +1031,7 @@ def encode_ListTrainingJobsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1543,7 +1544,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.dataset_id
     if v:
@@ -1553,7 +1554,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.organization_id
     if v:
@@ -1563,7 +1564,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_name
     if v:
@@ -1573,7 +1574,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_version
     if v:
@@ -1583,7 +1584,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.model_type
     if v:
@@ -1591,7 +1592,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -2147483648, 2147483647, "viam.app.mltraining.v1.TrainingJobMetadata.model_type"
             )
     v = m.model_framework
@@ -1600,7 +1601,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -2147483648, 2147483647, "viam.app.mltraining.v1.TrainingJobMetadata.model_framework"
             )
     v = m.is_custom_job
@@ -1615,7 +1616,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.registry_item_version
     if v:
@@ -1625,7 +1626,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.status
     if v:
@@ -1633,7 +1634,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.mltraining.v1.TrainingJobMetadata.status")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.mltraining.v1.TrainingJobMetadata.status")
     v = m.error_status
     if v is not None:
         out += b"\x42"
@@ -1642,20 +1643,20 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.last_modified
     if v is not None:
-        _w.put_timestamp(out, b"\x22", v)
+        _e.put_timestamp(out, b"\x22", v)
     v = m.training_started
     if v is not None:
-        _w.put_timestamp(out, b"\x4a", v)
+        _e.put_timestamp(out, b"\x4a", v)
     v = m.training_ended
     if v is not None:
-        _w.put_timestamp(out, b"\x52", v)
+        _e.put_timestamp(out, b"\x52", v)
     v = m.synced_model_id
     if v:
         out += b"\x2a"
@@ -1664,7 +1665,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.tags:
         out += b"\x82\x01"
@@ -1673,7 +1674,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.arguments.items():
         entry = bytearray()
@@ -1683,7 +1684,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = v.encode()
@@ -1691,14 +1692,14 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\xaa\x01"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.container_version
     if v:
@@ -1708,7 +1709,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.container_id
     if v:
@@ -1718,7 +1719,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.deployment_modular_resources:
         out += b"\xc2\x01"
@@ -1727,7 +1728,7 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1787,7 +1788,7 @@ def encode_CancelTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1877,7 +1878,7 @@ def encode_DeleteCompletedTrainingJobRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2026,11 +2027,11 @@ def encode_TrainingJobLogEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.time
     if v is not None:
-        _w.put_timestamp(out, b"\x12", v)
+        _e.put_timestamp(out, b"\x12", v)
     v = m.message
     if v:
         out += b"\x1a"
@@ -2039,7 +2040,7 @@ def encode_TrainingJobLogEntry(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2118,7 +2119,7 @@ def encode_GetTrainingJobLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.page_token
     if v is not None:
@@ -2128,7 +2129,7 @@ def encode_GetTrainingJobLogsRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2206,7 +2207,7 @@ def encode_GetTrainingJobLogsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.next_page_token
     if v:
@@ -2216,7 +2217,7 @@ def encode_GetTrainingJobLogsResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2350,7 +2351,7 @@ def encode_ListSupportedContainersResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = encode_Container(v)
@@ -2358,14 +2359,14 @@ def encode_ListSupportedContainersResponse(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x0a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     u = m._unknown_fields
     if u:
@@ -2425,7 +2426,7 @@ def encode_ListContainersRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2484,7 +2485,7 @@ def encode_ListContainersResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2544,7 +2545,7 @@ def encode_GetContainerRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2620,7 +2621,7 @@ def encode_GetContainerResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2718,7 +2719,7 @@ def encode_RegisterCustomTrainingContainerRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.image_uri
     if v:
@@ -2728,7 +2729,7 @@ def encode_RegisterCustomTrainingContainerRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v:
@@ -2738,7 +2739,7 @@ def encode_RegisterCustomTrainingContainerRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2798,7 +2799,7 @@ def encode_RegisterCustomTrainingContainerResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2858,7 +2859,7 @@ def encode_DeleteCustomTrainingContainerRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3138,7 +3139,7 @@ def encode_Container(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.uri
     if v:
@@ -3148,7 +3149,7 @@ def encode_Container(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.framework
     if v:
@@ -3158,7 +3159,7 @@ def encode_Container(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v:
@@ -3168,11 +3169,11 @@ def encode_Container(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.eol
     if v is not None:
-        _w.put_timestamp(out, b"\x2a", v)
+        _e.put_timestamp(out, b"\x2a", v)
     v = m.organization_id
     if v:
         out += b"\x32"
@@ -3181,11 +3182,11 @@ def encode_Container(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x3a", v)
+        _e.put_timestamp(out, b"\x3a", v)
     v = m.id
     if v:
         out += b"\x42"
@@ -3194,7 +3195,7 @@ def encode_Container(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.visibility
     if v:
@@ -3202,7 +3203,7 @@ def encode_Container(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.mltraining.v1.Container.visibility")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.mltraining.v1.Container.visibility")
     u = m._unknown_fields
     if u:
         out += u
@@ -3553,6 +3554,178 @@ if _w.PLANS:
             (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
             (66, 7, _w.K_STRING, None, None, ()),
             (72, 8, _w.K_ENUM, values_of_Visibility, Visibility, ()),
+        ),
+    )
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(
+        _encoders, "encode_SubmitTrainingJobRequest", "viam.app.mltraining.v1.SubmitTrainingJobRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_SubmitTrainingJobResponse", "viam.app.mltraining.v1.SubmitTrainingJobResponse"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_SubmitCustomTrainingJobResponse",
+        "viam.app.mltraining.v1.SubmitCustomTrainingJobResponse",
+    )
+    _e.plan_encoder(_encoders, "encode_GetTrainingJobRequest", "viam.app.mltraining.v1.GetTrainingJobRequest")
+    _e.plan_encoder(
+        _encoders, "encode_GetTrainingJobResponse", "viam.app.mltraining.v1.GetTrainingJobResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListTrainingJobsRequest", "viam.app.mltraining.v1.ListTrainingJobsRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_ListTrainingJobsResponse", "viam.app.mltraining.v1.ListTrainingJobsResponse"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_CancelTrainingJobRequest", "viam.app.mltraining.v1.CancelTrainingJobRequest"
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_DeleteCompletedTrainingJobRequest",
+        "viam.app.mltraining.v1.DeleteCompletedTrainingJobRequest",
+    )
+    _e.plan_encoder(_encoders, "encode_TrainingJobLogEntry", "viam.app.mltraining.v1.TrainingJobLogEntry")
+    _e.plan_encoder(
+        _encoders, "encode_GetTrainingJobLogsRequest", "viam.app.mltraining.v1.GetTrainingJobLogsRequest"
+    )
+    _e.plan_encoder(
+        _encoders, "encode_GetTrainingJobLogsResponse", "viam.app.mltraining.v1.GetTrainingJobLogsResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_ListContainersRequest", "viam.app.mltraining.v1.ListContainersRequest")
+    _e.plan_encoder(
+        _encoders, "encode_ListContainersResponse", "viam.app.mltraining.v1.ListContainersResponse"
+    )
+    _e.plan_encoder(_encoders, "encode_GetContainerRequest", "viam.app.mltraining.v1.GetContainerRequest")
+    _e.plan_encoder(_encoders, "encode_GetContainerResponse", "viam.app.mltraining.v1.GetContainerResponse")
+    _e.plan_encoder(
+        _encoders,
+        "encode_RegisterCustomTrainingContainerRequest",
+        "viam.app.mltraining.v1.RegisterCustomTrainingContainerRequest",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_RegisterCustomTrainingContainerResponse",
+        "viam.app.mltraining.v1.RegisterCustomTrainingContainerResponse",
+    )
+    _e.plan_encoder(
+        _encoders,
+        "encode_DeleteCustomTrainingContainerRequest",
+        "viam.app.mltraining.v1.DeleteCustomTrainingContainerRequest",
+    )
+    _e.plan_encoder(_encoders, "encode_Container", "viam.app.mltraining.v1.Container")
+    _e.plan_encode_fields(
+        encode_SubmitTrainingJobRequest,
+        (
+            ("dataset_id", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("model_name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("model_version", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("model_type", _e.E_INT, b"\x28", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("model_framework", _e.E_INT, b"\x40", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("tags", _e.E_STRING, b"\x32", _e.P_REPEATED, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_SubmitTrainingJobResponse, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_SubmitCustomTrainingJobResponse, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetTrainingJobRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetTrainingJobResponse,
+        (("metadata", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_TrainingJobMetadata),),
+    )
+    _e.plan_encode_fields(
+        encode_ListTrainingJobsRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("status", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListTrainingJobsResponse,
+        (("jobs", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_TrainingJobMetadata),),
+    )
+    _e.plan_encode_fields(
+        encode_CancelTrainingJobRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_DeleteCompletedTrainingJobRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_TrainingJobLogEntry,
+        (
+            ("level", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("time", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("message", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetTrainingJobLogsRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("page_token", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetTrainingJobLogsResponse,
+        (
+            ("logs", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_TrainingJobLogEntry),
+            ("next_page_token", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListContainersRequest, (("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_ListContainersResponse,
+        (("containers", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Container),),
+    )
+    _e.plan_encode_fields(
+        encode_GetContainerRequest, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_GetContainerResponse,
+        (("container", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Container),),
+    )
+    _e.plan_encode_fields(
+        encode_RegisterCustomTrainingContainerRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("image_uri", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_RegisterCustomTrainingContainerResponse,
+        (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_DeleteCustomTrainingContainerRequest,
+        (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),),
+    )
+    _e.plan_encode_fields(
+        encode_Container,
+        (
+            ("key", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("uri", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("framework", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("eol", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("organization_id", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("id", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+            ("visibility", _e.E_INT, b"\x48", _e.P_IMPLICIT, -2147483648, 2147483647, None),
         ),
     )
 

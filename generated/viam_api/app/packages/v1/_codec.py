@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     FileInfo,
     PackageInfo,
@@ -118,7 +119,7 @@ def encode_FileInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.size
     if v:
@@ -126,7 +127,7 @@ def encode_FileInfo(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 18446744073709551615, "viam.app.packages.v1.FileInfo.size")
+            _e.put_int(out, v, 0, 18446744073709551615, "viam.app.packages.v1.FileInfo.size")
     v = m.is_directory
     if v is not None:
         out += b"\x18"
@@ -317,7 +318,7 @@ def encode_PackageInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v:
@@ -327,7 +328,7 @@ def encode_PackageInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -337,7 +338,7 @@ def encode_PackageInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -345,7 +346,7 @@ def encode_PackageInfo(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.packages.v1.PackageInfo.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.packages.v1.PackageInfo.type")
     v = m.platform
     if v is not None:
         out += b"\x3a"
@@ -354,7 +355,7 @@ def encode_PackageInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.files:
         out += b"\x2a"
@@ -363,11 +364,11 @@ def encode_PackageInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.metadata
     if v is not None:
-        _w.put_struct(out, b"\x32", v)
+        _e.put_struct(out, b"\x32", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -463,7 +464,7 @@ def encode_CreatePackageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.contents
     if v is not None:
@@ -473,7 +474,7 @@ def encode_CreatePackageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -552,7 +553,7 @@ def encode_CreatePackageResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -562,7 +563,7 @@ def encode_CreatePackageResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -658,7 +659,7 @@ def encode_DeletePackageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -668,7 +669,7 @@ def encode_DeletePackageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -676,7 +677,7 @@ def encode_DeletePackageRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.packages.v1.DeletePackageRequest.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.packages.v1.DeletePackageRequest.type")
     u = m._unknown_fields
     if u:
         out += u
@@ -876,7 +877,7 @@ def encode_Package(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.url
     if v:
@@ -886,11 +887,11 @@ def encode_Package(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.created_on
     if v is not None:
-        _w.put_timestamp(out, b"\x1a", v)
+        _e.put_timestamp(out, b"\x1a", v)
     v = m.checksum
     if v:
         out += b"\x22"
@@ -899,7 +900,7 @@ def encode_Package(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.id
     if v:
@@ -909,7 +910,7 @@ def encode_Package(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1039,7 +1040,7 @@ def encode_GetPackageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v:
@@ -1049,7 +1050,7 @@ def encode_GetPackageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.include_url
     if v is not None:
@@ -1061,7 +1062,7 @@ def encode_GetPackageRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.packages.v1.GetPackageRequest.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.packages.v1.GetPackageRequest.type")
     v = m.platform
     if v is not None:
         out += b"\x2a"
@@ -1070,7 +1071,7 @@ def encode_GetPackageRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1146,7 +1147,7 @@ def encode_GetPackageResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1276,7 +1277,7 @@ def encode_ListPackagesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name
     if v is not None:
@@ -1286,7 +1287,7 @@ def encode_ListPackagesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.version
     if v is not None:
@@ -1296,7 +1297,7 @@ def encode_ListPackagesRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v is not None:
@@ -1304,7 +1305,7 @@ def encode_ListPackagesRequest(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.app.packages.v1.ListPackagesRequest.type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.app.packages.v1.ListPackagesRequest.type")
     v = m.include_url
     if v is not None:
         out += b"\x28"
@@ -1366,7 +1367,7 @@ def encode_ListPackagesResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1620,6 +1621,101 @@ if _w.PLANS:
         ),
     )
     _w.plan_fields(decode_ListPackagesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Package, None, ()),))
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_FileInfo", "viam.app.packages.v1.FileInfo")
+    _e.plan_encoder(_encoders, "encode_PackageInfo", "viam.app.packages.v1.PackageInfo")
+    _e.plan_encoder(_encoders, "encode_CreatePackageRequest", "viam.app.packages.v1.CreatePackageRequest")
+    _e.plan_encoder(_encoders, "encode_CreatePackageResponse", "viam.app.packages.v1.CreatePackageResponse")
+    _e.plan_encoder(_encoders, "encode_DeletePackageRequest", "viam.app.packages.v1.DeletePackageRequest")
+    _e.plan_encoder(_encoders, "encode_Package", "viam.app.packages.v1.Package")
+    _e.plan_encoder(_encoders, "encode_GetPackageRequest", "viam.app.packages.v1.GetPackageRequest")
+    _e.plan_encoder(_encoders, "encode_GetPackageResponse", "viam.app.packages.v1.GetPackageResponse")
+    _e.plan_encoder(_encoders, "encode_ListPackagesRequest", "viam.app.packages.v1.ListPackagesRequest")
+    _e.plan_encoder(_encoders, "encode_ListPackagesResponse", "viam.app.packages.v1.ListPackagesResponse")
+    _e.plan_encode_fields(
+        encode_FileInfo,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("size", _e.E_INT, b"\x10", _e.P_IMPLICIT, 0, 18446744073709551615, None),
+            ("is_directory", _e.E_BOOL, b"\x18", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_PackageInfo,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("platform", _e.E_STRING, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("files", _e.E_MESSAGE, b"\x2a", _e.P_REPEATED, 0, 0, encode_FileInfo),
+            ("metadata", _e.E_STRUCT, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreatePackageRequest,
+        (
+            ("info", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_PackageInfo),
+            ("contents", _e.E_BYTES, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_CreatePackageResponse,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_DeletePackageRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Package,
+        (
+            ("info", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_PackageInfo),
+            ("url", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("checksum", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("id", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetPackageRequest,
+        (
+            ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("include_url", _e.E_BOOL, b"\x18", _e.P_EXPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x20", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("platform", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_GetPackageResponse, (("package", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Package),)
+    )
+    _e.plan_encode_fields(
+        encode_ListPackagesRequest,
+        (
+            ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("version", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("type", _e.E_INT, b"\x20", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("include_url", _e.E_BOOL, b"\x28", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListPackagesResponse,
+        (("packages", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Package),),
+    )
 
 _w.attach(FileInfo, decode_FileInfo, encode_FileInfo)
 _w.attach(PackageInfo, decode_PackageInfo, encode_PackageInfo)

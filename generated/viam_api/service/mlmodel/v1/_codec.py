@@ -12,6 +12,7 @@ the message and return its bytes.
 import typing as _t
 
 from .... import _wire as _w
+from .... import _wire_encode as _e
 from . import (
     InferRequest,
     InferResponse,
@@ -151,7 +152,7 @@ def encode_InferRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.input_tensors
     if v is not None:
@@ -161,11 +162,11 @@ def encode_InferRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.extra
     if v is not None:
-        _w.put_struct(out, b"\x9a\x06", v)
+        _e.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -240,7 +241,7 @@ def encode_InferResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -319,11 +320,11 @@ def encode_MetadataRequest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.extra
     if v is not None:
-        _w.put_struct(out, b"\x9a\x06", v)
+        _e.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -398,7 +399,7 @@ def encode_MetadataResponse(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -534,7 +535,7 @@ def encode_Metadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -544,7 +545,7 @@ def encode_Metadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v:
@@ -554,7 +555,7 @@ def encode_Metadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.input_info:
         out += b"\x22"
@@ -563,7 +564,7 @@ def encode_Metadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.output_info:
         out += b"\x2a"
@@ -572,7 +573,7 @@ def encode_Metadata(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -732,7 +733,7 @@ def encode_TensorInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v:
@@ -742,7 +743,7 @@ def encode_TensorInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.data_type
     if v:
@@ -752,7 +753,7 @@ def encode_TensorInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.shape
     if vs:
@@ -761,13 +762,13 @@ def encode_TensorInfo(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(b, v, -2147483648, 2147483647, "viam.service.mlmodel.v1.TensorInfo.shape")
+                _e.put_int(b, v, -2147483648, 2147483647, "viam.service.mlmodel.v1.TensorInfo.shape")
         out += b"\x22"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.associated_files:
         out += b"\x2a"
@@ -776,11 +777,11 @@ def encode_TensorInfo(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.extra
     if v is not None:
-        _w.put_struct(out, b"\x9a\x06", v)
+        _e.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -875,7 +876,7 @@ def encode_File(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.description
     if v:
@@ -885,7 +886,7 @@ def encode_File(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.label_type
     if v:
@@ -893,7 +894,7 @@ def encode_File(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "viam.service.mlmodel.v1.File.label_type")
+            _e.put_int(out, v, -2147483648, 2147483647, "viam.service.mlmodel.v1.File.label_type")
     u = m._unknown_fields
     if u:
         out += u
@@ -952,7 +953,7 @@ def encode_FlatTensorDataInt8(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1012,7 +1013,7 @@ def encode_FlatTensorDataUInt8(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1064,13 +1065,13 @@ def encode_FlatTensorDataInt16(m: _t.Any) -> bytes:
     b: _t.Any
     vs = m.data
     if vs:
-        b = _w.pack_many("I", vs)
+        b = _e.pack_many("I", vs)
         out += b"\x0a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1122,13 +1123,13 @@ def encode_FlatTensorDataUInt16(m: _t.Any) -> bytes:
     b: _t.Any
     vs = m.data
     if vs:
-        b = _w.pack_many("I", vs)
+        b = _e.pack_many("I", vs)
         out += b"\x0a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1180,13 +1181,13 @@ def encode_FlatTensorDataInt32(m: _t.Any) -> bytes:
     b: _t.Any
     vs = m.data
     if vs:
-        b = _w.pack_many("i", vs)
+        b = _e.pack_many("i", vs)
         out += b"\x0a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1238,13 +1239,13 @@ def encode_FlatTensorDataUInt32(m: _t.Any) -> bytes:
     b: _t.Any
     vs = m.data
     if vs:
-        b = _w.pack_many("I", vs)
+        b = _e.pack_many("I", vs)
         out += b"\x0a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1296,13 +1297,13 @@ def encode_FlatTensorDataInt64(m: _t.Any) -> bytes:
     b: _t.Any
     vs = m.data
     if vs:
-        b = _w.pack_many("q", vs)
+        b = _e.pack_many("q", vs)
         out += b"\x0a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1354,13 +1355,13 @@ def encode_FlatTensorDataUInt64(m: _t.Any) -> bytes:
     b: _t.Any
     vs = m.data
     if vs:
-        b = _w.pack_many("Q", vs)
+        b = _e.pack_many("Q", vs)
         out += b"\x0a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1412,13 +1413,13 @@ def encode_FlatTensorDataFloat(m: _t.Any) -> bytes:
     b: _t.Any
     vs = m.data
     if vs:
-        b = _w.pack_many("f", vs)
+        b = _e.pack_many("f", vs)
         out += b"\x0a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1470,13 +1471,13 @@ def encode_FlatTensorDataDouble(m: _t.Any) -> bytes:
     b: _t.Any
     vs = m.data
     if vs:
-        b = _w.pack_many("d", vs)
+        b = _e.pack_many("d", vs)
         out += b"\x0a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2081,13 +2082,13 @@ def encode_FlatTensor(m: _t.Any) -> bytes:
     b: _t.Any
     vs = m.shape
     if vs:
-        b = _w.pack_many("Q", vs)
+        b = _e.pack_many("Q", vs)
         out += b"\x0a"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.int8_tensor
     if v is not None:
@@ -2097,7 +2098,7 @@ def encode_FlatTensor(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.uint8_tensor
     if v is not None:
@@ -2107,7 +2108,7 @@ def encode_FlatTensor(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.int16_tensor
     if v is not None:
@@ -2117,7 +2118,7 @@ def encode_FlatTensor(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.uint16_tensor
     if v is not None:
@@ -2127,7 +2128,7 @@ def encode_FlatTensor(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.int32_tensor
     if v is not None:
@@ -2137,7 +2138,7 @@ def encode_FlatTensor(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.uint32_tensor
     if v is not None:
@@ -2147,7 +2148,7 @@ def encode_FlatTensor(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.int64_tensor
     if v is not None:
@@ -2157,7 +2158,7 @@ def encode_FlatTensor(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.uint64_tensor
     if v is not None:
@@ -2167,7 +2168,7 @@ def encode_FlatTensor(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.float_tensor
     if v is not None:
@@ -2177,7 +2178,7 @@ def encode_FlatTensor(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.double_tensor
     if v is not None:
@@ -2187,7 +2188,7 @@ def encode_FlatTensor(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2289,7 +2290,7 @@ def encode_FlatTensors(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = encode_FlatTensor(v)
@@ -2297,14 +2298,14 @@ def encode_FlatTensors(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x0a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     u = m._unknown_fields
     if u:
@@ -2451,6 +2452,66 @@ if _w.PLANS:
     )
     _w.plan_fields(decode_FlatTensorDataInt8, ((10, 0, _w.K_BYTES, None, None, ()),))
     _w.plan_fields(decode_FlatTensorDataUInt8, ((10, 0, _w.K_BYTES, None, None, ()),))
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_InferRequest", "viam.service.mlmodel.v1.InferRequest")
+    _e.plan_encoder(_encoders, "encode_InferResponse", "viam.service.mlmodel.v1.InferResponse")
+    _e.plan_encoder(_encoders, "encode_MetadataRequest", "viam.service.mlmodel.v1.MetadataRequest")
+    _e.plan_encoder(_encoders, "encode_MetadataResponse", "viam.service.mlmodel.v1.MetadataResponse")
+    _e.plan_encoder(_encoders, "encode_Metadata", "viam.service.mlmodel.v1.Metadata")
+    _e.plan_encoder(_encoders, "encode_File", "viam.service.mlmodel.v1.File")
+    _e.plan_encoder(_encoders, "encode_FlatTensorDataInt8", "viam.service.mlmodel.v1.FlatTensorDataInt8")
+    _e.plan_encoder(_encoders, "encode_FlatTensorDataUInt8", "viam.service.mlmodel.v1.FlatTensorDataUInt8")
+    _e.plan_encode_fields(
+        encode_InferRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("input_tensors", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_FlatTensors),
+            ("extra", _e.E_STRUCT, b"\x9a\x06", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_InferResponse,
+        (("output_tensors", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_FlatTensors),),
+    )
+    _e.plan_encode_fields(
+        encode_MetadataRequest,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("extra", _e.E_STRUCT, b"\x9a\x06", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_MetadataResponse, (("metadata", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Metadata),)
+    )
+    _e.plan_encode_fields(
+        encode_Metadata,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("input_info", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_TensorInfo),
+            ("output_info", _e.E_MESSAGE, b"\x2a", _e.P_REPEATED, 0, 0, encode_TensorInfo),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_File,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("description", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("label_type", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_FlatTensorDataInt8, (("data", _e.E_BYTES, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_FlatTensorDataUInt8, (("data", _e.E_BYTES, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
 
 _w.attach(InferRequest, decode_InferRequest, encode_InferRequest)
 _w.attach(InferResponse, decode_InferResponse, encode_InferResponse)

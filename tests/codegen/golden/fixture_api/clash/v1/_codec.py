@@ -11,6 +11,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     Keywords,
     Methods,
@@ -186,7 +187,7 @@ def encode_Keywords(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.class_
     if v:
@@ -196,7 +197,7 @@ def encode_Keywords(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.import_
     if v:
@@ -204,7 +205,7 @@ def encode_Keywords(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.clash.v1.Keywords.import")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.clash.v1.Keywords.import")
     v = m.none
     if v:
         out += b"\x20"
@@ -217,7 +218,7 @@ def encode_Keywords(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.type
     if v:
@@ -227,7 +228,7 @@ def encode_Keywords(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.match
     if v:
@@ -237,7 +238,7 @@ def encode_Keywords(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -392,7 +393,7 @@ def encode_Methods(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.to_dict_
     if v:
@@ -402,7 +403,7 @@ def encode_Methods(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.from_dict_
     if v:
@@ -412,7 +413,7 @@ def encode_Methods(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.is_set_
     if v:
@@ -422,7 +423,7 @@ def encode_Methods(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.serialize_to_string
     if v:
@@ -432,7 +433,7 @@ def encode_Methods(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.dump_
     if v:
@@ -442,7 +443,7 @@ def encode_Methods(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -709,7 +710,7 @@ def encode_Builtins(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.bytes_
     if v:
@@ -719,7 +720,7 @@ def encode_Builtins(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.int_
     if v:
@@ -727,15 +728,15 @@ def encode_Builtins(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -9223372036854775808, 9223372036854775807, "fixture.clash.v1.Builtins.int")
+            _e.put_int(out, v, -9223372036854775808, 9223372036854775807, "fixture.clash.v1.Builtins.int")
     v = m.bool_
     if v:
         out += b"\x20"
         out.append(1 if v else 0)
     v = m.float_
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x29"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     for v in m.list_:
         out += b"\x32"
         b = v.encode()
@@ -743,7 +744,7 @@ def encode_Builtins(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.dict_.items():
         entry = bytearray()
@@ -753,7 +754,7 @@ def encode_Builtins(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = v.encode()
@@ -761,18 +762,18 @@ def encode_Builtins(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x3a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.datetime_
     if v is not None:
-        _w.put_timestamp(out, b"\x42", v)
+        _e.put_timestamp(out, b"\x42", v)
     v = m.label
     if v:
         out += b"\x4a"
@@ -781,7 +782,7 @@ def encode_Builtins(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.blob
     if v:
@@ -791,7 +792,7 @@ def encode_Builtins(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -851,7 +852,7 @@ def encode_Request(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -911,7 +912,7 @@ def encode_Response(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -996,6 +997,41 @@ if _w.PLANS:
     )
     _w.plan_fields(decode_Request, ((10, 0, _w.K_STRING, None, None, ()),))
     _w.plan_fields(decode_Response, ((10, 0, _w.K_STRING, None, None, ()),))
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Keywords", "fixture.clash.v1.Keywords")
+    _e.plan_encoder(_encoders, "encode_Methods", "fixture.clash.v1.Methods")
+    _e.plan_encoder(_encoders, "encode_Request", "fixture.clash.v1.Request")
+    _e.plan_encoder(_encoders, "encode_Response", "fixture.clash.v1.Response")
+    _e.plan_encode_fields(
+        encode_Keywords,
+        (
+            ("from_", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("class_", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("import_", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("none", _e.E_BOOL, b"\x20", _e.P_IMPLICIT, 0, 0, None),
+            ("lambda_", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("type", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("match", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Methods,
+        (
+            ("parse_", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("to_dict_", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("from_dict_", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("is_set_", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("serialize_to_string", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("dump_", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_Request, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(encode_Response, (("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
 
 _w.attach(Keywords, decode_Keywords, encode_Keywords)
 _w.attach(Methods, decode_Methods, encode_Methods)

@@ -11,6 +11,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     Timestamp,
     Any,
@@ -98,14 +99,14 @@ def encode_Timestamp(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -9223372036854775808, 9223372036854775807, "google.protobuf.Timestamp.seconds")
+            _e.put_int(out, v, -9223372036854775808, 9223372036854775807, "google.protobuf.Timestamp.seconds")
     v = m.nanos
     if v:
         out += b"\x10"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "google.protobuf.Timestamp.nanos")
+            _e.put_int(out, v, -2147483648, 2147483647, "google.protobuf.Timestamp.nanos")
     u = m._unknown_fields
     if u:
         out += u
@@ -113,7 +114,7 @@ def encode_Timestamp(m: _t.Any) -> bytes:
 
 
 decode_Timestamp_value = _w.dec_timestamp
-encode_Timestamp_value = _w.enc_timestamp
+encode_Timestamp_value = _e.enc_timestamp
 
 
 def decode_Any(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
@@ -187,7 +188,7 @@ def encode_Any(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.value
     if v:
@@ -197,7 +198,7 @@ def encode_Any(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -266,14 +267,14 @@ def encode_Duration(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -9223372036854775808, 9223372036854775807, "google.protobuf.Duration.seconds")
+            _e.put_int(out, v, -9223372036854775808, 9223372036854775807, "google.protobuf.Duration.seconds")
     v = m.nanos
     if v:
         out += b"\x10"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "google.protobuf.Duration.nanos")
+            _e.put_int(out, v, -2147483648, 2147483647, "google.protobuf.Duration.nanos")
     u = m._unknown_fields
     if u:
         out += u
@@ -281,7 +282,7 @@ def encode_Duration(m: _t.Any) -> bytes:
 
 
 decode_Duration_value = _w.dec_duration
-encode_Duration_value = _w.enc_duration
+encode_Duration_value = _e.enc_duration
 
 
 def decode_Struct_wire(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
@@ -378,7 +379,7 @@ def encode_Struct_wire(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = encode_Value(v)
@@ -386,14 +387,14 @@ def encode_Struct_wire(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x0a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     u = m._unknown_fields
     if u:
@@ -402,7 +403,7 @@ def encode_Struct_wire(m: _t.Any) -> bytes:
 
 
 decode_Struct = _w.struct_decoder(Struct, decode_Struct_wire)
-encode_Struct = _w.struct_encoder(encode_Struct_wire)
+encode_Struct = _e.struct_encoder(encode_Struct_wire)
 
 
 def decode_Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
@@ -626,11 +627,11 @@ def encode_Value(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "google.protobuf.Value.null_value")
+            _e.put_int(out, v, -2147483648, 2147483647, "google.protobuf.Value.null_value")
     v = m.number_value
     if v is not None:
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.string_value
     if v is not None:
         out += b"\x1a"
@@ -639,7 +640,7 @@ def encode_Value(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.bool_value
     if v is not None:
@@ -647,7 +648,7 @@ def encode_Value(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.struct_value
     if v is not None:
-        _w.put_struct(out, b"\x2a", v)
+        _e.put_struct(out, b"\x2a", v)
     v = m.list_value
     if v is not None:
         out += b"\x32"
@@ -656,7 +657,7 @@ def encode_Value(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -715,7 +716,7 @@ def encode_ListValue(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -758,9 +759,9 @@ def encode_DoubleValue(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.value
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -810,9 +811,9 @@ def encode_FloatValue(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.value
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x0d"
-        out += _w.pack_f(v)
+        out += _e.pack_f(v)
     u = m._unknown_fields
     if u:
         out += u
@@ -873,7 +874,7 @@ def encode_Int64Value(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -9223372036854775808, 9223372036854775807, "google.protobuf.Int64Value.value")
+            _e.put_int(out, v, -9223372036854775808, 9223372036854775807, "google.protobuf.Int64Value.value")
     u = m._unknown_fields
     if u:
         out += u
@@ -934,7 +935,7 @@ def encode_UInt64Value(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 18446744073709551615, "google.protobuf.UInt64Value.value")
+            _e.put_int(out, v, 0, 18446744073709551615, "google.protobuf.UInt64Value.value")
     u = m._unknown_fields
     if u:
         out += u
@@ -995,7 +996,7 @@ def encode_Int32Value(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "google.protobuf.Int32Value.value")
+            _e.put_int(out, v, -2147483648, 2147483647, "google.protobuf.Int32Value.value")
     u = m._unknown_fields
     if u:
         out += u
@@ -1056,7 +1057,7 @@ def encode_UInt32Value(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 4294967295, "google.protobuf.UInt32Value.value")
+            _e.put_int(out, v, 0, 4294967295, "google.protobuf.UInt32Value.value")
     u = m._unknown_fields
     if u:
         out += u
@@ -1181,7 +1182,7 @@ def encode_StringValue(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1249,7 +1250,7 @@ def encode_BytesValue(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1463,6 +1464,79 @@ if _w.PLANS:
     _w.plan_fields(decode_BoolValue, ((8, 0, _w.K_BOOL, None, None, ()),))
     _w.plan_fields(decode_StringValue, ((10, 0, _w.K_STRING, None, None, ()),))
     _w.plan_fields(decode_BytesValue, ((10, 0, _w.K_BYTES, None, None, ()),))
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Timestamp", "google.protobuf.Timestamp")
+    _e.plan_encoder(_encoders, "encode_Any", "google.protobuf.Any")
+    _e.plan_encoder(_encoders, "encode_Duration", "google.protobuf.Duration")
+    _e.plan_encoder(_encoders, "encode_Value", "google.protobuf.Value")
+    _e.plan_encoder(_encoders, "encode_ListValue", "google.protobuf.ListValue")
+    _e.plan_encoder(_encoders, "encode_DoubleValue", "google.protobuf.DoubleValue")
+    _e.plan_encoder(_encoders, "encode_FloatValue", "google.protobuf.FloatValue")
+    _e.plan_encoder(_encoders, "encode_Int64Value", "google.protobuf.Int64Value")
+    _e.plan_encoder(_encoders, "encode_UInt64Value", "google.protobuf.UInt64Value")
+    _e.plan_encoder(_encoders, "encode_Int32Value", "google.protobuf.Int32Value")
+    _e.plan_encoder(_encoders, "encode_UInt32Value", "google.protobuf.UInt32Value")
+    _e.plan_encoder(_encoders, "encode_BoolValue", "google.protobuf.BoolValue")
+    _e.plan_encoder(_encoders, "encode_StringValue", "google.protobuf.StringValue")
+    _e.plan_encoder(_encoders, "encode_BytesValue", "google.protobuf.BytesValue")
+    _e.plan_encode_fields(
+        encode_Timestamp,
+        (
+            ("seconds", _e.E_INT, b"\x08", _e.P_IMPLICIT, -9223372036854775808, 9223372036854775807, None),
+            ("nanos", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Any,
+        (
+            ("type_url", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("value", _e.E_BYTES, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Duration,
+        (
+            ("seconds", _e.E_INT, b"\x08", _e.P_IMPLICIT, -9223372036854775808, 9223372036854775807, None),
+            ("nanos", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Value,
+        (
+            ("null_value", _e.E_INT, b"\x08", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("number_value", _e.E_DOUBLE, b"\x11", _e.P_EXPLICIT, 0, 0, None),
+            ("string_value", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("bool_value", _e.E_BOOL, b"\x20", _e.P_EXPLICIT, 0, 0, None),
+            ("struct_value", _e.E_STRUCT, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("list_value", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_ListValue),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_ListValue, (("values", _e.E_MESSAGE, b"\x0a", _e.P_REPEATED, 0, 0, encode_Value),)
+    )
+    _e.plan_encode_fields(encode_DoubleValue, (("value", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(encode_FloatValue, (("value", _e.E_FLOAT, b"\x0d", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_Int64Value,
+        (("value", _e.E_INT, b"\x08", _e.P_IMPLICIT, -9223372036854775808, 9223372036854775807, None),),
+    )
+    _e.plan_encode_fields(
+        encode_UInt64Value, (("value", _e.E_INT, b"\x08", _e.P_IMPLICIT, 0, 18446744073709551615, None),)
+    )
+    _e.plan_encode_fields(
+        encode_Int32Value, (("value", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),)
+    )
+    _e.plan_encode_fields(
+        encode_UInt32Value, (("value", _e.E_INT, b"\x08", _e.P_IMPLICIT, 0, 4294967295, None),)
+    )
+    _e.plan_encode_fields(encode_BoolValue, (("value", _e.E_BOOL, b"\x08", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(encode_StringValue, (("value", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(encode_BytesValue, (("value", _e.E_BYTES, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
 
 _w.attach(Timestamp, decode_Timestamp, encode_Timestamp)
 _w.attach(Any, decode_Any, encode_Any)

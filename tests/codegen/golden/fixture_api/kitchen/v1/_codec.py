@@ -11,6 +11,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     Scalars,
     Outer,
@@ -576,27 +577,27 @@ def encode_Scalars(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.f_double
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.f_float
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x15"
-        out += _w.pack_f(v)
+        out += _e.pack_f(v)
     v = m.f_int32
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Scalars.f_int32")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Scalars.f_int32")
     v = m.f_int64
     if v:
         out += b"\x20"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -9223372036854775808, 9223372036854775807, "fixture.kitchen.v1.Scalars.f_int64"
             )
     v = m.f_uint32
@@ -605,38 +606,38 @@ def encode_Scalars(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 4294967295, "fixture.kitchen.v1.Scalars.f_uint32")
+            _e.put_int(out, v, 0, 4294967295, "fixture.kitchen.v1.Scalars.f_uint32")
     v = m.f_uint64
     if v:
         out += b"\x30"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, 0, 18446744073709551615, "fixture.kitchen.v1.Scalars.f_uint64")
+            _e.put_int(out, v, 0, 18446744073709551615, "fixture.kitchen.v1.Scalars.f_uint64")
     v = m.f_sint32
     if v:
         out += b"\x38"
-        _w.put_zigzag(out, v, 32, "fixture.kitchen.v1.Scalars.f_sint32")
+        _e.put_zigzag(out, v, 32, "fixture.kitchen.v1.Scalars.f_sint32")
     v = m.f_sint64
     if v:
         out += b"\x40"
-        _w.put_zigzag(out, v, 64, "fixture.kitchen.v1.Scalars.f_sint64")
+        _e.put_zigzag(out, v, 64, "fixture.kitchen.v1.Scalars.f_sint64")
     v = m.f_fixed32
     if v:
         out += b"\x4d"
-        out += _w.pack_I(v)
+        out += _e.pack_I(v)
     v = m.f_fixed64
     if v:
         out += b"\x51"
-        out += _w.pack_Q(v)
+        out += _e.pack_Q(v)
     v = m.f_sfixed32
     if v:
         out += b"\x5d"
-        out += _w.pack_i(v)
+        out += _e.pack_i(v)
     v = m.f_sfixed64
     if v:
         out += b"\x61"
-        out += _w.pack_q(v)
+        out += _e.pack_q(v)
     v = m.f_bool
     if v:
         out += b"\x68"
@@ -649,7 +650,7 @@ def encode_Scalars(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.f_bytes
     if v:
@@ -659,27 +660,27 @@ def encode_Scalars(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.r_double
     if vs:
-        b = _w.pack_many("d", vs)
+        b = _e.pack_many("d", vs)
         out += b"\xaa\x01"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.r_float
     if vs:
-        b = _w.pack_many("f", vs)
+        b = _e.pack_many("f", vs)
         out += b"\xb2\x01"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.r_int32
     if vs:
@@ -688,13 +689,13 @@ def encode_Scalars(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(b, v, -2147483648, 2147483647, "fixture.kitchen.v1.Scalars.r_int32")
+                _e.put_int(b, v, -2147483648, 2147483647, "fixture.kitchen.v1.Scalars.r_int32")
         out += b"\xba\x01"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.r_int64
     if vs:
@@ -703,7 +704,7 @@ def encode_Scalars(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(
+                _e.put_int(
                     b, v, -9223372036854775808, 9223372036854775807, "fixture.kitchen.v1.Scalars.r_int64"
                 )
         out += b"\xc2\x01"
@@ -711,7 +712,7 @@ def encode_Scalars(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.r_uint32
     if vs:
@@ -720,13 +721,13 @@ def encode_Scalars(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(b, v, 0, 4294967295, "fixture.kitchen.v1.Scalars.r_uint32")
+                _e.put_int(b, v, 0, 4294967295, "fixture.kitchen.v1.Scalars.r_uint32")
         out += b"\xca\x01"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.r_uint64
     if vs:
@@ -735,77 +736,77 @@ def encode_Scalars(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(b, v, 0, 18446744073709551615, "fixture.kitchen.v1.Scalars.r_uint64")
+                _e.put_int(b, v, 0, 18446744073709551615, "fixture.kitchen.v1.Scalars.r_uint64")
         out += b"\xd2\x01"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.r_sint32
     if vs:
         b = bytearray()
         for v in vs:
-            _w.put_zigzag(b, v, 32, "fixture.kitchen.v1.Scalars.r_sint32")
+            _e.put_zigzag(b, v, 32, "fixture.kitchen.v1.Scalars.r_sint32")
         out += b"\xda\x01"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.r_sint64
     if vs:
         b = bytearray()
         for v in vs:
-            _w.put_zigzag(b, v, 64, "fixture.kitchen.v1.Scalars.r_sint64")
+            _e.put_zigzag(b, v, 64, "fixture.kitchen.v1.Scalars.r_sint64")
         out += b"\xe2\x01"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.r_fixed32
     if vs:
-        b = _w.pack_many("I", vs)
+        b = _e.pack_many("I", vs)
         out += b"\xea\x01"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.r_fixed64
     if vs:
-        b = _w.pack_many("Q", vs)
+        b = _e.pack_many("Q", vs)
         out += b"\xf2\x01"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.r_sfixed32
     if vs:
-        b = _w.pack_many("i", vs)
+        b = _e.pack_many("i", vs)
         out += b"\xfa\x01"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.r_sfixed64
     if vs:
-        b = _w.pack_many("q", vs)
+        b = _e.pack_many("q", vs)
         out += b"\x82\x02"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.r_bool
     if vs:
@@ -817,7 +818,7 @@ def encode_Scalars(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.r_string:
         out += b"\x92\x02"
@@ -826,7 +827,7 @@ def encode_Scalars(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.r_bytes:
         out += b"\x9a\x02"
@@ -835,14 +836,14 @@ def encode_Scalars(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.r_unpacked:
         out += b"\xa0\x02"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Scalars.r_unpacked")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Scalars.r_unpacked")
     u = m._unknown_fields
     if u:
         out += u
@@ -988,7 +989,7 @@ def encode_Outer(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.inners:
         out += b"\x12"
@@ -997,7 +998,7 @@ def encode_Outer(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.mode
     if v:
@@ -1005,7 +1006,7 @@ def encode_Outer(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Outer.mode")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Outer.mode")
     v = m.recursive
     if v is not None:
         out += b"\x22"
@@ -1014,7 +1015,7 @@ def encode_Outer(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1103,7 +1104,7 @@ def encode_OuterInner(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Outer.Inner.depth")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Outer.Inner.depth")
     v = m.deepest
     if v is not None:
         out += b"\x12"
@@ -1112,7 +1113,7 @@ def encode_OuterInner(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1172,7 +1173,7 @@ def encode_OuterInnerDeepest(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1593,7 +1594,7 @@ def encode_Maps(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x12"
         b = v.encode()
@@ -1601,14 +1602,14 @@ def encode_Maps(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x0a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     for k, v in m.by_int.items():
         entry = bytearray()
@@ -1616,15 +1617,15 @@ def encode_Maps(m: _t.Any) -> bytes:
         if 0 <= k < 128:
             entry.append(k)
         else:
-            _w.put_int(entry, k, -2147483648, 2147483647, "fixture.kitchen.v1.Maps.by_int.key")
+            _e.put_int(entry, k, -2147483648, 2147483647, "fixture.kitchen.v1.Maps.by_int.key")
         entry += b"\x11"
-        entry += _w.pack_d(v)
+        entry += _e.pack_d(v)
         out += b"\x12"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     for k, v in m.by_flag.items():
         entry = bytearray()
@@ -1636,14 +1637,14 @@ def encode_Maps(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x1a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     for k, v in m.messages.items():
         entry = bytearray()
@@ -1651,21 +1652,21 @@ def encode_Maps(m: _t.Any) -> bytes:
         if 0 <= k < 128:
             entry.append(k)
         else:
-            _w.put_int(entry, k, 0, 18446744073709551615, "fixture.kitchen.v1.Maps.messages.key")
+            _e.put_int(entry, k, 0, 18446744073709551615, "fixture.kitchen.v1.Maps.messages.key")
         entry += b"\x12"
         b = encode_OuterInner(v)
         n = len(b)
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x22"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     for k, v in m.levels.items():
         entry = bytearray()
@@ -1675,38 +1676,38 @@ def encode_Maps(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x10"
         if 0 <= v < 128:
             entry.append(v)
         else:
-            _w.put_int(entry, v, -2147483648, 2147483647, "fixture.kitchen.v1.Maps.levels.value")
+            _e.put_int(entry, v, -2147483648, 2147483647, "fixture.kitchen.v1.Maps.levels.value")
         out += b"\x2a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     for k, v in m.points.items():
         entry = bytearray()
         entry += b"\x08"
-        _w.put_zigzag(entry, k, 64, "fixture.kitchen.v1.Maps.points.key")
+        _e.put_zigzag(entry, k, 64, "fixture.kitchen.v1.Maps.points.key")
         entry += b"\x12"
         b = _c_shared_v1.encode_Point(v)
         n = len(b)
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         out += b"\x32"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     for k, v in m.stamps.items():
         entry = bytearray()
@@ -1716,15 +1717,15 @@ def encode_Maps(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
-        _w.put_timestamp(entry, b"\x12", v)
+        _e.put_timestamp(entry, b"\x12", v)
         out += b"\x3a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     u = m._unknown_fields
     if u:
@@ -1988,7 +1989,7 @@ def encode_Choice(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.text
     if v is not None:
@@ -1998,7 +1999,7 @@ def encode_Choice(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.number
     if v is not None:
@@ -2006,7 +2007,7 @@ def encode_Choice(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -9223372036854775808, 9223372036854775807, "fixture.kitchen.v1.Choice.number")
+            _e.put_int(out, v, -9223372036854775808, 9223372036854775807, "fixture.kitchen.v1.Choice.number")
     v = m.inner
     if v is not None:
         out += b"\x22"
@@ -2015,7 +2016,7 @@ def encode_Choice(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.level
     if v is not None:
@@ -2023,10 +2024,10 @@ def encode_Choice(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Choice.level")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Choice.level")
     v = m.when
     if v is not None:
-        _w.put_timestamp(out, b"\x32", v)
+        _e.put_timestamp(out, b"\x32", v)
     v = m.flag
     if v is not None:
         out += b"\x38"
@@ -2039,7 +2040,7 @@ def encode_Choice(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2190,7 +2191,7 @@ def encode_Optionals(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.maybe_int
     if v is not None:
@@ -2198,14 +2199,14 @@ def encode_Optionals(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Optionals.maybe_int")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Optionals.maybe_int")
     v = m.maybe_level
     if v is not None:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Optionals.maybe_level")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Optionals.maybe_level")
     v = m.maybe_flag
     if v is not None:
         out += b"\x20"
@@ -2213,7 +2214,7 @@ def encode_Optionals(m: _t.Any) -> bytes:
     v = m.maybe_double
     if v is not None:
         out += b"\x29"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.maybe_inner
     if v is not None:
         out += b"\x32"
@@ -2222,7 +2223,7 @@ def encode_Optionals(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2704,13 +2705,13 @@ def encode_KnownTypes(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.at
     if v is not None:
-        _w.put_timestamp(out, b"\x0a", v)
+        _e.put_timestamp(out, b"\x0a", v)
     v = m.took
     if v is not None:
-        _w.put_duration(out, b"\x12", v)
+        _e.put_duration(out, b"\x12", v)
     v = m.attributes
     if v is not None:
-        _w.put_struct(out, b"\x1a", v)
+        _e.put_struct(out, b"\x1a", v)
     v = m.value
     if v is not None:
         out += b"\x22"
@@ -2719,7 +2720,7 @@ def encode_KnownTypes(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.items
     if v is not None:
@@ -2729,7 +2730,7 @@ def encode_KnownTypes(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.nickname
     if v is not None:
@@ -2739,7 +2740,7 @@ def encode_KnownTypes(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.big
     if v is not None:
@@ -2749,7 +2750,7 @@ def encode_KnownTypes(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.maybe
     if v is not None:
@@ -2759,7 +2760,7 @@ def encode_KnownTypes(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.payload
     if v is not None:
@@ -2769,12 +2770,12 @@ def encode_KnownTypes(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.history:
-        _w.put_timestamp(out, b"\x52", v)
+        _e.put_timestamp(out, b"\x52", v)
     for v in m.laps:
-        _w.put_duration(out, b"\x5a", v)
+        _e.put_duration(out, b"\x5a", v)
     v = m.ratio
     if v is not None:
         out += b"\x62"
@@ -2783,7 +2784,7 @@ def encode_KnownTypes(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.raw
     if v is not None:
@@ -2793,7 +2794,7 @@ def encode_KnownTypes(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -2905,7 +2906,7 @@ def encode_Imported(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for v in m.path:
         out += b"\x12"
@@ -2914,7 +2915,7 @@ def encode_Imported(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.color
     if v:
@@ -2922,7 +2923,7 @@ def encode_Imported(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Imported.color")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Imported.color")
     u = m._unknown_fields
     if u:
         out += u
@@ -2981,7 +2982,7 @@ def encode_Legacy(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3095,7 +3096,7 @@ def encode_WithOldField(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.old
     if v:
@@ -3105,7 +3106,7 @@ def encode_WithOldField(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.legacy
     if v is not None:
@@ -3115,7 +3116,7 @@ def encode_WithOldField(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -3449,6 +3450,115 @@ if _w.PLANS:
             (10, 0, _w.K_STRING, None, None, ()),
             (18, 1, _w.K_STRING, None, None, ()),
             (26, 2, _w.K_MESSAGE, decode_Legacy, None, ()),
+        ),
+    )
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Outer", "fixture.kitchen.v1.Outer")
+    _e.plan_encoder(_encoders, "encode_OuterInner", "fixture.kitchen.v1.Outer.Inner")
+    _e.plan_encoder(_encoders, "encode_OuterInnerDeepest", "fixture.kitchen.v1.Outer.Inner.Deepest")
+    _e.plan_encoder(_encoders, "encode_Choice", "fixture.kitchen.v1.Choice")
+    _e.plan_encoder(_encoders, "encode_Optionals", "fixture.kitchen.v1.Optionals")
+    _e.plan_encoder(_encoders, "encode_KnownTypes", "fixture.kitchen.v1.KnownTypes")
+    _e.plan_encoder(_encoders, "encode_Imported", "fixture.kitchen.v1.Imported")
+    _e.plan_encoder(_encoders, "encode_Legacy", "fixture.kitchen.v1.Legacy")
+    _e.plan_encoder(_encoders, "encode_WithOldField", "fixture.kitchen.v1.WithOldField")
+    _e.plan_encode_fields(
+        encode_Outer,
+        (
+            ("inner", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_OuterInner),
+            ("inners", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_OuterInner),
+            ("mode", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("recursive", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_Outer),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OuterInner,
+        (
+            ("depth", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("deepest", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_OuterInnerDeepest),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_OuterInnerDeepest, (("note", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),)
+    )
+    _e.plan_encode_fields(
+        encode_Choice,
+        (
+            ("label", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("text", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("number", _e.E_INT, b"\x18", _e.P_EXPLICIT, -9223372036854775808, 9223372036854775807, None),
+            ("inner", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_OuterInner),
+            ("level", _e.E_INT, b"\x28", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("when", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("flag", _e.E_BOOL, b"\x38", _e.P_EXPLICIT, 0, 0, None),
+            ("blob", _e.E_BYTES, b"\x42", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Optionals,
+        (
+            ("maybe_text", _e.E_STRING, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("maybe_int", _e.E_INT, b"\x10", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("maybe_level", _e.E_INT, b"\x18", _e.P_EXPLICIT, -2147483648, 2147483647, None),
+            ("maybe_flag", _e.E_BOOL, b"\x20", _e.P_EXPLICIT, 0, 0, None),
+            ("maybe_double", _e.E_DOUBLE, b"\x29", _e.P_EXPLICIT, 0, 0, None),
+            ("maybe_inner", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, encode_OuterInner),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_KnownTypes,
+        (
+            ("at", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("took", _e.E_DURATION, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("attributes", _e.E_STRUCT, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("value", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_Value),
+            ("items", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_ListValue),
+            (
+                "nickname",
+                _e.E_MESSAGE,
+                b"\x32",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                _c_google_protobuf.encode_StringValue_value,
+            ),
+            ("big", _e.E_MESSAGE, b"\x3a", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_Int64Value_value),
+            ("maybe", _e.E_MESSAGE, b"\x42", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_BoolValue_value),
+            ("payload", _e.E_MESSAGE, b"\x4a", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_Any),
+            ("history", _e.E_TIMESTAMP, b"\x52", _e.P_REPEATED, 0, 0, None),
+            ("laps", _e.E_DURATION, b"\x5a", _e.P_REPEATED, 0, 0, None),
+            (
+                "ratio",
+                _e.E_MESSAGE,
+                b"\x62",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                _c_google_protobuf.encode_DoubleValue_value,
+            ),
+            ("raw", _e.E_MESSAGE, b"\x6a", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_BytesValue_value),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Imported,
+        (
+            ("point", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, _c_shared_v1.encode_Point),
+            ("path", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, _c_shared_v1.encode_Point),
+            ("color", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(encode_Legacy, (("what", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),))
+    _e.plan_encode_fields(
+        encode_WithOldField,
+        (
+            ("current", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("old", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("legacy", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_Legacy),
         ),
     )
 

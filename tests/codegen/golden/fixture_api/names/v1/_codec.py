@@ -11,6 +11,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     Conformance,
     Underscores,
@@ -307,126 +308,126 @@ def encode_Conformance(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.field_name1")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.field_name1")
     v = m.field_name2
     if v:
         out += b"\x10"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.fieldName2")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.fieldName2")
     v = m.field_name3
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.FieldName3")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.FieldName3")
     v = m.field_name4
     if v:
         out += b"\x20"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.field_Name4")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.field_Name4")
     v = m.field0name5
     if v:
         out += b"\x28"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.field0name5")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.field0name5")
     v = m.field_0_name6
     if v:
         out += b"\x30"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.field_0_name6")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.field_0_name6")
     v = m.field_name7
     if v:
         out += b"\x38"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.fieldName7")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.fieldName7")
     v = m.field_name8
     if v:
         out += b"\x40"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.FieldName8")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.FieldName8")
     v = m.field_name9
     if v:
         out += b"\x48"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.field_Name9")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.field_Name9")
     v = m.field_name10
     if v:
         out += b"\x50"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.Field_Name10")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.Field_Name10")
     v = m.field_name11
     if v:
         out += b"\x58"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.FIELD_NAME11")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.FIELD_NAME11")
     v = m.field_name12
     if v:
         out += b"\x60"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.FIELD_name12")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.FIELD_name12")
     v = m.field_name13
     if v:
         out += b"\x68"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.__field_name13")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.__field_name13")
     v = m.field_name14
     if v:
         out += b"\x70"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.__Field_name14")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.__Field_name14")
     v = m.field__name15
     if v:
         out += b"\x78"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.field__name15")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.field__name15")
     v = m.field_name16
     if v:
         out += b"\x80\x01"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.field__Name16")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.field__Name16")
     v = m.field_name17__
     if v:
         out += b"\x88\x01"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.field_name17__")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.field_name17__")
     v = m.field_name18
     if v:
         out += b"\x90\x01"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.Field_name18__")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Conformance.Field_name18__")
     u = m._unknown_fields
     if u:
         out += u
@@ -759,7 +760,7 @@ def encode_Underscores(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.mangled
     if v:
@@ -769,7 +770,7 @@ def encode_Underscores(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.triple
     if v:
@@ -779,7 +780,7 @@ def encode_Underscores(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.trailing_
     if v:
@@ -789,7 +790,7 @@ def encode_Underscores(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.dunder__
     if v:
@@ -799,7 +800,7 @@ def encode_Underscores(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     vs = m.list_
     if vs:
@@ -808,13 +809,13 @@ def encode_Underscores(m: _t.Any) -> bytes:
             if 0 <= v < 128:
                 b.append(v)
             else:
-                _w.put_int(b, v, -2147483648, 2147483647, "fixture.names.v1.Underscores.__list")
+                _e.put_int(b, v, -2147483648, 2147483647, "fixture.names.v1.Underscores.__list")
         out += b"\x32"
         n = len(b)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     for k, v in m.map.items():
         entry = bytearray()
@@ -824,19 +825,19 @@ def encode_Underscores(m: _t.Any) -> bytes:
         if n < 128:
             entry.append(n)
         else:
-            _w.write_varint(entry, n)
+            _e.write_varint(entry, n)
         entry += b
         entry += b"\x10"
         if 0 <= v < 128:
             entry.append(v)
         else:
-            _w.put_int(entry, v, -2147483648, 2147483647, "fixture.names.v1.Underscores.__map.value")
+            _e.put_int(entry, v, -2147483648, 2147483647, "fixture.names.v1.Underscores.__map.value")
         out += b"\x3a"
         n = len(entry)
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += entry
     v = m.maybe
     if v is not None:
@@ -844,7 +845,7 @@ def encode_Underscores(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(
+            _e.put_int(
                 out, v, -9223372036854775808, 9223372036854775807, "fixture.names.v1.Underscores.__maybe"
             )
     v = m.child
@@ -855,7 +856,7 @@ def encode_Underscores(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.tone
     if v:
@@ -863,7 +864,7 @@ def encode_Underscores(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Underscores.__tone")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Underscores.__tone")
     v = m.text
     if v is not None:
         out += b"\x5a"
@@ -872,7 +873,7 @@ def encode_Underscores(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.number
     if v is not None:
@@ -880,7 +881,7 @@ def encode_Underscores(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Underscores.__number")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Underscores.__number")
     v = m.leading
     if v:
         out += b"\x6a"
@@ -889,7 +890,7 @@ def encode_Underscores(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1082,7 +1083,7 @@ def encode_Internals(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.class__
     if v:
@@ -1092,7 +1093,7 @@ def encode_Internals(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.dict__
     if v:
@@ -1102,7 +1103,7 @@ def encode_Internals(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.post_init__
     if v:
@@ -1112,7 +1113,7 @@ def encode_Internals(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.unknown_fields
     if v:
@@ -1122,7 +1123,7 @@ def encode_Internals(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.viam_label
     if v:
@@ -1132,7 +1133,7 @@ def encode_Internals(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.betterproto
     if v:
@@ -1142,7 +1143,7 @@ def encode_Internals(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.slots__
     if v:
@@ -1152,7 +1153,7 @@ def encode_Internals(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1333,7 +1334,7 @@ def encode_Cases(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name_2
     if v:
@@ -1343,7 +1344,7 @@ def encode_Cases(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.name_3
     if v:
@@ -1353,7 +1354,7 @@ def encode_Cases(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.foo_bar
     if v:
@@ -1361,21 +1362,21 @@ def encode_Cases(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Cases.fooBar")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Cases.fooBar")
     v = m.foo_bar_5
     if v:
         out += b"\x28"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Cases.FooBar")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Cases.FooBar")
     v = m.foo_bar_6
     if v:
         out += b"\x30"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Cases.FOO_BAR")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.names.v1.Cases.FOO_BAR")
     v = m.kind_text
     if v is not None:
         out += b"\x3a"
@@ -1384,7 +1385,7 @@ def encode_Cases(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.kind_other
     if v is not None:
@@ -1394,7 +1395,7 @@ def encode_Cases(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1625,7 +1626,7 @@ def encode_Reserved(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.from_
     if v:
@@ -1635,7 +1636,7 @@ def encode_Reserved(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.self_
     if v:
@@ -1645,7 +1646,7 @@ def encode_Reserved(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.parse_
     if v:
@@ -1655,7 +1656,7 @@ def encode_Reserved(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.str_
     if v:
@@ -1665,7 +1666,7 @@ def encode_Reserved(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.none
     if v:
@@ -1675,7 +1676,7 @@ def encode_Reserved(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.property
     if v:
@@ -1685,7 +1686,7 @@ def encode_Reserved(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.classmethod
     if v:
@@ -1695,7 +1696,7 @@ def encode_Reserved(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.betterproto2_
     if v:
@@ -1705,7 +1706,7 @@ def encode_Reserved(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.__
     if v:
@@ -1715,7 +1716,7 @@ def encode_Reserved(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -1917,6 +1918,80 @@ if _w.PLANS:
             (66, 7, _w.K_STRING, None, None, ()),
             (74, 8, _w.K_STRING, None, None, ()),
             (82, 9, _w.K_STRING, None, None, ()),
+        ),
+    )
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Conformance", "fixture.names.v1.Conformance")
+    _e.plan_encoder(_encoders, "encode_Internals", "fixture.names.v1.Internals")
+    _e.plan_encoder(_encoders, "encode_Cases", "fixture.names.v1.Cases")
+    _e.plan_encoder(_encoders, "encode_Reserved", "fixture.names.v1.Reserved")
+    _e.plan_encode_fields(
+        encode_Conformance,
+        (
+            ("field_name1", _e.E_INT, b"\x08", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name2", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name3", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name4", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field0name5", _e.E_INT, b"\x28", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_0_name6", _e.E_INT, b"\x30", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name7", _e.E_INT, b"\x38", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name8", _e.E_INT, b"\x40", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name9", _e.E_INT, b"\x48", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name10", _e.E_INT, b"\x50", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name11", _e.E_INT, b"\x58", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name12", _e.E_INT, b"\x60", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name13", _e.E_INT, b"\x68", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name14", _e.E_INT, b"\x70", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field__name15", _e.E_INT, b"\x78", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name16", _e.E_INT, b"\x80\x01", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name17__", _e.E_INT, b"\x88\x01", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("field_name18", _e.E_INT, b"\x90\x01", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Internals,
+        (
+            ("init__", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("class__", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("dict__", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("post_init__", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("unknown_fields", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("viam_label", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("betterproto", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("slots__", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Cases,
+        (
+            ("name", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("name_2", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("name_3", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("foo_bar", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("foo_bar_5", _e.E_INT, b"\x28", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("foo_bar_6", _e.E_INT, b"\x30", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("kind_text", _e.E_STRING, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("kind_other", _e.E_STRING, b"\x42", _e.P_EXPLICIT, 0, 0, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Reserved,
+        (
+            ("from__1", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("from_", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
+            ("self_", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
+            ("parse_", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
+            ("str_", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
+            ("none", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
+            ("property", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
+            ("classmethod", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
+            ("betterproto2_", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
+            ("__", _e.E_STRING, b"\x52", _e.P_IMPLICIT, 0, 0, None),
         ),
     )
 

@@ -11,6 +11,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     Point,
     Color,
@@ -84,20 +85,20 @@ def encode_Point(m: _t.Any) -> bytes:
     v: _t.Any
     b: _t.Any
     v = m.x
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x09"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.y
-    if v or _w.negative_zero(v):
+    if v or _e.negative_zero(v):
         out += b"\x11"
-        out += _w.pack_d(v)
+        out += _e.pack_d(v)
     v = m.color
     if v:
         out += b"\x18"
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.shared.v1.Point.color")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.shared.v1.Point.color")
     u = m._unknown_fields
     if u:
         out += u
@@ -130,6 +131,21 @@ if _w.PLANS:
             (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
             (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
             (24, 2, _w.K_ENUM, values_of_Color, Color, ()),
+        ),
+    )
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Point", "fixture.shared.v1.Point")
+    _e.plan_encode_fields(
+        encode_Point,
+        (
+            ("x", _e.E_DOUBLE, b"\x09", _e.P_IMPLICIT, 0, 0, None),
+            ("y", _e.E_DOUBLE, b"\x11", _e.P_IMPLICIT, 0, 0, None),
+            ("color", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
         ),
     )
 

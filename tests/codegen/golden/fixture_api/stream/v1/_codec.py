@@ -11,6 +11,7 @@ the message and return its bytes.
 import typing as _t
 
 from ... import _wire as _w
+from ... import _wire_encode as _e
 from . import (
     Ping,
     Pong,
@@ -90,7 +91,7 @@ def encode_Ping(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.seq
     if v:
@@ -98,7 +99,7 @@ def encode_Ping(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.stream.v1.Ping.seq")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.stream.v1.Ping.seq")
     u = m._unknown_fields
     if u:
         out += u
@@ -191,7 +192,7 @@ def encode_Pong(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     v = m.seq
     if v:
@@ -199,7 +200,7 @@ def encode_Pong(m: _t.Any) -> bytes:
         if 0 <= v < 128:
             out.append(v)
         else:
-            _w.put_int(out, v, -2147483648, 2147483647, "fixture.stream.v1.Pong.seq")
+            _e.put_int(out, v, -2147483648, 2147483647, "fixture.stream.v1.Pong.seq")
     for v in m.headers:
         out += b"\x1a"
         b = v.encode()
@@ -207,7 +208,7 @@ def encode_Pong(m: _t.Any) -> bytes:
         if n < 128:
             out.append(n)
         else:
-            _w.write_varint(out, n)
+            _e.write_varint(out, n)
         out += b
     u = m._unknown_fields
     if u:
@@ -293,6 +294,29 @@ if _w.PLANS:
             (10, 0, _w.K_STRING, None, None, ()),
             (16, 1, _w.K_INT32, None, None, ()),
             (26, 2, _w.K_REP_STRING, None, None, ()),
+        ),
+    )
+
+# The compiled build encodes these messages through tables (see _e.EncodePlan), each written
+# straight into its parent's buffer; the encoders above stay behind them for what a table
+# leaves, for the other messages, and for all of them in pure Python.
+if _e.PLANS:
+    _encoders = globals()
+    _e.plan_encoder(_encoders, "encode_Ping", "fixture.stream.v1.Ping")
+    _e.plan_encoder(_encoders, "encode_Pong", "fixture.stream.v1.Pong")
+    _e.plan_encode_fields(
+        encode_Ping,
+        (
+            ("text", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("seq", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+        ),
+    )
+    _e.plan_encode_fields(
+        encode_Pong,
+        (
+            ("text", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
+            ("seq", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
+            ("headers", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
         ),
     )
 
