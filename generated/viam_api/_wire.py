@@ -261,8 +261,13 @@ def serialize(message: Any) -> bytes:
         encode = cls._viam_encode
     try:
         return encode(message)
-    except struct.error as exc:
-        raise EncodeError(f"cannot serialise {_label(cls)}: {exc}") from None
+    except EncodeError:
+        raise
+    except (TypeError, AttributeError, ValueError, OverflowError, struct.error) as exc:
+        from ._wire_encode import misplaced  # only on this path: _wire_encode imports this module
+
+        where = misplaced(message)
+        raise EncodeError(f"cannot serialise {_label(cls)}: {where or _reason(exc)}") from None
 
 
 def unpack_many(fmt: str, size: int, buf: bytes, pos: int, n: int, label: str) -> tuple[Any, ...]:

@@ -33,6 +33,7 @@ CODEC_SUITES = [
     "test_wire_writers.py",
     "test_lazy_times.py",
     "test_plan_encode.py",
+    "test_encode_errors.py",
 ]
 
 
