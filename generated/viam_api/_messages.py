@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import struct
 from collections.abc import Collection, Iterable, Mapping
 from typing import IO, Any
 
@@ -29,7 +30,7 @@ from ._time import (
     timestamp_parts,
     timestamp_value,
 )
-from ._wire import DecodeError, LazyTime, struct_to_python
+from ._wire import DecodeError, EncodeError, LazyTime, struct_to_python
 from ._wire_encode import struct_fields_property, struct_from_python
 
 __all__ = [
@@ -138,10 +139,16 @@ class Message(betterproto2.Message):
         return _wire.parse(cls, data)
 
     def __bytes__(self) -> bytes:
-        return _wire.serialize(self)
+        try:
+            return _wire.serialize(self)
+        except _ENCODE_FAILURES as exc:
+            raise _refusal(self, exc) from None
 
     def SerializeToString(self) -> bytes:  # noqa: N802 (protobuf's name)
-        return _wire.serialize(self)
+        try:
+            return _wire.serialize(self)
+        except _ENCODE_FAILURES as exc:
+            raise _refusal(self, exc) from None
 
     def load(self, stream: IO[bytes], size: int | None = None) -> Self:  # type: ignore[override, unused-ignore]
         """Read this message from ``stream``: to its end, ``size`` bytes, or (size -1) a varint-prefixed size."""
@@ -246,3 +253,73 @@ def masked_repr(message: betterproto2.Message, hidden: Collection[str]) -> str:
             continue
         parts.append(f"{name}='***'" if name in hidden else f"{name}={value!r}")
     return f"{type(message).__name__}({', '.join(parts)})"
+
+
+# -- saying where a value its field cannot carry sits ------------------------------------------
+
+
+def misplaced(message: Any, path: str = "") -> str | None:
+    """Where in ``message`` a value sits that its field cannot carry, as "<path> holds <type>, not <type>".
+
+    Run only after an encoder failed with a type error, to say which field: each
+    field is encoded alone, and the first one that fails is followed into its
+    sub-messages, list items and map values.  The value itself is never shown (it
+    may be a secret), only its type and the field's.  None when no single field fails.
+    """
+    cls = type(message)
+    for field in dataclasses.fields(message):
+        value = getattr(message, field.name, None)
+        if _carries(cls, field.name, value):
+            continue
+        where = f"{path}.{field.name}" if path else field.name
+        hint = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", str(field.type))
+        return _inside(cls, field.name, value, where, hint) or _holds(where, value, hint)
+    return None
+
+
+def _carries(cls: Any, name: str, value: Any) -> bool:
+    """Whether a message of ``cls`` holding only ``value`` in field ``name`` encodes."""
+    probe = cls()
+    setattr(probe, name, value)
+    try:
+        cls._viam_encode(probe)
+    except (TypeError, AttributeError, ValueError, OverflowError, struct.error):
+        return False
+    return True
+
+
+def _inside(cls: Any, name: str, value: Any, where: str, hint: str) -> str | None:
+    """The deeper place in a failing field's value: a sub-message's field, a list item, a map value."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return misplaced(value, where)
+    if isinstance(value, (list, tuple)):
+        item_hint = hint[5:-1] if hint.startswith("list[") and hint.endswith("]") else hint
+        for index, item in enumerate(value):
+            if _carries(cls, name, [item]):
+                continue
+            inner = f"{where}[{index}]"
+            deeper = misplaced(item, inner) if dataclasses.is_dataclass(item) else None
+            return deeper or _holds(inner, item, item_hint)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not _carries(cls, name, {key: item}):
+                return f"{where} holds a {type(key).__name__} key with a {type(item).__name__} value, not {hint}"
+    return None
+
+
+def _holds(where: str, value: Any, hint: str) -> str:
+    for suffix in (" | None",):
+        hint = hint.removesuffix(suffix)
+    return f"{where} holds {type(value).__name__}, not {hint}"
+
+
+#: What an encoder raises for a value its field cannot carry (EncodeError, a ValueError, passes as it is).
+_ENCODE_FAILURES = (TypeError, AttributeError, ValueError, OverflowError, struct.error)
+
+
+def _refusal(message: Any, exc: BaseException) -> BaseException:
+    """The documented ``EncodeError`` for a failed serialisation, saying where the bad value sits."""
+    if isinstance(exc, EncodeError):
+        return exc
+    label = getattr(type(message), "_viam_label", type(message).__name__)
+    return EncodeError(f"cannot serialise {label}: {misplaced(message) or 'a value its field cannot carry'}")

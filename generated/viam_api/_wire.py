@@ -259,15 +259,7 @@ def serialize(message: Any) -> bytes:
     except AttributeError:
         load_codec(cls)
         encode = cls._viam_encode
-    try:
-        return encode(message)
-    except EncodeError:
-        raise
-    except (TypeError, AttributeError, ValueError, OverflowError, struct.error) as exc:
-        from ._wire_encode import misplaced  # only on this path: _wire_encode imports this module
-
-        where = misplaced(message)
-        raise EncodeError(f"cannot serialise {_label(cls)}: {where or _reason(exc)}") from None
+    return encode(message)  # a value of the wrong type: Message.__bytes__ says where (_messages.misplaced)
 
 
 def unpack_many(fmt: str, size: int, buf: bytes, pos: int, n: int, label: str) -> tuple[Any, ...]:

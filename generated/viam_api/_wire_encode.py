@@ -16,7 +16,6 @@ native.  Only the standard library, ``_time`` and ``_wire`` are imported here.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import math
 import struct
@@ -712,60 +711,3 @@ def _put_field(out: bytearray, field: EncodeField, value: Any, depth: int) -> No
         out += field.tag
         out += field.aux(value)
 
-
-# -- saying where a value its field cannot carry sits ------------------------------------------
-
-
-def misplaced(message: Any, path: str = "") -> str | None:
-    """Where in ``message`` a value sits that its field cannot carry, as "<path> holds <type>, not <type>".
-
-    Run only after an encoder failed with a type error, to say which field: each
-    field is encoded alone, and the first one that fails is followed into its
-    sub-messages, list items and map values.  The value itself is never shown (it
-    may be a secret), only its type and the field's.  None when no single field fails.
-    """
-    cls = type(message)
-    for field in dataclasses.fields(message):
-        value = getattr(message, field.name, None)
-        if _carries(cls, field.name, value):
-            continue
-        where = f"{path}.{field.name}" if path else field.name
-        hint = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", str(field.type))
-        return _inside(cls, field.name, value, where, hint) or _holds(where, value, hint)
-    return None
-
-
-def _carries(cls: Any, name: str, value: Any) -> bool:
-    """Whether a message of ``cls`` holding only ``value`` in field ``name`` encodes."""
-    probe = cls()
-    setattr(probe, name, value)
-    try:
-        cls._viam_encode(probe)
-    except (TypeError, AttributeError, ValueError, OverflowError, struct.error):
-        return False
-    return True
-
-
-def _inside(cls: Any, name: str, value: Any, where: str, hint: str) -> str | None:
-    """The deeper place in a failing field's value: a sub-message's field, a list item, a map value."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return misplaced(value, where)
-    if isinstance(value, (list, tuple)):
-        item_hint = hint[5:-1] if hint.startswith("list[") and hint.endswith("]") else hint
-        for index, item in enumerate(value):
-            if _carries(cls, name, [item]):
-                continue
-            inner = f"{where}[{index}]"
-            deeper = misplaced(item, inner) if dataclasses.is_dataclass(item) else None
-            return deeper or _holds(inner, item, item_hint)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not _carries(cls, name, {key: item}):
-                return f"{where} holds a {type(key).__name__} key with a {type(item).__name__} value, not {hint}"
-    return None
-
-
-def _holds(where: str, value: Any, hint: str) -> str:
-    for suffix in (" | None",):
-        hint = hint.removesuffix(suffix)
-    return f"{where} holds {type(value).__name__}, not {hint}"
