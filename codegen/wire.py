@@ -424,7 +424,8 @@ class EncodeEntry:
     presence: str  # the name of an ``_e.P_*`` constant
     low: int = 0  # integer kinds: the range the field's type carries
     high: int = 0
-    aux: str = "None"  # message: its encoder; sint: the width in bits; fixed: the pack function
+    aux: str = "None"  # message: its encoder; sint: the width in bits; fixed: the pack function;
+    # a Timestamp made on first read: the attribute of its raw value
 
 
 def message_encode_plan(msg: WireMessage) -> tuple[EncodeEntry, ...] | None:
@@ -446,5 +447,7 @@ def message_encode_plan(msg: WireMessage) -> tuple[EncodeEntry, ...] | None:
             aux = str(el.bits)
         elif kind == "E_PACKED":
             aux = f"_e.pack_{el.fmt}"
+        elif kind == "E_TIMESTAMP" and f.lazy:
+            aux = repr(f.raw_attr)  # written from the raw value while the field is unread
         entries.append(EncodeEntry(f.attr, kind, el.tag_bytes, presence, el.low, el.high, aux))
     return tuple(entries)

@@ -26,6 +26,7 @@ from ._time import duration_parts, timestamp_parts
 from ._wire import (
     _EPOCH,
     _MASK64,
+    _NANOS_BITS,
     MAX_DEPTH,
     EncodeError,
     _datetime,
@@ -548,6 +549,8 @@ E_STRUCT: Final = 10
 P_IMPLICIT: Final = 0  # unless it holds its zero value (proto3 without presence)
 P_EXPLICIT: Final = 1  # unless it is None (a message, an optional field, a oneof member)
 P_REPEATED: Final = 2  # once per item
+P_LAZY: Final = 3  # a Timestamp made on first read (``_wire.LazyTime``): as P_EXPLICIT, but while
+# the field is unread it is written from its raw value, and no datetime is made for it
 
 
 class _Unplanned(Exception):
@@ -565,7 +568,9 @@ class EncodeField:
         self.name = name
         self.kind = kind
         self.tag = tag
-        self.presence = presence
+        #: the attribute of a lazy Timestamp's raw value (the plan's aux), else ""
+        self.raw: str = aux if kind == E_TIMESTAMP and isinstance(aux, str) else ""
+        self.presence = P_LAZY if self.raw else presence
         self.low = low
         self.high = high
         self.aux = aux
@@ -620,8 +625,17 @@ def plan_encode(plan: EncodePlan, out: bytearray, message: Any, depth: int) -> N
     if depth > MAX_DEPTH:
         raise _Unplanned
     for field in plan.fields:
-        value = getattr(message, field.name)
         presence = field.presence
+        if presence == P_LAZY:
+            made: dict[str, Any] = message.__dict__
+            if field.name not in made:  # unread (once read or set, the instance holds the value)
+                raw = made.get(field.raw)
+                if type(raw) is int:
+                    number: int = raw  # seconds << 30 | nanos (see _wire.timestamp_of_raw)
+                    _put_seconds_nanos(out, field.tag, number >> 30, number & _NANOS_BITS)
+                    continue
+            presence = P_EXPLICIT
+        value = getattr(message, field.name)
         if presence == P_IMPLICIT:
             if not value:
                 kind = field.kind

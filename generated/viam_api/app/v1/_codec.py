@@ -51056,8 +51056,8 @@ if _e.PLANS:
             ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
             ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
             ("location", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
-            ("last_access", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
-            ("created_on", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("last_access", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, "_viam_raw_last_access"),
+            ("created_on", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_on"),
             ("online_state", _e.E_INT, b"\x30", _e.P_IMPLICIT, -2147483648, 2147483647, None),
             (
                 "seconds_since_online",
@@ -51080,14 +51080,14 @@ if _e.PLANS:
             ("robot", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
             ("location_id", _e.E_STRING, b"\x62", _e.P_IMPLICIT, 0, 0, None),
             ("robot_config", _e.E_STRUCT, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
-            ("last_access", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("last_access", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, "_viam_raw_last_access"),
             ("user_supplied_info", _e.E_STRUCT, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
             ("main_part", _e.E_BOOL, b"\x40", _e.P_IMPLICIT, 0, 0, None),
             ("fqdn", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
             ("local_fqdn", _e.E_STRING, b"\x5a", _e.P_IMPLICIT, 0, 0, None),
-            ("created_on", _e.E_TIMESTAMP, b"\x6a", _e.P_EXPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x6a", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_on"),
             ("secrets", _e.E_MESSAGE, b"\x72", _e.P_REPEATED, 0, 0, encode_SharedSecret),
-            ("last_updated", _e.E_TIMESTAMP, b"\x7a", _e.P_EXPLICIT, 0, 0, None),
+            ("last_updated", _e.E_TIMESTAMP, b"\x7a", _e.P_EXPLICIT, 0, 0, "_viam_raw_last_updated"),
             ("online_state", _e.E_INT, b"\x80\x01", _e.P_IMPLICIT, -2147483648, 2147483647, None),
             (
                 "seconds_since_online",
@@ -51106,7 +51106,7 @@ if _e.PLANS:
         (
             ("part", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
             ("robot", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
-            ("when", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("when", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, "_viam_raw_when"),
             ("old", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_RobotPart),
             ("edited_by", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_AuthenticatorInfo),
         ),
@@ -51124,7 +51124,7 @@ if _e.PLANS:
         (
             ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
             ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
-            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_on"),
             ("public_namespace", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
             ("default_region", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
             ("cid", _e.E_STRING, b"\x32", _e.P_EXPLICIT, 0, 0, None),
@@ -51137,9 +51137,9 @@ if _e.PLANS:
         (
             ("user_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
             ("emails", _e.E_STRING, b"\x12", _e.P_REPEATED, 0, 0, None),
-            ("date_added", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
-            ("last_login", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
-            ("last_access", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("date_added", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, "_viam_raw_date_added"),
+            ("last_login", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, "_viam_raw_last_login"),
+            ("last_access", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, "_viam_raw_last_access"),
         ),
     )
     _e.plan_encode_fields(
@@ -51151,7 +51151,7 @@ if _e.PLANS:
         (
             ("organization_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
             ("email", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
-            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_on"),
             ("authorizations", _e.E_MESSAGE, b"\x22", _e.P_REPEATED, 0, 0, encode_Authorization),
         ),
     )
@@ -51381,7 +51381,7 @@ if _e.PLANS:
             ("parent_location_id", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
             ("auth", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_LocationAuth),
             ("organizations", _e.E_MESSAGE, b"\x32", _e.P_REPEATED, 0, 0, encode_LocationOrganization),
-            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_on"),
             ("robot_count", _e.E_INT, b"\x38", _e.P_IMPLICIT, -2147483648, 2147483647, None),
             ("config", _e.E_MESSAGE, b"\x42", _e.P_EXPLICIT, 0, 0, encode_StorageConfig),
             ("primary_org_identity", _e.E_MESSAGE, b"\x4a", _e.P_EXPLICIT, 0, 0, encode_OrganizationIdentity),
@@ -51392,7 +51392,7 @@ if _e.PLANS:
         (
             ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
             ("secret", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
-            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_on"),
             ("state", _e.E_INT, b"\x20", _e.P_IMPLICIT, -2147483648, 2147483647, None),
         ),
     )
@@ -51561,8 +51561,8 @@ if _e.PLANS:
             ("filter", _e.E_STRING, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
             ("page_token", _e.E_STRING, b"\x22", _e.P_EXPLICIT, 0, 0, None),
             ("levels", _e.E_STRING, b"\x2a", _e.P_REPEATED, 0, 0, None),
-            ("start", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
-            ("end", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("start", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, "_viam_raw_start"),
+            ("end", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, "_viam_raw_end"),
             ("limit", _e.E_INT, b"\x40", _e.P_EXPLICIT, -9223372036854775808, 9223372036854775807, None),
             ("source", _e.E_STRING, b"\x4a", _e.P_EXPLICIT, 0, 0, None),
             ("user_facing_only", _e.E_BOOL, b"\x50", _e.P_EXPLICIT, 0, 0, None),
@@ -51595,8 +51595,8 @@ if _e.PLANS:
             ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
             ("page_token", _e.E_STRING, b"\x12", _e.P_EXPLICIT, 0, 0, None),
             ("page_limit", _e.E_INT, b"\x18", _e.P_EXPLICIT, -9223372036854775808, 9223372036854775807, None),
-            ("start", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
-            ("end", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("start", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, "_viam_raw_start"),
+            ("end", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, "_viam_raw_end"),
         ),
     )
     _e.plan_encode_fields(
@@ -51612,7 +51612,15 @@ if _e.PLANS:
             ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
             ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
             ("robot_config", _e.E_STRUCT, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
-            ("last_known_update", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            (
+                "last_known_update",
+                _e.E_TIMESTAMP,
+                b"\x22",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                "_viam_raw_last_known_update",
+            ),
             ("robot_config_json", _e.E_STRING, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
         ),
     )
@@ -51692,7 +51700,7 @@ if _e.PLANS:
             ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
             ("key", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
             ("name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
-            ("created_on", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_on"),
         ),
     )
     _e.plan_encode_fields(
@@ -51707,13 +51715,13 @@ if _e.PLANS:
             ("fragment", _e.E_STRUCT, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
             ("organization_owner", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
             ("public", _e.E_BOOL, b"\x28", _e.P_IMPLICIT, 0, 0, None),
-            ("created_on", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_on"),
             ("organization_name", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
             ("robot_part_count", _e.E_INT, b"\x48", _e.P_IMPLICIT, -2147483648, 2147483647, None),
             ("organization_count", _e.E_INT, b"\x50", _e.P_IMPLICIT, -2147483648, 2147483647, None),
             ("only_used_by_owner", _e.E_BOOL, b"\x58", _e.P_IMPLICIT, 0, 0, None),
             ("visibility", _e.E_INT, b"\x60", _e.P_IMPLICIT, -2147483648, 2147483647, None),
-            ("last_updated", _e.E_TIMESTAMP, b"\x6a", _e.P_EXPLICIT, 0, 0, None),
+            ("last_updated", _e.E_TIMESTAMP, b"\x6a", _e.P_EXPLICIT, 0, 0, "_viam_raw_last_updated"),
             ("revision", _e.E_STRING, b"\x72", _e.P_IMPLICIT, 0, 0, None),
             ("public_namespace", _e.E_STRING, b"\x7a", _e.P_EXPLICIT, 0, 0, None),
             ("fragment_config_json", _e.E_STRING, b"\x82\x01", _e.P_EXPLICIT, 0, 0, None),
@@ -51723,7 +51731,7 @@ if _e.PLANS:
         encode_FragmentHistoryEntry,
         (
             ("fragment", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
-            ("edited_on", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("edited_on", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, "_viam_raw_edited_on"),
             ("old", _e.E_MESSAGE, b"\x1a", _e.P_EXPLICIT, 0, 0, encode_Fragment),
             ("edited_by", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_AuthenticatorInfo),
             ("revision", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
@@ -51734,7 +51742,7 @@ if _e.PLANS:
         encode_FragmentRevision,
         (
             ("revision", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
-            ("created_at", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("created_at", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_at"),
         ),
     )
     _e.plan_encode_fields(
@@ -51816,7 +51824,15 @@ if _e.PLANS:
             ("config", _e.E_STRUCT, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
             ("public", _e.E_BOOL, b"\x20", _e.P_EXPLICIT, 0, 0, None),
             ("visibility", _e.E_INT, b"\x28", _e.P_EXPLICIT, -2147483648, 2147483647, None),
-            ("last_known_update", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            (
+                "last_known_update",
+                _e.E_TIMESTAMP,
+                b"\x32",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                "_viam_raw_last_known_update",
+            ),
             ("fragment_config_json", _e.E_STRING, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
         ),
     )
@@ -51984,8 +52000,8 @@ if _e.PLANS:
                 9223372036854775807,
                 None,
             ),
-            ("last_access", _e.E_TIMESTAMP, b"\x72", _e.P_EXPLICIT, 0, 0, None),
-            ("last_online", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("last_access", _e.E_TIMESTAMP, b"\x72", _e.P_EXPLICIT, 0, 0, "_viam_raw_last_access"),
+            ("last_online", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, "_viam_raw_last_online"),
             ("viam_server_version", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_ViamServerVersion),
             ("viam_agent_version", _e.E_MESSAGE, b"\x2a", _e.P_EXPLICIT, 0, 0, encode_ViamAgentVersion),
             ("os", _e.E_STRING, b"\x32", _e.P_EXPLICIT, 0, 0, None),
@@ -52033,7 +52049,7 @@ if _e.PLANS:
         (
             ("machine", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_Robot),
             ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
-            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_on"),
         ),
     )
     _e.plan_encode_fields(
@@ -52176,7 +52192,7 @@ if _e.PLANS:
         encode_MLModelVersion,
         (
             ("version", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
-            ("created_on", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_on"),
         ),
     )
     _e.plan_encode_fields(
@@ -52193,7 +52209,7 @@ if _e.PLANS:
         encode_MLTrainingVersion,
         (
             ("version", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
-            ("created_on", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_on"),
         ),
     )
     _e.plan_encode_fields(
@@ -52209,7 +52225,7 @@ if _e.PLANS:
     _e.plan_encode_fields(
         encode_DeprecatedStatus,
         (
-            ("deprecated_at", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("deprecated_at", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, "_viam_raw_deprecated_at"),
             ("message", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
         ),
     )
@@ -52281,8 +52297,8 @@ if _e.PLANS:
                 0,
                 encode_MLTrainingMetadata,
             ),
-            ("created_at", _e.E_TIMESTAMP, b"\x7a", _e.P_EXPLICIT, 0, 0, None),
-            ("updated_at", _e.E_TIMESTAMP, b"\x82\x01", _e.P_EXPLICIT, 0, 0, None),
+            ("created_at", _e.E_TIMESTAMP, b"\x7a", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_at"),
+            ("updated_at", _e.E_TIMESTAMP, b"\x82\x01", _e.P_EXPLICIT, 0, 0, "_viam_raw_updated_at"),
             ("deprecated_status", _e.E_MESSAGE, b"\x8a\x01", _e.P_EXPLICIT, 0, 0, encode_DeprecatedStatus),
             ("billing", _e.E_MESSAGE, b"\x9a\x01", _e.P_EXPLICIT, 0, 0, encode_RegistryItemBilling),
         ),
@@ -52545,7 +52561,7 @@ if _e.PLANS:
         encode_Uploads,
         (
             ("platform", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
-            ("uploaded_at", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("uploaded_at", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, "_viam_raw_uploaded_at"),
         ),
     )
     _e.plan_encode_fields(
@@ -52853,13 +52869,21 @@ if _e.PLANS:
         encode_InvoiceSummary,
         (
             ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
-            ("invoice_date", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("invoice_date", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, "_viam_raw_invoice_date"),
             ("invoice_amount", _e.E_DOUBLE, b"\x19", _e.P_IMPLICIT, 0, 0, None),
             ("status", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
-            ("due_date", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
-            ("paid_date", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("due_date", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, "_viam_raw_due_date"),
+            ("paid_date", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, "_viam_raw_paid_date"),
             ("last_payment_failure_reason", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
-            ("last_payment_failure_at", _e.E_TIMESTAMP, b"\x42", _e.P_EXPLICIT, 0, 0, None),
+            (
+                "last_payment_failure_at",
+                _e.E_TIMESTAMP,
+                b"\x42",
+                _e.P_EXPLICIT,
+                0,
+                0,
+                "_viam_raw_last_payment_failure_at",
+            ),
         ),
     )
     _e.plan_encode_fields(
@@ -52924,8 +52948,8 @@ if _e.PLANS:
     _e.plan_encode_fields(
         encode_GetCurrentMonthUsageResponse,
         (
-            ("start_date", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
-            ("end_date", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("start_date", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, "_viam_raw_start_date"),
+            ("end_date", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, "_viam_raw_end_date"),
             (
                 "resource_usage_costs_by_source",
                 _e.E_MESSAGE,

@@ -6967,7 +6967,8 @@ if _e.PLANS:
         encode_ActuatorStatus, (("is_moving", _e.E_BOOL, b"\x08", _e.P_IMPLICIT, 0, 0, None),)
     )
     _e.plan_encode_fields(
-        encode_ResponseMetadata, (("captured_at", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),)
+        encode_ResponseMetadata,
+        (("captured_at", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, "_viam_raw_captured_at"),),
     )
     _e.plan_encode_fields(
         encode_DoCommandRequest,
@@ -7119,7 +7120,7 @@ if _e.PLANS:
         (
             ("host", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
             ("level", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
-            ("time", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("time", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, "_viam_raw_time"),
             ("logger_name", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
             ("message", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
             ("caller", _e.E_STRUCT, b"\x32", _e.P_EXPLICIT, 0, 0, None),

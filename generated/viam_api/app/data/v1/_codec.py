@@ -13777,8 +13777,8 @@ if _e.PLANS:
     _e.plan_encode_fields(
         encode_CaptureInterval,
         (
-            ("start", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
-            ("end", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("start", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, "_viam_raw_start"),
+            ("end", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, "_viam_raw_end"),
         ),
     )
     _e.plan_encode_fields(
@@ -13804,8 +13804,8 @@ if _e.PLANS:
         (
             ("data", _e.E_STRUCT, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
             ("metadata_index", _e.E_INT, b"\x10", _e.P_IMPLICIT, 0, 4294967295, None),
-            ("time_requested", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
-            ("time_received", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("time_requested", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, "_viam_raw_time_requested"),
+            ("time_received", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, "_viam_raw_time_received"),
         ),
     )
     _e.plan_encode_fields(
@@ -13856,7 +13856,7 @@ if _e.PLANS:
             ("resource_name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
             ("resource_subtype", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
             ("method_name", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
-            ("time_captured", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("time_captured", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, "_viam_raw_time_captured"),
             ("organization_id", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
             ("location_id", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
             ("robot_name", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
@@ -13880,8 +13880,8 @@ if _e.PLANS:
     _e.plan_encode_fields(
         encode_GetLatestTabularDataResponse,
         (
-            ("time_captured", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
-            ("time_synced", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("time_captured", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, "_viam_raw_time_captured"),
+            ("time_synced", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, "_viam_raw_time_synced"),
             ("payload", _e.E_STRUCT, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
         ),
     )
@@ -13965,8 +13965,8 @@ if _e.PLANS:
         (
             ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
             ("capture_metadata", _e.E_MESSAGE, b"\x12", _e.P_EXPLICIT, 0, 0, encode_CaptureMetadata),
-            ("time_requested", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
-            ("time_received", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("time_requested", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, "_viam_raw_time_requested"),
+            ("time_received", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, "_viam_raw_time_received"),
             ("file_name", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
             ("file_ext", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
             ("uri", _e.E_STRING, b"\x3a", _e.P_IMPLICIT, 0, 0, None),
@@ -14219,8 +14219,8 @@ if _e.PLANS:
             ("organization_id", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
             ("name", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
             ("mql_binary", _e.E_BYTES, b"\x22", _e.P_REPEATED, 0, 0, None),
-            ("created_on", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
-            ("updated_at", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_on"),
+            ("updated_at", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, "_viam_raw_updated_at"),
         ),
     )
     _e.plan_encode_fields(
@@ -14263,7 +14263,7 @@ if _e.PLANS:
         encode_CreateBinaryDataSignedURLResponse,
         (
             ("signed_url", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
-            ("expires_at", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("expires_at", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, "_viam_raw_expires_at"),
         ),
     )
     _e.plan_encode_fields(
@@ -14279,10 +14279,10 @@ if _e.PLANS:
             ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
             ("part_id", _e.E_STRING, b"\x4a", _e.P_IMPLICIT, 0, 0, None),
             ("sequence_tags", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
-            ("created_at", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
-            ("updated_at", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
-            ("start_time", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
-            ("end_time", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("created_at", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_at"),
+            ("updated_at", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, "_viam_raw_updated_at"),
+            ("start_time", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, "_viam_raw_start_time"),
+            ("end_time", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, "_viam_raw_end_time"),
             ("resources", _e.E_MESSAGE, b"\x42", _e.P_REPEATED, 0, 0, encode_SequenceResourceFilter),
             ("dataset_ids", _e.E_STRING, b"\x52", _e.P_REPEATED, 0, 0, None),
         ),
@@ -14293,8 +14293,8 @@ if _e.PLANS:
             ("part_id", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
             ("resources", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_SequenceResourceFilter),
             ("sequence_tags", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
-            ("start_time", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
-            ("end_time", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("start_time", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, "_viam_raw_start_time"),
+            ("end_time", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, "_viam_raw_end_time"),
         ),
     )
     _e.plan_encode_fields(
@@ -14313,8 +14313,8 @@ if _e.PLANS:
             ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
             ("resources", _e.E_MESSAGE, b"\x12", _e.P_REPEATED, 0, 0, encode_SequenceResourceFilter),
             ("sequence_tags", _e.E_STRING, b"\x1a", _e.P_REPEATED, 0, 0, None),
-            ("start_time", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
-            ("end_time", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("start_time", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, "_viam_raw_start_time"),
+            ("end_time", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, "_viam_raw_end_time"),
             ("field_mask", _e.E_MESSAGE, b"\x32", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_FieldMask),
         ),
     )

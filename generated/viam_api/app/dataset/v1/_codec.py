@@ -1827,7 +1827,7 @@ if _e.PLANS:
             ("id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
             ("name", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
             ("organization_id", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
-            ("time_created", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("time_created", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, "_viam_raw_time_created"),
             ("type", _e.E_INT, b"\x28", _e.P_IMPLICIT, -2147483648, 2147483647, None),
         ),
     )
@@ -1898,10 +1898,10 @@ if _e.PLANS:
             ("job_id", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
             ("status", _e.E_INT, b"\x10", _e.P_IMPLICIT, -2147483648, 2147483647, None),
             ("download_url", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
-            ("expires_at", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, None),
+            ("expires_at", _e.E_TIMESTAMP, b"\x22", _e.P_EXPLICIT, 0, 0, "_viam_raw_expires_at"),
             ("error_message", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
-            ("created_at", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
-            ("completed_at", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("created_at", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_at"),
+            ("completed_at", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, "_viam_raw_completed_at"),
         ),
     )
 

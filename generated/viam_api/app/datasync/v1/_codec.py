@@ -2407,8 +2407,8 @@ if _e.PLANS:
     _e.plan_encode_fields(
         encode_SensorMetadata,
         (
-            ("time_requested", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
-            ("time_received", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("time_requested", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, "_viam_raw_time_requested"),
+            ("time_received", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, "_viam_raw_time_received"),
             ("mime_type", _e.E_INT, b"\x18", _e.P_IMPLICIT, -2147483648, 2147483647, None),
             ("annotations", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, _c_app_data_v1.encode_Annotations),
         ),
@@ -2425,8 +2425,8 @@ if _e.PLANS:
     _e.plan_encode_fields(
         encode_CaptureInterval,
         (
-            ("start", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
-            ("end", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("start", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, "_viam_raw_start"),
+            ("end", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, "_viam_raw_end"),
         ),
     )
     _e.plan_encode_fields(

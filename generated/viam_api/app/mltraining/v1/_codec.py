@@ -3666,7 +3666,7 @@ if _e.PLANS:
         encode_TrainingJobLogEntry,
         (
             ("level", _e.E_STRING, b"\x0a", _e.P_IMPLICIT, 0, 0, None),
-            ("time", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, None),
+            ("time", _e.E_TIMESTAMP, b"\x12", _e.P_EXPLICIT, 0, 0, "_viam_raw_time"),
             ("message", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
         ),
     )
@@ -3721,9 +3721,9 @@ if _e.PLANS:
             ("uri", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
             ("framework", _e.E_STRING, b"\x1a", _e.P_IMPLICIT, 0, 0, None),
             ("description", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
-            ("eol", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, None),
+            ("eol", _e.E_TIMESTAMP, b"\x2a", _e.P_EXPLICIT, 0, 0, "_viam_raw_eol"),
             ("organization_id", _e.E_STRING, b"\x32", _e.P_IMPLICIT, 0, 0, None),
-            ("created_on", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x3a", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_on"),
             ("id", _e.E_STRING, b"\x42", _e.P_IMPLICIT, 0, 0, None),
             ("visibility", _e.E_INT, b"\x48", _e.P_IMPLICIT, -2147483648, 2147483647, None),
         ),

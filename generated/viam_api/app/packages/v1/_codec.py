@@ -1684,7 +1684,7 @@ if _e.PLANS:
         (
             ("info", _e.E_MESSAGE, b"\x0a", _e.P_EXPLICIT, 0, 0, encode_PackageInfo),
             ("url", _e.E_STRING, b"\x12", _e.P_IMPLICIT, 0, 0, None),
-            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
+            ("created_on", _e.E_TIMESTAMP, b"\x1a", _e.P_EXPLICIT, 0, 0, "_viam_raw_created_on"),
             ("checksum", _e.E_STRING, b"\x22", _e.P_IMPLICIT, 0, 0, None),
             ("id", _e.E_STRING, b"\x2a", _e.P_IMPLICIT, 0, 0, None),
         ),

@@ -3494,7 +3494,7 @@ if _e.PLANS:
             ("number", _e.E_INT, b"\x18", _e.P_EXPLICIT, -9223372036854775808, 9223372036854775807, None),
             ("inner", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, encode_OuterInner),
             ("level", _e.E_INT, b"\x28", _e.P_EXPLICIT, -2147483648, 2147483647, None),
-            ("when", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, None),
+            ("when", _e.E_TIMESTAMP, b"\x32", _e.P_EXPLICIT, 0, 0, "_viam_raw_when"),
             ("flag", _e.E_BOOL, b"\x38", _e.P_EXPLICIT, 0, 0, None),
             ("blob", _e.E_BYTES, b"\x42", _e.P_EXPLICIT, 0, 0, None),
         ),
@@ -3513,7 +3513,7 @@ if _e.PLANS:
     _e.plan_encode_fields(
         encode_KnownTypes,
         (
-            ("at", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, None),
+            ("at", _e.E_TIMESTAMP, b"\x0a", _e.P_EXPLICIT, 0, 0, "_viam_raw_at"),
             ("took", _e.E_DURATION, b"\x12", _e.P_EXPLICIT, 0, 0, None),
             ("attributes", _e.E_STRUCT, b"\x1a", _e.P_EXPLICIT, 0, 0, None),
             ("value", _e.E_MESSAGE, b"\x22", _e.P_EXPLICIT, 0, 0, _c_google_protobuf.encode_Value),
