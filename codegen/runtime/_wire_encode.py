@@ -252,13 +252,15 @@ def put_struct(out: bytearray, tag: bytes, message: Any) -> None:
     _close(out, start)
 
 
-#: Struct keys met before, encoded: ``_KEY_PARTS`` holds a key's field (tag, length, UTF-8) and
-#: ``_NUMBER_HEADS`` the whole start of an entry holding a number, up to the double's eight bytes.
-#: Rows of one shape repeat their keys, so most entries are two appends.  Keys longer than
-#: ``_KEY_LONGEST`` bytes are not kept, and each cache is emptied when it holds ``_KEYS_KEPT``.
+#: Struct keys met before, encoded: ``_KEY_PARTS`` holds a key's field (tag, length, UTF-8), and
+#: ``_NUMBER_ENTRIES`` what writes a whole entry holding a number: the start of the entry, up to
+#: the double's eight bytes, and the ``pack`` of a ``struct.Struct`` that puts that start and the
+#: double together (one call and one append per entry).  Rows of one shape repeat their keys, so
+#: most entries are written from here.  Keys longer than ``_KEY_LONGEST`` bytes are not kept, and
+#: each cache is emptied when it holds ``_KEYS_KEPT``.
 #: (``Final``: the compiled module reads these without a lookup by name.)
 _KEY_PARTS: Final[dict[str, bytes]] = {}
-_NUMBER_HEADS: Final[dict[str, bytes]] = {}
+_NUMBER_ENTRIES: Final[dict[str, tuple[Callable[[bytes, float], bytes], bytes]]] = {}
 _KEYS_KEPT: Final = 4096
 _KEY_LONGEST: Final = 100
 _STRUCT_DEPTH: Final = MAX_DEPTH
@@ -269,30 +271,42 @@ def _key_part(key: Any) -> bytes:
     if not isinstance(key, str):
         raise TypeError(f"Struct keys must be strings, not {type(key).__name__} ({key!r})")
     data = key.encode()
-    return _keep(_KEY_PARTS, key, b"\x0a" + varint_bytes(len(data)) + data)
+    part = b"\x0a" + varint_bytes(len(data)) + data
+    if _kept(_KEY_PARTS, key, len(part)):
+        _KEY_PARTS[key] = part
+    return part
 
 
-def _number_head(key: Any) -> bytes:
+def _number_entry(key: Any) -> tuple[Callable[[bytes, float], bytes], bytes]:
     part = _KEY_PARTS.get(key) if type(key) is str else None
     if part is None:
         part = _key_part(key)
-    return _keep(_NUMBER_HEADS, key, b"\x0a" + varint_bytes(len(part) + 11) + part + b"\x12\x09\x11")
+    head = b"\x0a" + varint_bytes(len(part) + 11) + part + b"\x12\x09\x11"
+    entry = (struct.Struct(f"<{len(head)}sd").pack, head)
+    if _kept(_NUMBER_ENTRIES, key, len(head)):
+        _NUMBER_ENTRIES[key] = entry
+    return entry
 
 
-def _keep(cache: dict[str, bytes], key: Any, encoded: bytes) -> bytes:
-    """``encoded``, kept in ``cache`` for ``key`` unless the key is long or not exactly a str."""
-    if type(key) is str and len(encoded) <= _KEY_LONGEST:
+def _kept(cache: dict[str, Any], key: Any, size: int) -> bool:
+    """Whether ``key``'s encoding (of ``size`` bytes) is to be kept in ``cache``: not when the key is
+    long or not exactly a str.  A full cache is emptied first."""
+    if type(key) is str and size <= _KEY_LONGEST:
         if len(cache) >= _KEYS_KEPT:
             cache.clear()
-        cache[key] = encoded
-    return encoded
+        return True
+    return False
+
+
+def _as_double(item: Any) -> float:
+    try:
+        return float(item)
+    except OverflowError:
+        raise EncodeError(f"{item!r} is too large for a Struct number (a double)") from None
 
 
 def _pack_number(item: Any) -> bytes:
-    try:
-        return _pack_double(float(item))
-    except OverflowError:
-        raise EncodeError(f"{item!r} is too large for a Struct number (a double)") from None
+    return _pack_double(_as_double(item))
 
 
 def _put_entries(out: bytearray, mapping: Any, depth: int) -> None:
@@ -304,11 +318,11 @@ def _put_entries(out: bytearray, mapping: Any, depth: int) -> None:
     for key, item in entries.items():
         kind = type(item)
         if kind is float or kind is int:
-            head = _NUMBER_HEADS.get(key) if type(key) is str else None
-            if head is None:
-                head = _number_head(key)
-            out += head
-            out += _pack_double(item) if kind is float else _pack_number(item)
+            number = _NUMBER_ENTRIES.get(key) if type(key) is str else None
+            if number is None:
+                number = _number_entry(key)
+            pack, head = number
+            out += pack(head, item) if kind is float else pack(head, _as_double(item))
             continue
         part = _KEY_PARTS.get(key) if type(key) is str else None
         if part is None:
@@ -338,22 +352,28 @@ def _put_entries(out: bytearray, mapping: Any, depth: int) -> None:
             out += part
             out += _NULL_VALUE if item is None else _TRUE_VALUE if item else _FALSE_VALUE
         elif kind is dict:
-            # a nested Struct, written in place: a byte is left for each of the three lengths
-            # (the entry's, the Value's, the Struct's), filled in (or grown) once it is known
-            out.append(10)
-            out.append(0)
+            # a nested Struct, written in place: room is left for each of the three lengths (the
+            # entry's, the Value's, the Struct's), filled in once they are known.  Two bytes each
+            # when the last nested Struct at this depth needed them (rows of one shape: nearly
+            # always right), else one; a wrong guess is put right by _shut
+            wide = _WIDE_NESTED[depth]
+            out += _ENTRY_ROOM[wide]
             entry = len(out)
             out += part
-            out.append(0x12)
-            out.append(0)
-            value = len(out)
-            out.append(0x2A)
-            out.append(0)
+            out += _VALUE_ROOM[wide]
             body = len(out)
+            value = body - (3 if wide else 2)
             _put_entries(out, item, depth + 2)
-            _close(out, body)
-            _close(out, value)
-            _close(out, entry)
+            n = len(out) - body
+            if wide and 128 <= n and len(part) + n + 6 < 16384:  # as guessed: three two-byte lengths
+                _put_two(out, body, n)
+                _put_two(out, value, n + 3)
+                _put_two(out, entry, len(part) + n + 6)
+            else:
+                _shut(out, body, wide)
+                _shut(out, value, wide)
+                _shut(out, entry, wide)
+                _WIDE_NESTED[depth] = n >= 128
         else:
             out.append(10)
             out.append(0)
@@ -370,6 +390,40 @@ def _put_entries(out: bytearray, mapping: Any, depth: int) -> None:
 _NULL_VALUE: Final = b"\x12\x02\x08\x00"
 _TRUE_VALUE: Final = b"\x12\x02\x20\x01"
 _FALSE_VALUE: Final = b"\x12\x02\x20\x00"
+
+
+#: Whether the last nested Struct written at each depth of ``_put_entries`` was 128 bytes or
+#: longer: a guess of the room to leave for the lengths of the next one (only a guess: a
+#: wrong one costs a move of the bytes after it, as leaving one byte always did).
+_WIDE_NESTED: Final[list[bool]] = [False] * (MAX_DEPTH + 8)
+#: The room left for a nested Struct's entry: its tag and one or two bytes of length; then
+#: the Value's tag and room, the Struct's tag and room.
+_ENTRY_ROOM: Final = [b"\x0a\x00", b"\x0a\x00\x00"]
+_VALUE_ROOM: Final = [b"\x12\x00\x2a\x00", b"\x12\x00\x00\x2a\x00\x00"]
+
+
+def _put_two(out: bytearray, start: int, n: int) -> None:
+    """Put ``n`` (128..16383) as a two-byte varint in the two bytes before ``start``."""
+    out[start - 2] = (n & 0x7F) | 0x80
+    out[start - 1] = n >> 7
+
+
+def _shut(out: bytearray, start: int, wide: bool) -> bool:
+    """Put the length of ``out[start:]`` in the room before ``start``: two bytes when ``wide``,
+    else one (the room shrunk or grown to the varint's size).  Whether it took two bytes or more."""
+    n = len(out) - start
+    if not wide:
+        _close(out, start)
+        return n >= 128
+    if 128 <= n < 16384:
+        _put_two(out, start, n)
+        return True
+    if n < 128:
+        del out[start - 1]
+        out[start - 2] = n
+        return False
+    out[start - 2 : start] = varint_bytes(n)
+    return True
 
 
 def _close(out: bytearray, start: int) -> None:
@@ -573,6 +627,10 @@ class EncodeField:
         self.high = high
         self.aux = aux
         self.sub: EncodePlan | None = aux.plan if isinstance(aux, PlanEncoder) else None
+        #: a message or Struct written in place: whether the last one was 128 bytes or longer,
+        #: the room to leave for the next one's length (see _shut); then the tag and that room
+        self.wide = False
+        self.rooms = [tag + b"\x00", tag + b"\x00\x00"]
 
 
 class EncodePlan:
@@ -662,11 +720,11 @@ def _put_field(out: bytearray, field: EncodeField, value: Any, depth: int) -> No
     if kind == E_MESSAGE:
         sub = field.sub
         if sub is not None:
-            out += field.tag
-            out.append(0)
+            wide = field.wide
+            out += field.rooms[wide]
             start = len(out)
             plan_encode(sub, out, value, depth + 1)
-            _close(out, start)
+            field.wide = _shut(out, start, wide)
         else:
             length_delimited(out, field.tag, field.aux(value))
     elif kind == E_STRING:
@@ -690,7 +748,17 @@ def _put_field(out: bytearray, field: EncodeField, value: Any, depth: int) -> No
             raise _Unplanned
         put_timestamp(out, field.tag, value)
     elif kind == E_STRUCT:
-        put_struct(out, field.tag, value)
+        if value._fields is not None or value._enc is not None:
+            put_struct(out, field.tag, value)
+            return
+        wide = field.wide
+        out += field.rooms[wide]
+        start = len(out)
+        _put_entries(out, value._py or {}, 0)
+        unknown = value._unknown_fields
+        if unknown:
+            out += unknown
+        field.wide = _shut(out, start, wide)
     elif kind == E_BOOL:
         out += field.tag
         out.append(1 if value else 0)

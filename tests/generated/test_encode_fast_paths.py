@@ -5,7 +5,7 @@
   the raw value, so re-serialising a message nobody read makes no ``datetime``; a
   field read, or set after the parse, is written from what the instance holds.
 * Struct entries are written with the encoded keys kept from earlier rows
-  (``_wire_encode._KEY_PARTS``/``_NUMBER_HEADS``): rows with other key sets, a key whose
+  (``_wire_encode._KEY_PARTS``/``_NUMBER_ENTRIES``): rows with other key sets, a key whose
   value changes kind from row to row, and the numbers a double holds oddly.
 
 Every case compares with Google's runtime; test_codec_paths.py runs this file again
@@ -175,3 +175,38 @@ def test_numbers_a_double_holds_oddly(number: float) -> None:
         == _upb_struct({"n": number}).SerializeToString()
     )
     _assert_rows_written_as_upb([row, {"m": number}])
+
+
+# -- lengths written into room left for them ---------------------------------------------------
+#
+# A child written in place (a planned message, a Struct field, a Struct nested in a Struct) gets
+# room for its length before it is written: two bytes when the last one at that place needed two,
+# else one.  Sizes that go from under 128 bytes to over it and back, and past 16383 (three bytes),
+# put every wrong guess right.
+
+
+def _sized(size: int, depth: int = 1) -> dict[str, Any]:
+    """A nested mapping of about ``size`` bytes, ``depth`` dicts deep."""
+    inner: dict[str, Any] = {"s": "x" * size}
+    for level in range(depth - 1):
+        inner = {f"d{level}": inner, "n": 1.0}
+    return inner
+
+
+SIZES = [0, 10, 200, 300, 5, 120, 127, 128, 16_400, 40, 16_400, 16_500, 200, 0]
+
+
+@pytest.mark.parametrize("depth", [1, 2, 4])
+def test_nested_structs_growing_and_shrinking_from_row_to_row(depth: int) -> None:
+    _assert_rows_written_as_upb([{"readings": _sized(size, depth), "n": 2.0} for size in SIZES])
+
+
+def test_messages_and_structs_growing_and_shrinking_from_row_to_row() -> None:
+    google = google_class_of(data_v1.TabularDataByFilterResponse)()
+    for size in SIZES:
+        row = google.data.add()
+        row.data.update({"s": "y" * size} if size % 2 else {"readings": _sized(size, 2)})
+        row.time_received.seconds = size
+    expected = google.SerializeToString()
+    assert bytes(data_v1.TabularDataByFilterResponse.parse(expected)) == expected
+    assert bytes(data_v1.TabularDataByFilterResponse.parse(expected)) == expected  # the guesses kept
