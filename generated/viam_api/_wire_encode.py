@@ -290,6 +290,37 @@ def _number_entry(key: Any) -> tuple[Callable[[bytes, float], bytes], bytes]:
     return entry
 
 
+#: Keys met before: the whole entry holding each of null, true and false (``_CONSTANT_ENTRIES``),
+#: and the start of an entry holding a nested Struct, up to its entries, with one byte of room
+#: for each of the three lengths, then with two (``_NESTED_STARTS``; see _WIDE_NESTED).
+_CONSTANT_ENTRIES: Final[dict[str, list[bytes]]] = {}
+_NESTED_STARTS: Final[dict[str, list[bytes]]] = {}
+
+
+def _key_field(key: Any) -> bytes:
+    part = _KEY_PARTS.get(key) if type(key) is str else None
+    return _key_part(key) if part is None else part
+
+
+def _constant_entries(key: Any) -> list[bytes]:
+    part = _key_field(key)
+    start = bytearray()
+    _put_length(start, 10, len(part) + 4)
+    start += part
+    entries = [bytes(start + value) for value in (_NULL_VALUE, _TRUE_VALUE, _FALSE_VALUE)]
+    if _kept(_CONSTANT_ENTRIES, key, len(part)):
+        _CONSTANT_ENTRIES[key] = entries
+    return entries
+
+
+def _nested_starts(key: Any) -> list[bytes]:
+    part = _key_field(key)
+    starts = [b"\x0a\x00" + part + b"\x12\x00\x2a\x00", b"\x0a\x00\x00" + part + b"\x12\x00\x00\x2a\x00\x00"]
+    if _kept(_NESTED_STARTS, key, len(part)):
+        _NESTED_STARTS[key] = starts
+    return starts
+
+
 def _kept(cache: dict[str, Any], key: Any, size: int) -> bool:
     """Whether ``key``'s encoding (of ``size`` bytes) is to be kept in ``cache``: not when the key is
     long or not exactly a str.  A full cache is emptied first."""
@@ -326,6 +357,40 @@ def _put_entries(out: bytearray, mapping: Any, depth: int) -> None:
             pack, head = number
             out += pack(head, item) if kind is float else pack(head, _as_double(item))
             continue
+        if item is None or kind is bool:
+            constants = _CONSTANT_ENTRIES.get(key) if type(key) is str else None
+            if constants is None:
+                constants = _constant_entries(key)
+            out += constants[0 if item is None else 1 if item else 2]
+            continue
+        if kind is dict:
+            # a nested Struct, written in place: room is left for each of the three lengths (the
+            # entry's, the Value's, the Struct's), filled in once they are known.  Two bytes each
+            # when the last nested Struct at this depth needed them (rows of one shape: nearly
+            # always right), else one; a wrong guess is put right by _shut
+            wide = _WIDE_NESTED[depth]
+            starts = _NESTED_STARTS.get(key) if type(key) is str else None
+            if starts is None:
+                starts = _nested_starts(key)
+            start = starts[wide]
+            room = 3 if wide else 2  # a tag and the room for a length
+            out += start
+            body = len(out)
+            value = body - room
+            entry = body - len(start) + room
+            key_length = len(start) - 3 * room  # of the key's field
+            _put_entries(out, item, depth + 2)
+            n = len(out) - body
+            if wide and 128 <= n and key_length + n + 6 < 16384:  # as guessed: three two-byte lengths
+                _put_two(out, body, n)
+                _put_two(out, value, n + 3)
+                _put_two(out, entry, key_length + n + 6)
+            else:
+                _shut(out, body, wide)
+                _shut(out, value, wide)
+                _shut(out, entry, wide)
+                _WIDE_NESTED[depth] = n >= 128
+            continue
         part = _KEY_PARTS.get(key) if type(key) is str else None
         if part is None:
             part = _key_part(key)
@@ -345,37 +410,6 @@ def _put_entries(out: bytearray, mapping: Any, depth: int) -> None:
                 _put_length(out, 0x12, size)
                 _put_length(out, 0x1A, n)
             out += data
-        elif item is None or kind is bool:
-            whole = len(part) + 4
-            if whole < 128:
-                out += _ENTRY_STARTS[whole]
-            else:
-                _put_length(out, 10, whole)
-            out += part
-            out += _NULL_VALUE if item is None else _TRUE_VALUE if item else _FALSE_VALUE
-        elif kind is dict:
-            # a nested Struct, written in place: room is left for each of the three lengths (the
-            # entry's, the Value's, the Struct's), filled in once they are known.  Two bytes each
-            # when the last nested Struct at this depth needed them (rows of one shape: nearly
-            # always right), else one; a wrong guess is put right by _shut
-            wide = _WIDE_NESTED[depth]
-            out += _ENTRY_ROOM[wide]
-            entry = len(out)
-            out += part
-            out += _VALUE_ROOM[wide]
-            body = len(out)
-            value = body - (3 if wide else 2)
-            _put_entries(out, item, depth + 2)
-            n = len(out) - body
-            if wide and 128 <= n and len(part) + n + 6 < 16384:  # as guessed: three two-byte lengths
-                _put_two(out, body, n)
-                _put_two(out, value, n + 3)
-                _put_two(out, entry, len(part) + n + 6)
-            else:
-                _shut(out, body, wide)
-                _shut(out, value, wide)
-                _shut(out, entry, wide)
-                _WIDE_NESTED[depth] = n >= 128
         else:
             out.append(10)
             out.append(0)
@@ -398,10 +432,6 @@ _FALSE_VALUE: Final = b"\x12\x02\x20\x00"
 #: longer: a guess of the room to leave for the lengths of the next one (only a guess: a
 #: wrong one costs a move of the bytes after it, as leaving one byte always did).
 _WIDE_NESTED: Final[list[bool]] = [False] * (MAX_DEPTH + 8)
-#: The room left for a nested Struct's entry: its tag and one or two bytes of length; then
-#: the Value's tag and room, the Struct's tag and room.
-_ENTRY_ROOM: Final = [b"\x0a\x00", b"\x0a\x00\x00"]
-_VALUE_ROOM: Final = [b"\x12\x00\x2a\x00", b"\x12\x00\x00\x2a\x00\x00"]
 
 
 def _put_two(out: bytearray, start: int, n: int) -> None:
