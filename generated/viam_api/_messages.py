@@ -160,8 +160,13 @@ class Message(betterproto2.Message):
             raise DecodeError(f"expected {size} bytes of {type(self).__name__}, the stream had {len(data)}")
         loaded = type(self).parse(data).__dict__
         mine = self.__dict__
+        # Nothing of the old value may stay: a decoded message holds neither the fields at
+        # their default (the class holds those) nor a field's raw Timestamp once it is made,
+        # nor ``_unknown_fields`` when there are none.
         for field in dataclasses.fields(self):  # type: ignore[arg-type, unused-ignore]
-            mine.pop(field.name, None)  # (a field the parse left raw must not keep its old value)
+            mine.pop(field.name, None)
+            mine.pop(f"_viam_raw_{field.name}", None)
+        mine.pop("_unknown_fields", None)
         mine.update(loaded)
         return self
 

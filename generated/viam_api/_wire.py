@@ -19,6 +19,7 @@ Only the standard library and ``_time`` (pure Python) are imported here.
 from __future__ import annotations
 
 import datetime
+import enum
 import gc
 import importlib
 import struct
@@ -55,7 +56,9 @@ class DecodeError(ValueError):
 
 
 class EncodeError(ValueError):
-    """A message holds a value its field cannot carry (out of range, wrong type)."""
+    """A message holds a value its field cannot carry (out of range, wrong type).
+
+    For a wrong type the error raised is ``_messages.EncodeTypeError``, a ``TypeError`` too."""
 
 
 # -- decoding -----------------------------------------------------------------------
@@ -752,6 +755,12 @@ class Plan:
         self.label = label
         self.names = names
         self.defaults = defaults
+        # by slot: the value not stored, as the class holds it (see class_defaults), or else
+        # an object no decoded value is
+        self.unstored: list[Any] = [
+            _ABSENT if store else default
+            for store, default in zip(class_defaults(cls, names, defaults), defaults)  # noqa: B905
+        ]
         self.lists: list[int] = []  # slots holding a new list per message
         self.times: list[int] = []  # slots that may hold a BadTime at the end
         self.raws: list[str] = [""] * len(names)  # by slot: the attribute of a raw Timestamp/Duration
@@ -781,6 +790,44 @@ class PlanDecoder:
 
     def __call__(self, buf: bytes, pos: int, end: int, depth: int) -> Any:
         return plan_decode(self.plan, buf, pos, end, depth)
+
+
+#: The types of the defaults a class may hold for all its instances (immutable: no instance can change them).
+_SHARED_DEFAULTS: Final = (str, int, float, bool, bytes, type(None))
+
+
+def class_defaults(cls: Any, names: list[str], defaults: list[Any]) -> list[bool]:
+    """Give ``cls`` a class attribute per field whose default is immutable, holding that default;
+    by field, whether a decoded value that is the default itself must still be stored.
+
+    betterproto2's dataclass leaves no class attribute for a field (its defaults come from
+    factories), so a decoder stores every field.  With the default on the class, a decoded
+    message without the field reads it from there, as ``getattr``, equality, repr, copies,
+    ``dataclasses`` helpers and the encoders do; only ``vars()`` shows fewer fields.  A name
+    the class (or a base) already uses for something else keeps being stored, as does a
+    mutable default (a list); so does a ``LazyTime`` field's None (the instance's None
+    is what keeps a read from reaching the descriptor).
+    """
+    store: list[bool] = []
+    for name, default in zip(names, defaults):  # noqa: B905 (equal lengths)
+        held = getattr(cls, name, _ABSENT)
+        if isinstance(held, LazyTime):
+            store.append(True)  # (None stored: read from the class, it would cost LazyTime an exception)
+        elif not isinstance(default, _SHARED_DEFAULTS) and not _is_enum_member(default):
+            store.append(True)
+        elif held is _ABSENT:
+            setattr(cls, name, default)
+            store.append(False)
+        else:  # a default the dataclass left on the class, or a name taken by something else
+            store.append(not (type(held) is type(default) and held == default))
+    return store
+
+
+_ABSENT: Final = object()
+
+
+def _is_enum_member(value: object) -> bool:
+    return isinstance(value, enum.Enum)
 
 
 def plan(namespace: dict[str, Any], name: str, cls: Any, label: str, names: Any, defaults: Any) -> None:
@@ -921,7 +968,9 @@ def plan_decode(plan: Plan, buf: bytes, pos: int, end: int, depth: int) -> Any:
         if isinstance(bad, BadTime):
             raise bad.error
     m = new(plan.cls)
-    for name, raw, value in zip(plan.names, plan.raws, values):  # noqa: B905 (equal lengths; compiled as a loop)
+    for name, raw, value, unstored in zip(plan.names, plan.raws, values, plan.unstored):  # noqa: B905 (equal lengths; compiled as a loop)
+        if value is unstored:
+            continue  # the class's own default is read instead: an attribute fewer to set and free
         if value is None or not raw:
             setattr(m, name, value)
         else:  # a Timestamp/Duration: LazyTime makes its value when first read

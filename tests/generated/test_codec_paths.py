@@ -34,6 +34,7 @@ CODEC_SUITES = [
     "test_lazy_times.py",
     "test_plan_encode.py",
     "test_encode_errors.py",
+    "test_decode_defaults.py",
 ]
 
 
