@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: setup test demo regenerate check-generated protos dist bench lint docs clean
 
 # setup.py compiles generated/viam_api/_wire*.py when a C compiler is there: rebuild when they change.
-$(STAMP): pyproject.toml setup.py generated/viam_api/_wire.py generated/viam_api/_wire_encode.py
+$(STAMP): pyproject.toml setup.py generated/viam_api/_wire.py generated/viam_api/_wire_encode.py \
+		generated/viam_api/_wire_plan.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'

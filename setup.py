@@ -1,9 +1,9 @@
 """The optional compiled build of the codec's hot helpers (everything else is in pyproject.toml).
 
 ``viam_api/_wire.py`` (reading: varints, unknown fields, Timestamp/Duration, Struct
-straight to dicts, the table-driven decoders) and ``viam_api/_wire_encode.py`` (writing)
-are compiled with mypyc, in one group so that calls between them stay native, when
-mypyc and a C compiler are there.  The extensions are marked optional: without a
+straight to dicts), ``viam_api/_wire_plan.py`` (the table-driven decoders) and
+``viam_api/_wire_encode.py`` (writing) are compiled with mypyc, in one group so that
+calls between them stay native, when mypyc and a C compiler are there.  The extensions are marked optional: without a
 compiler the build goes on and the pure-Python modules are used, which are always
 importable and always tested.  ``VIAM_API_PURE_PYTHON=1`` at build time skips the
 compiled build; at run time it makes ``viam_api`` load the pure-Python modules even
@@ -32,7 +32,11 @@ from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
 #: The compiled modules, in the order ``viam_api/__init__`` (its ``_COMPILED_MODULES``) hashes them.
-HOT_MODULES = ["generated/viam_api/_wire.py", "generated/viam_api/_wire_encode.py"]
+HOT_MODULES = [
+    "generated/viam_api/_wire.py",
+    "generated/viam_api/_wire_encode.py",
+    "generated/viam_api/_wire_plan.py",
+]
 #: The compiled module next to which the stamp is written, and the stamp's name (read by viam_api/__init__).
 STAMPED_MODULE = "viam_api._wire"
 STAMP_NAME = "_wire.sha256"

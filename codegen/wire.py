@@ -250,7 +250,7 @@ class WireMessage:
 
     @property
     def plan(self) -> MessagePlan | None:
-        """The decoder as a table (the compiled build's, see ``_wire.Plan``); None: the generated one only."""
+        """The decoder as a table (the compiled build's, see ``_wire_plan.Plan``); None: the generated one only."""
         return message_plan(self)
 
 
@@ -309,8 +309,9 @@ def writes_packed(f: d.FieldDescriptorProto) -> bool:
 
 # -- plans: the decoder of a message as a table, for the compiled runtime ----------------------
 
-# The ``_w.K_*`` kind a plan gives each element kind (singular and ``repeated``).  Packed
-# scalars and maps are not in plans: a message with one keeps its generated decoder.
+# The ``_d.K_*`` kind (``_wire_plan``) a plan gives each element kind (singular and
+# ``repeated``).  Packed scalars and maps are not in plans: a message with one keeps its
+# generated decoder.
 _PLAN_KINDS = {
     "string": "K_STRING",
     "bytes": "K_BYTES",
@@ -337,7 +338,7 @@ class PlanEntry:
 
     tag: int
     slot: int  # the field's index in the message's fields (its attribute name and default)
-    kind: str  # the name of a ``_w.K_*`` constant
+    kind: str  # the name of a ``_d.K_*`` constant (``_wire_plan``)
     aux: str = "None"  # enum: the value -> member map; fixed: the unpack function; message: the decoder
     aux2: str = "None"  # enum: the enum class; fixed: the size in bytes; Timestamp/Duration: the raw attribute
     clears: tuple[int, ...] = ()  # slots of the other members of its oneof

@@ -7,10 +7,11 @@ modules import them relatively.  Kept here as an importable package so the
 runtime is linted, type-checked and edited as ordinary Python.  Imports stay
 relative and within this folder, so a copy works wherever it is put.
 
-``_wire`` (reading) and ``_wire_encode`` (writing) are compiled by mypyc in the installed
-copy (setup.py); they import only the standard library and ``_time`` (the nanosecond
-subclasses of datetime and timedelta, which stay pure Python).  The other modules import
-one another one way: ``_time`` <- ``_wire`` <- ``_wire_encode``, ``_json`` <- ``_messages``,
+``_wire`` (reading), ``_wire_plan`` (table-driven reading) and ``_wire_encode`` (writing) are
+compiled by mypyc in the installed copy (setup.py); they import only the standard library and
+``_time`` (the nanosecond subclasses of datetime and timedelta, which stay pure Python).  The
+other modules import one another one way: ``_time`` <- ``_wire`` <- ``_wire_encode``,
+``_wire`` <- ``_wire_plan``, ``_json`` <- ``_messages``,
 ``_server``; ``_stubs`` <- ``_blocking``; ``_runtime`` re-exports them all.
 """
 
@@ -32,4 +33,5 @@ MODULES: tuple[str, ...] = (
     "_time.py",
     "_wire.py",
     "_wire_encode.py",
+    "_wire_plan.py",
 )

@@ -16,7 +16,7 @@ import os as _os
 import sys as _sys
 
 #: The modules of the optional compiled build (mypyc, see setup.py), in import order.
-_COMPILED_MODULES = ("_wire", "_wire_encode")
+_COMPILED_MODULES = ("_wire", "_wire_encode", "_wire_plan")
 
 
 def _load_pure_wire() -> None:

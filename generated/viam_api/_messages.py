@@ -36,6 +36,7 @@ from ._wire_encode import struct_fields_property, struct_from_python
 __all__ = [
     "DecodeError",
     "DurationTimedelta",
+    "EncodeTypeError",
     "JsonParseError",
     "JsonSerializeError",
     "Message",
@@ -159,8 +160,13 @@ class Message(betterproto2.Message):
             raise DecodeError(f"expected {size} bytes of {type(self).__name__}, the stream had {len(data)}")
         loaded = type(self).parse(data).__dict__
         mine = self.__dict__
+        # Nothing of the old value may stay: a decoded message holds neither the fields at
+        # their default (the class holds those) nor a field's raw Timestamp once it is made,
+        # nor ``_unknown_fields`` when there are none.
         for field in dataclasses.fields(self):  # type: ignore[arg-type, unused-ignore]
-            mine.pop(field.name, None)  # (a field the parse left raw must not keep its old value)
+            mine.pop(field.name, None)
+            mine.pop(f"_viam_raw_{field.name}", None)
+        mine.pop("_unknown_fields", None)
         mine.update(loaded)
         return self
 
@@ -308,9 +314,22 @@ def _inside(cls: Any, name: str, value: Any, where: str, hint: str) -> str | Non
 
 
 def _holds(where: str, value: Any, hint: str) -> str:
-    for suffix in (" | None",):
-        hint = hint.removesuffix(suffix)
-    return f"{where} holds {type(value).__name__}, not {hint}"
+    hint = hint.removesuffix(" | None")
+    held = type(value).__name__
+    if held == hint:  # the right type, so the value is what does not fit (a fixed32 above 2**32)
+        return f"{where} holds a {held} out of its field's range"
+    return f"{where} holds {held}, not {hint}"
+
+
+class EncodeTypeError(EncodeError, TypeError):
+    """The ``EncodeError`` of a value whose type its field does not take: a ``TypeError`` too.
+
+    Google's runtime raises ``TypeError`` for a value of the wrong type (and
+    ``ValueError`` for a number out of range), so code written for it that catches
+    ``TypeError`` catches this; code catching ``EncodeError`` or ``ValueError`` still
+    does.  (Defined here, in a module never compiled: mypyc's native classes cannot
+    have two built-in exception bases.)
+    """
 
 
 #: What an encoder raises for a value its field cannot carry (EncodeError, a ValueError, passes as it is).
@@ -318,8 +337,19 @@ _ENCODE_FAILURES = (TypeError, AttributeError, ValueError, OverflowError, struct
 
 
 def _refusal(message: Any, exc: BaseException) -> BaseException:
-    """The documented ``EncodeError`` for a failed serialisation, saying where the bad value sits."""
+    """The documented ``EncodeError`` for a failed serialisation, saying where the bad value sits:
+    an ``EncodeTypeError`` when the value's type is what the encoder could not take."""
     if isinstance(exc, EncodeError):
         return exc
     label = getattr(type(message), "_viam_label", type(message).__name__)
-    return EncodeError(f"cannot serialise {label}: {misplaced(message) or 'a value its field cannot carry'}")
+    text = f"cannot serialise {label}: {misplaced(message) or 'a value its field cannot carry'}"
+    return EncodeTypeError(text) if _wrong_type(exc) else EncodeError(text)
+
+
+def _wrong_type(exc: BaseException) -> bool:
+    """Whether an encoder's failure says a value's type is wrong (not that a number is out of range)."""
+    if isinstance(exc, (TypeError, AttributeError)):
+        return True
+    # struct's own words: "required argument is not an integer" (or "a float") for a type,
+    # "argument out of range" / "'I' format requires 0 <= number <= ..." for a range
+    return isinstance(exc, struct.error) and "is not a" in str(exc)

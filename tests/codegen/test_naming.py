@@ -317,4 +317,5 @@ def test_runtime_module_names() -> None:
         "_time",
         "_wire",
         "_wire_encode",
+        "_wire_plan",
     }

@@ -1,6 +1,6 @@
 """The codec's two paths: the optional compiled build of ``viam_api._wire`` and pure Python.
 
-``make setup`` compiles ``_wire.py`` and ``_wire_encode.py`` with mypyc when a C compiler is there
+``make setup`` compiles ``_wire.py``, ``_wire_encode.py`` and ``_wire_plan.py`` with mypyc when a C compiler is there
 (setup.py); ``VIAM_API_PURE_PYTHON=1`` makes ``viam_api`` load the Python source
 instead.  This session's tests run on whichever path is installed; the test
 below runs the codec's own suites again, in a fresh process, on the pure-Python
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import viam_api
-from viam_api import _wire_encode
+from viam_api import _wire_encode, _wire_plan
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -35,6 +35,7 @@ CODEC_SUITES = [
     "test_plan_encode.py",
     "test_encode_errors.py",
     "test_encode_fast_paths.py",
+    "test_decode_defaults.py",
 ]
 
 
@@ -52,7 +53,8 @@ def test_compiled_build_is_in_use_where_it_could_be_built() -> None:
         # built by `make setup`: it must be what runs (not silently shadowed or stale)
         assert viam_api.COMPILED is True, compiled_files
         assert sys.modules["viam_api._wire"].__file__.endswith(".so")  # type: ignore[union-attr]
-        assert _wire_encode.__file__.endswith(".so")  # both modules of the build, never one
+        assert _wire_encode.__file__.endswith(".so")  # every module of the build, never one alone
+        assert _wire_plan.__file__.endswith(".so")
     else:
         assert viam_api.COMPILED is False
         # no build: only acceptable where there is no C compiler to make one
@@ -67,6 +69,7 @@ def test_pure_python_switch_loads_the_source_module() -> None:
         "assert viam_api.COMPILED is False; "
         "assert sys.modules['viam_api._wire'].__file__.endswith('_wire.py'); "
         "import viam_api._wire_encode as e; assert e.__file__.endswith('_wire_encode.py'); "
+        "import viam_api._wire_plan as p; assert p.__file__.endswith('_wire_plan.py'); "
         "r = d.TabularData.parse(bytes(d.TabularData(metadata_index=7))); "
         "assert r.metadata_index == 7"
     )

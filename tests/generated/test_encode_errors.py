@@ -4,7 +4,10 @@ The documented exception is ``EncodeError`` (a ``ValueError``), on both codec
 paths and whatever the value's type: the message names the message type, the
 field's path (into nested messages, list items and map values), the type the
 value has and the type the field takes, and never the value itself (it may be a
-secret) nor the codec's own internals.
+secret) nor the codec's own internals.  A value of the wrong type is refused
+with an ``EncodeError`` that is a ``TypeError`` too (code written for Google's
+runtime, which raises ``TypeError`` for one, catches it); a number out of its
+field's range stays a ``ValueError`` only, as Google's runtime has it.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ import re
 
 import pytest
 from viam_api import EncodeError
+from viam_api.app.data.v1 import BinaryData, BoundingBox
 from viam_api.app.v1 import (
     ListRobotsResponse,
     OrganizationMember,
     Robot,
     RobotPart,
 )
+from viam_api.service.mlmodel.v1 import FlatTensorDataInt64, FlatTensorDataUInt32
 
 _INTERNALS = re.compile(r"has no attribute|cannot be interpreted|not supported between|object expected|encode")
 
@@ -55,6 +60,49 @@ def _refused(message: object) -> str:
 )
 def test_a_wrong_type_is_refused_naming_where(message: object, expected: str) -> None:
     assert expected in _refused(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        Robot(id=5),  # type: ignore[arg-type]
+        Robot(seconds_since_online="x"),  # type: ignore[arg-type]
+        Robot(seconds_since_online=1.5),  # type: ignore[arg-type]
+        Robot(created_on="2024-01-01"),  # type: ignore[arg-type]
+        Robot(online_state="x"),  # type: ignore[arg-type]
+        ListRobotsResponse(robots=[5]),  # type: ignore[list-item]
+        BoundingBox(x_min_normalized="x"),  # type: ignore[arg-type]
+        BinaryData(binary="x"),  # type: ignore[arg-type]
+        FlatTensorDataUInt32(data=["x"]),  # type: ignore[list-item]
+        FlatTensorDataUInt32(data=5),  # type: ignore[arg-type]
+    ],
+    ids=lambda m: type(m).__name__,
+)
+@pytest.mark.parametrize("serialise", [bytes, lambda m: m.SerializeToString()], ids=["bytes", "SerializeToString"])
+def test_a_wrong_type_is_a_type_error_too(message: object, serialise: object) -> None:
+    with pytest.raises(TypeError) as caught:
+        serialise(message)  # type: ignore[operator]
+    assert isinstance(caught.value, EncodeError)
+    assert isinstance(caught.value, ValueError)  # (code that caught EncodeError/ValueError still does)
+    assert " holds " in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("message", "where"),
+    [
+        (Robot(seconds_since_online=2**64), "seconds_since_online"),
+        (FlatTensorDataUInt32(data=[2**33]), "data[0]"),
+        (FlatTensorDataInt64(data=[2**70]), "data[0]"),
+    ],
+    ids=["varint", "fixed32", "sfixed64"],
+)
+def test_out_of_range_is_a_value_error_only(message: object, where: str) -> None:
+    text = _refused(message)
+    with pytest.raises(ValueError) as caught:
+        bytes(message)  # type: ignore[call-overload]
+    assert not isinstance(caught.value, TypeError)
+    assert where in text
+    assert "range" in text  # (not "holds int, not int")
 
 
 def test_the_value_itself_is_not_shown() -> None:

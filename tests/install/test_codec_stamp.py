@@ -1,7 +1,7 @@
 """Which codec ``viam_api`` runs is decided by content, not by file times.
 
-The build writes ``_wire.sha256`` (one digest over the ``_wire.py`` and
-``_wire_encode.py`` it compiled) next to the compiled ``_wire``.  These tests copy
+The build writes ``_wire.sha256`` (one digest over the ``_wire.py``,
+``_wire_encode.py`` and ``_wire_plan.py`` it compiled) next to the compiled ``_wire``.  These tests copy
 the package's top module, its compiled codec and stamp into a temporary folder, as
 an installer would lay them out, and import it in a fresh process from there:
 
@@ -27,12 +27,13 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "generated" / "viam_api"
 #: The compiled modules' sources, in the order the stamp's digest takes them (setup.py HOT_MODULES).
-SOURCES = ["_wire.py", "_wire_encode.py"]
+SOURCES = ["_wire.py", "_wire_encode.py", "_wire_plan.py"]
 PROBE = (
     "import importlib, json, sys, viam_api; "
     "print(json.dumps({'compiled': viam_api.COMPILED, 'file': viam_api.__file__, "
     "'wire': sys.modules['viam_api._wire'].__file__, "
-    "'encode': importlib.import_module('viam_api._wire_encode').__file__}))"
+    "'encode': importlib.import_module('viam_api._wire_encode').__file__, "
+    "'plan': importlib.import_module('viam_api._wire_plan').__file__}))"
 )
 
 
@@ -86,6 +87,7 @@ def test_edited_source_runs_pure_python_whatever_the_times(laid_out: Path, edite
     assert seen["compiled"] is False, seen
     assert str(seen["wire"]).endswith("_wire.py"), seen
     assert str(seen["encode"]).endswith("_wire_encode.py"), seen  # never one compiled, one not
+    assert str(seen["plan"]).endswith("_wire_plan.py"), seen
 
 
 def test_compiled_build_missing_a_module_is_not_used(laid_out: Path) -> None:

@@ -72,13 +72,14 @@ def test_wheel_carries_the_compiled_codec_and_its_stamp(built_dist: Dist) -> Non
     with zipfile.ZipFile(built_dist.wheel) as wheel:
         names = wheel.namelist()
         stamp = wheel.read("viam_api/_wire.sha256").decode("ascii").split() if has_c_compiler() else []
-        sources = [(name, wheel.read(f"viam_api/{name}")) for name in ("_wire.py", "_wire_encode.py")]
-    assert "viam_api/_wire.py" in names and "viam_api/_wire_encode.py" in names and "viam_sdk/__init__.py" in names
+        sources = [(name, wheel.read(f"viam_api/{name}")) for name in ("_wire.py", "_wire_encode.py", "_wire_plan.py")]
+    assert {"viam_api/_wire.py", "viam_api/_wire_encode.py", "viam_api/_wire_plan.py"} <= set(names)
+    assert "viam_sdk/__init__.py" in names
     assert "viam_api/py.typed" in names and "viam_sdk/py.typed" in names
     assert not any(name.startswith(("tests/", "bench/", "codegen/", "examples/")) for name in names)
-    compiled = [n for n in names if re.fullmatch(r"viam_api/_wire(__mypyc|_encode)?\..+\.so", n)]
+    compiled = [n for n in names if re.fullmatch(r"viam_api/_wire(__mypyc|_encode|_plan)?\..+\.so", n)]
     if has_c_compiler():
-        assert len(compiled) == 3, compiled  # the two modules and mypyc's runtime for them
+        assert len(compiled) == 4, compiled  # the three modules and mypyc's runtime for them
         assert "-none-any" not in built_dist.wheel.name, built_dist.wheel.name  # a platform wheel
         import hashlib
 

@@ -13,6 +13,7 @@ import typing as _t
 
 from ... import _wire as _w
 from ... import _wire_encode as _e
+from ... import _wire_plan as _d
 from . import (
     Robot,
     RobotPart,
@@ -43225,11 +43226,11 @@ def encode_MaintenanceConfig(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Robot",
         Robot,
@@ -43253,7 +43254,7 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RobotPart",
         RobotPart,
@@ -43299,7 +43300,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RobotPartHistoryEntry",
         RobotPartHistoryEntry,
@@ -43319,7 +43320,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AuthenticatorInfo",
         AuthenticatorInfo,
@@ -43335,7 +43336,7 @@ if _w.PLANS:
             False,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListOrganizationsRequest",
         ListOrganizationsRequest,
@@ -43343,7 +43344,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Organization",
         Organization,
@@ -43369,7 +43370,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrganizationMember",
         OrganizationMember,
@@ -43389,7 +43390,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListOrganizationsResponse",
         ListOrganizationsResponse,
@@ -43397,7 +43398,7 @@ if _w.PLANS:
         ("organizations",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrganizationInvite",
         OrganizationInvite,
@@ -43415,7 +43416,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateOrganizationRequest",
         CreateOrganizationRequest,
@@ -43423,7 +43424,7 @@ if _w.PLANS:
         ("name",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateOrganizationResponse",
         CreateOrganizationResponse,
@@ -43431,7 +43432,7 @@ if _w.PLANS:
         ("organization",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetOrganizationRequest",
         GetOrganizationRequest,
@@ -43439,7 +43440,7 @@ if _w.PLANS:
         ("organization_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetOrganizationResponse",
         GetOrganizationResponse,
@@ -43447,7 +43448,7 @@ if _w.PLANS:
         ("organization",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetOrganizationNamespaceAvailabilityRequest",
         GetOrganizationNamespaceAvailabilityRequest,
@@ -43461,7 +43462,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetOrganizationNamespaceAvailabilityResponse",
         GetOrganizationNamespaceAvailabilityResponse,
@@ -43469,7 +43470,7 @@ if _w.PLANS:
         ("available",),
         (False,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_FragmentImportList",
         FragmentImportList,
@@ -43477,7 +43478,7 @@ if _w.PLANS:
         ("fragments",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateOrganizationRequest",
         UpdateOrganizationRequest,
@@ -43501,7 +43502,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateOrganizationResponse",
         UpdateOrganizationResponse,
@@ -43509,7 +43510,7 @@ if _w.PLANS:
         ("organization",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateOrganizationNamespaceRequest",
         UpdateOrganizationNamespaceRequest,
@@ -43523,7 +43524,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateOrganizationNamespaceResponse",
         UpdateOrganizationNamespaceResponse,
@@ -43531,7 +43532,7 @@ if _w.PLANS:
         ("organization",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteOrganizationRequest",
         DeleteOrganizationRequest,
@@ -43539,7 +43540,7 @@ if _w.PLANS:
         ("organization_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteOrganizationResponse",
         DeleteOrganizationResponse,
@@ -43547,7 +43548,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetOrganizationMetadataRequest",
         GetOrganizationMetadataRequest,
@@ -43555,7 +43556,7 @@ if _w.PLANS:
         ("organization_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetOrganizationMetadataResponse",
         GetOrganizationMetadataResponse,
@@ -43563,7 +43564,7 @@ if _w.PLANS:
         ("data",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateOrganizationMetadataRequest",
         UpdateOrganizationMetadataRequest,
@@ -43577,7 +43578,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateOrganizationMetadataResponse",
         UpdateOrganizationMetadataResponse,
@@ -43585,7 +43586,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListOrganizationMembersRequest",
         ListOrganizationMembersRequest,
@@ -43593,7 +43594,7 @@ if _w.PLANS:
         ("organization_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListOrganizationMembersResponse",
         ListOrganizationMembersResponse,
@@ -43609,7 +43610,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateOrganizationInviteRequest",
         CreateOrganizationInviteRequest,
@@ -43627,7 +43628,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateOrganizationInviteResponse",
         CreateOrganizationInviteResponse,
@@ -43635,7 +43636,7 @@ if _w.PLANS:
         ("invite",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateOrganizationInviteAuthorizationsRequest",
         UpdateOrganizationInviteAuthorizationsRequest,
@@ -43653,7 +43654,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateOrganizationInviteAuthorizationsResponse",
         UpdateOrganizationInviteAuthorizationsResponse,
@@ -43661,7 +43662,7 @@ if _w.PLANS:
         ("invite",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteOrganizationInviteRequest",
         DeleteOrganizationInviteRequest,
@@ -43675,7 +43676,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteOrganizationInviteResponse",
         DeleteOrganizationInviteResponse,
@@ -43683,7 +43684,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ResendOrganizationInviteRequest",
         ResendOrganizationInviteRequest,
@@ -43699,7 +43700,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ResendOrganizationInviteResponse",
         ResendOrganizationInviteResponse,
@@ -43707,7 +43708,7 @@ if _w.PLANS:
         ("invite",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteOrganizationMemberRequest",
         DeleteOrganizationMemberRequest,
@@ -43721,7 +43722,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteOrganizationMemberResponse",
         DeleteOrganizationMemberResponse,
@@ -43729,7 +43730,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_BillingAddress",
         BillingAddress,
@@ -43751,7 +43752,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_EnableBillingServiceRequest",
         EnableBillingServiceRequest,
@@ -43765,7 +43766,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_EnableBillingServiceResponse",
         EnableBillingServiceResponse,
@@ -43773,7 +43774,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateBillingServiceRequest",
         UpdateBillingServiceRequest,
@@ -43787,7 +43788,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateBillingServiceResponse",
         UpdateBillingServiceResponse,
@@ -43795,7 +43796,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetBillingServiceConfigRequest",
         GetBillingServiceConfigRequest,
@@ -43803,7 +43804,7 @@ if _w.PLANS:
         ("org_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetBillingServiceConfigResponse",
         GetBillingServiceConfigResponse,
@@ -43821,7 +43822,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DisableBillingServiceRequest",
         DisableBillingServiceRequest,
@@ -43829,7 +43830,7 @@ if _w.PLANS:
         ("org_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DisableBillingServiceResponse",
         DisableBillingServiceResponse,
@@ -43837,7 +43838,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrganizationSetSupportEmailRequest",
         OrganizationSetSupportEmailRequest,
@@ -43851,7 +43852,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrganizationSetSupportEmailResponse",
         OrganizationSetSupportEmailResponse,
@@ -43859,7 +43860,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrganizationGetSupportEmailRequest",
         OrganizationGetSupportEmailRequest,
@@ -43867,7 +43868,7 @@ if _w.PLANS:
         ("org_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrganizationGetSupportEmailResponse",
         OrganizationGetSupportEmailResponse,
@@ -43875,7 +43876,7 @@ if _w.PLANS:
         ("email",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrganizationIdentity",
         OrganizationIdentity,
@@ -43889,7 +43890,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_LocationOrganization",
         LocationOrganization,
@@ -43903,7 +43904,7 @@ if _w.PLANS:
             False,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_LocationAuth",
         LocationAuth,
@@ -43919,8 +43920,8 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(_planned, "decode_StorageConfig", StorageConfig, "viam.app.v1.StorageConfig", ("region",), ("",))
-    _w.plan(
+    _d.plan(_planned, "decode_StorageConfig", StorageConfig, "viam.app.v1.StorageConfig", ("region",), ("",))
+    _d.plan(
         _planned,
         "decode_Location",
         Location,
@@ -43948,7 +43949,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SharedSecret",
         SharedSecret,
@@ -43966,7 +43967,7 @@ if _w.PLANS:
             values_of_SharedSecretState[0],
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateLocationRequest",
         CreateLocationRequest,
@@ -43982,7 +43983,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateLocationResponse",
         CreateLocationResponse,
@@ -43990,7 +43991,7 @@ if _w.PLANS:
         ("location",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetLocationRequest",
         GetLocationRequest,
@@ -43998,7 +43999,7 @@ if _w.PLANS:
         ("location_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetLocationResponse",
         GetLocationResponse,
@@ -44006,7 +44007,7 @@ if _w.PLANS:
         ("location",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateLocationRequest",
         UpdateLocationRequest,
@@ -44024,7 +44025,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateLocationResponse",
         UpdateLocationResponse,
@@ -44032,7 +44033,7 @@ if _w.PLANS:
         ("location",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteLocationRequest",
         DeleteLocationRequest,
@@ -44040,7 +44041,7 @@ if _w.PLANS:
         ("location_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteLocationResponse",
         DeleteLocationResponse,
@@ -44048,7 +44049,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetLocationMetadataRequest",
         GetLocationMetadataRequest,
@@ -44056,7 +44057,7 @@ if _w.PLANS:
         ("location_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetLocationMetadataResponse",
         GetLocationMetadataResponse,
@@ -44064,7 +44065,7 @@ if _w.PLANS:
         ("data",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateLocationMetadataRequest",
         UpdateLocationMetadataRequest,
@@ -44078,7 +44079,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateLocationMetadataResponse",
         UpdateLocationMetadataResponse,
@@ -44086,7 +44087,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetOrganizationsWithAccessToLocationRequest",
         GetOrganizationsWithAccessToLocationRequest,
@@ -44094,7 +44095,7 @@ if _w.PLANS:
         ("location_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetOrganizationsWithAccessToLocationResponse",
         GetOrganizationsWithAccessToLocationResponse,
@@ -44102,7 +44103,7 @@ if _w.PLANS:
         ("organization_identities",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListLocationsRequest",
         ListLocationsRequest,
@@ -44110,7 +44111,7 @@ if _w.PLANS:
         ("organization_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ShareLocationRequest",
         ShareLocationRequest,
@@ -44124,7 +44125,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ShareLocationResponse",
         ShareLocationResponse,
@@ -44132,7 +44133,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UnshareLocationRequest",
         UnshareLocationRequest,
@@ -44146,7 +44147,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UnshareLocationResponse",
         UnshareLocationResponse,
@@ -44154,7 +44155,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListLocationsResponse",
         ListLocationsResponse,
@@ -44162,7 +44163,7 @@ if _w.PLANS:
         ("locations",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateLocationSecretRequest",
         CreateLocationSecretRequest,
@@ -44170,7 +44171,7 @@ if _w.PLANS:
         ("location_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateLocationSecretResponse",
         CreateLocationSecretResponse,
@@ -44178,7 +44179,7 @@ if _w.PLANS:
         ("auth",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteLocationSecretRequest",
         DeleteLocationSecretRequest,
@@ -44192,7 +44193,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteLocationSecretResponse",
         DeleteLocationSecretResponse,
@@ -44200,7 +44201,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_LocationAuthRequest",
         LocationAuthRequest,
@@ -44208,7 +44209,7 @@ if _w.PLANS:
         ("location_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_LocationAuthResponse",
         LocationAuthResponse,
@@ -44216,10 +44217,10 @@ if _w.PLANS:
         ("auth",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned, "decode_GetRobotRequest", GetRobotRequest, "viam.app.v1.GetRobotRequest", ("id",), ("",)
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRoverRentalRobotsRequest",
         GetRoverRentalRobotsRequest,
@@ -44227,7 +44228,7 @@ if _w.PLANS:
         ("org_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RoverRentalRobot",
         RoverRentalRobot,
@@ -44245,7 +44246,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRoverRentalRobotsResponse",
         GetRoverRentalRobotsResponse,
@@ -44253,7 +44254,7 @@ if _w.PLANS:
         ("robots",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotResponse",
         GetRobotResponse,
@@ -44261,7 +44262,7 @@ if _w.PLANS:
         ("robot",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotPartsRequest",
         GetRobotPartsRequest,
@@ -44269,7 +44270,7 @@ if _w.PLANS:
         ("robot_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotPartsResponse",
         GetRobotPartsResponse,
@@ -44277,7 +44278,7 @@ if _w.PLANS:
         ("parts",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotPartRequest",
         GetRobotPartRequest,
@@ -44285,7 +44286,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotPartResponse",
         GetRobotPartResponse,
@@ -44299,7 +44300,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotPartByNameAndLocationRequest",
         GetRobotPartByNameAndLocationRequest,
@@ -44313,7 +44314,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotPartByNameAndLocationResponse",
         GetRobotPartByNameAndLocationResponse,
@@ -44321,7 +44322,7 @@ if _w.PLANS:
         ("part",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotPartLogsRequest",
         GetRobotPartLogsRequest,
@@ -44355,7 +44356,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotPartLogsResponse",
         GetRobotPartLogsResponse,
@@ -44369,7 +44370,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TailRobotPartLogsRequest",
         TailRobotPartLogsRequest,
@@ -44385,7 +44386,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TailRobotPartLogsResponse",
         TailRobotPartLogsResponse,
@@ -44393,7 +44394,7 @@ if _w.PLANS:
         ("logs",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotPartHistoryRequest",
         GetRobotPartHistoryRequest,
@@ -44413,7 +44414,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotPartHistoryResponse",
         GetRobotPartHistoryResponse,
@@ -44427,7 +44428,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateRobotPartRequest",
         UpdateRobotPartRequest,
@@ -44447,7 +44448,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateRobotPartResponse",
         UpdateRobotPartResponse,
@@ -44455,7 +44456,7 @@ if _w.PLANS:
         ("part",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ConfigPropertyChange",
         ConfigPropertyChange,
@@ -44469,7 +44470,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SetConfigPropertyRequest",
         SetConfigPropertyRequest,
@@ -44483,7 +44484,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ConfigPropertyChangeResult",
         ConfigPropertyChangeResult,
@@ -44501,7 +44502,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SetConfigPropertyResponse",
         SetConfigPropertyResponse,
@@ -44509,7 +44510,7 @@ if _w.PLANS:
         ("property_changes",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_NewRobotPartRequest",
         NewRobotPartRequest,
@@ -44523,7 +44524,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_NewRobotPartResponse",
         NewRobotPartResponse,
@@ -44531,7 +44532,7 @@ if _w.PLANS:
         ("part_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteRobotPartRequest",
         DeleteRobotPartRequest,
@@ -44539,7 +44540,7 @@ if _w.PLANS:
         ("part_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotPartMetadataRequest",
         GetRobotPartMetadataRequest,
@@ -44547,7 +44548,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotPartMetadataResponse",
         GetRobotPartMetadataResponse,
@@ -44555,7 +44556,7 @@ if _w.PLANS:
         ("data",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateRobotPartMetadataRequest",
         UpdateRobotPartMetadataRequest,
@@ -44569,7 +44570,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateRobotPartMetadataResponse",
         UpdateRobotPartMetadataResponse,
@@ -44577,7 +44578,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotAPIKeysRequest",
         GetRobotAPIKeysRequest,
@@ -44585,7 +44586,7 @@ if _w.PLANS:
         ("robot_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_APIKey",
         APIKey,
@@ -44603,7 +44604,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotAPIKeysResponse",
         GetRobotAPIKeysResponse,
@@ -44611,7 +44612,7 @@ if _w.PLANS:
         ("api_keys",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteRobotPartResponse",
         DeleteRobotPartResponse,
@@ -44619,7 +44620,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Fragment",
         Fragment,
@@ -44659,7 +44660,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_FragmentHistoryEntry",
         FragmentHistoryEntry,
@@ -44681,7 +44682,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_FragmentRevision",
         FragmentRevision,
@@ -44695,7 +44696,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_FragmentTag",
         FragmentTag,
@@ -44709,7 +44710,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_FragmentError",
         FragmentError,
@@ -44725,7 +44726,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_FragmentUsage",
         FragmentUsage,
@@ -44745,7 +44746,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ResolvedFragment",
         ResolvedFragment,
@@ -44763,7 +44764,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListFragmentsResponse",
         ListFragmentsResponse,
@@ -44777,7 +44778,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetFragmentRequest",
         GetFragmentRequest,
@@ -44793,7 +44794,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetFragmentResponse",
         GetFragmentResponse,
@@ -44811,7 +44812,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateFragmentRequest",
         CreateFragmentRequest,
@@ -44829,7 +44830,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateFragmentResponse",
         CreateFragmentResponse,
@@ -44837,7 +44838,7 @@ if _w.PLANS:
         ("fragment",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateFragmentRequest",
         UpdateFragmentRequest,
@@ -44861,7 +44862,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateFragmentResponse",
         UpdateFragmentResponse,
@@ -44869,7 +44870,7 @@ if _w.PLANS:
         ("fragment",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteFragmentRequest",
         DeleteFragmentRequest,
@@ -44877,7 +44878,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteFragmentResponse",
         DeleteFragmentResponse,
@@ -44885,7 +44886,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetFragmentHistoryRequest",
         GetFragmentHistoryRequest,
@@ -44901,7 +44902,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetFragmentHistoryResponse",
         GetFragmentHistoryResponse,
@@ -44915,7 +44916,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetFragmentUsageRequest",
         GetFragmentUsageRequest,
@@ -44923,7 +44924,7 @@ if _w.PLANS:
         ("fragment_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetFragmentUsageResponse",
         GetFragmentUsageResponse,
@@ -44931,7 +44932,7 @@ if _w.PLANS:
         ("version_usages",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SetFragmentTagRequest",
         SetFragmentTagRequest,
@@ -44947,7 +44948,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SetFragmentTagResponse",
         SetFragmentTagResponse,
@@ -44955,7 +44956,7 @@ if _w.PLANS:
         ("tags",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteFragmentTagRequest",
         DeleteFragmentTagRequest,
@@ -44969,7 +44970,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteFragmentTagResponse",
         DeleteFragmentTagResponse,
@@ -44977,7 +44978,7 @@ if _w.PLANS:
         ("tags",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListRobotsRequest",
         ListRobotsRequest,
@@ -44985,7 +44986,7 @@ if _w.PLANS:
         ("location_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListRobotsForLocationsRequest",
         ListRobotsForLocationsRequest,
@@ -44993,7 +44994,7 @@ if _w.PLANS:
         ("location_ids",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListRobotsForOrgRequest",
         ListRobotsForOrgRequest,
@@ -45001,7 +45002,7 @@ if _w.PLANS:
         ("org_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AdditionalFragment",
         AdditionalFragment,
@@ -45015,7 +45016,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListNestedFragmentsRequest",
         ListNestedFragmentsRequest,
@@ -45029,7 +45030,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListNestedFragmentsResponse",
         ListNestedFragmentsResponse,
@@ -45043,7 +45044,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListMachineFragmentsRequest",
         ListMachineFragmentsRequest,
@@ -45059,7 +45060,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListMachineFragmentsResponse",
         ListMachineFragmentsResponse,
@@ -45073,7 +45074,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListMachineSummariesRequest",
         ListMachineSummariesRequest,
@@ -45091,7 +45092,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListMachineSummariesResponse",
         ListMachineSummariesResponse,
@@ -45099,7 +45100,7 @@ if _w.PLANS:
         ("location_summaries",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_LocationSummary",
         LocationSummary,
@@ -45115,7 +45116,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MachineSummary",
         MachineSummary,
@@ -45131,7 +45132,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_FragmentSummary",
         FragmentSummary,
@@ -45145,7 +45146,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ViamServerVersion",
         ViamServerVersion,
@@ -45159,7 +45160,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ViamAgentVersion",
         ViamAgentVersion,
@@ -45173,7 +45174,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_PartSummary",
         PartSummary,
@@ -45211,7 +45212,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListRobotsResponse",
         ListRobotsResponse,
@@ -45219,7 +45220,7 @@ if _w.PLANS:
         ("robots",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListRobotsForLocationsResponse",
         ListRobotsForLocationsResponse,
@@ -45227,7 +45228,7 @@ if _w.PLANS:
         ("robots",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListRobotsForOrgResponse",
         ListRobotsForOrgResponse,
@@ -45235,7 +45236,7 @@ if _w.PLANS:
         ("robots",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_NewRobotRequest",
         NewRobotRequest,
@@ -45249,10 +45250,10 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned, "decode_NewRobotResponse", NewRobotResponse, "viam.app.v1.NewRobotResponse", ("id",), ("",)
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateRobotRequest",
         UpdateRobotRequest,
@@ -45268,7 +45269,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateRobotResponse",
         UpdateRobotResponse,
@@ -45276,7 +45277,7 @@ if _w.PLANS:
         ("robot",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteRobotRequest",
         DeleteRobotRequest,
@@ -45284,10 +45285,10 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned, "decode_DeleteRobotResponse", DeleteRobotResponse, "viam.app.v1.DeleteRobotResponse", (), ()
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_FavoriteMachine",
         FavoriteMachine,
@@ -45303,7 +45304,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AddFavoriteMachineRequest",
         AddFavoriteMachineRequest,
@@ -45311,7 +45312,7 @@ if _w.PLANS:
         ("machine_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AddFavoriteMachineResponse",
         AddFavoriteMachineResponse,
@@ -45319,7 +45320,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RemoveFavoriteMachineRequest",
         RemoveFavoriteMachineRequest,
@@ -45327,7 +45328,7 @@ if _w.PLANS:
         ("machine_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RemoveFavoriteMachineResponse",
         RemoveFavoriteMachineResponse,
@@ -45335,7 +45336,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListFavoriteMachinesRequest",
         ListFavoriteMachinesRequest,
@@ -45343,7 +45344,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListFavoriteMachinesResponse",
         ListFavoriteMachinesResponse,
@@ -45351,7 +45352,7 @@ if _w.PLANS:
         ("favorites",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotMetadataRequest",
         GetRobotMetadataRequest,
@@ -45359,7 +45360,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRobotMetadataResponse",
         GetRobotMetadataResponse,
@@ -45367,7 +45368,7 @@ if _w.PLANS:
         ("data",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateRobotMetadataRequest",
         UpdateRobotMetadataRequest,
@@ -45381,7 +45382,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateRobotMetadataResponse",
         UpdateRobotMetadataResponse,
@@ -45389,7 +45390,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MarkPartAsMainRequest",
         MarkPartAsMainRequest,
@@ -45397,7 +45398,7 @@ if _w.PLANS:
         ("part_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MarkPartAsMainResponse",
         MarkPartAsMainResponse,
@@ -45405,7 +45406,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MarkPartForRestartRequest",
         MarkPartForRestartRequest,
@@ -45413,7 +45414,7 @@ if _w.PLANS:
         ("part_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MarkPartForRestartResponse",
         MarkPartForRestartResponse,
@@ -45421,7 +45422,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateRobotPartSecretRequest",
         CreateRobotPartSecretRequest,
@@ -45429,7 +45430,7 @@ if _w.PLANS:
         ("part_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateRobotPartSecretResponse",
         CreateRobotPartSecretResponse,
@@ -45437,7 +45438,7 @@ if _w.PLANS:
         ("part",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteRobotPartSecretRequest",
         DeleteRobotPartSecretRequest,
@@ -45451,7 +45452,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteRobotPartSecretResponse",
         DeleteRobotPartSecretResponse,
@@ -45459,7 +45460,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Authorization",
         Authorization,
@@ -45483,7 +45484,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AddRoleRequest",
         AddRoleRequest,
@@ -45491,8 +45492,8 @@ if _w.PLANS:
         ("authorization",),
         (None,),
     )
-    _w.plan(_planned, "decode_AddRoleResponse", AddRoleResponse, "viam.app.v1.AddRoleResponse", (), ())
-    _w.plan(
+    _d.plan(_planned, "decode_AddRoleResponse", AddRoleResponse, "viam.app.v1.AddRoleResponse", (), ())
+    _d.plan(
         _planned,
         "decode_RemoveRoleRequest",
         RemoveRoleRequest,
@@ -45500,10 +45501,10 @@ if _w.PLANS:
         ("authorization",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned, "decode_RemoveRoleResponse", RemoveRoleResponse, "viam.app.v1.RemoveRoleResponse", (), ()
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ChangeRoleRequest",
         ChangeRoleRequest,
@@ -45517,10 +45518,10 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned, "decode_ChangeRoleResponse", ChangeRoleResponse, "viam.app.v1.ChangeRoleResponse", (), ()
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListAuthorizationsRequest",
         ListAuthorizationsRequest,
@@ -45534,7 +45535,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListAuthorizationsResponse",
         ListAuthorizationsResponse,
@@ -45542,7 +45543,7 @@ if _w.PLANS:
         ("authorizations",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CheckPermissionsRequest",
         CheckPermissionsRequest,
@@ -45550,7 +45551,7 @@ if _w.PLANS:
         ("permissions",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AuthorizedPermissions",
         AuthorizedPermissions,
@@ -45566,7 +45567,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CheckPermissionsResponse",
         CheckPermissionsResponse,
@@ -45574,7 +45575,7 @@ if _w.PLANS:
         ("authorized_permissions",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ModuleVersion",
         ModuleVersion,
@@ -45602,7 +45603,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ModuleMetadata",
         ModuleMetadata,
@@ -45630,7 +45631,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MLModelVersion",
         MLModelVersion,
@@ -45644,7 +45645,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MLModelMetadata",
         MLModelMetadata,
@@ -45664,7 +45665,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MLTrainingVersion",
         MLTrainingVersion,
@@ -45678,7 +45679,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MLTrainingMetadata",
         MLTrainingMetadata,
@@ -45698,7 +45699,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeprecatedStatus",
         DeprecatedStatus,
@@ -45712,7 +45713,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RegistryItemBilling",
         RegistryItemBilling,
@@ -45726,7 +45727,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RegistryItemCostByResource",
         RegistryItemCostByResource,
@@ -45734,7 +45735,7 @@ if _w.PLANS:
         ("per_machine",),
         (0.0,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RegistryItem",
         RegistryItem,
@@ -45782,7 +45783,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRegistryItemRequest",
         GetRegistryItemRequest,
@@ -45796,7 +45797,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetRegistryItemResponse",
         GetRegistryItemResponse,
@@ -45804,7 +45805,7 @@ if _w.PLANS:
         ("item",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateRegistryItemRequest",
         CreateRegistryItemRequest,
@@ -45820,7 +45821,7 @@ if _w.PLANS:
             values_of_app_packages_v1_PackageType[0],
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateRegistryItemResponse",
         CreateRegistryItemResponse,
@@ -45828,7 +45829,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateRegistryItemRequest",
         UpdateRegistryItemRequest,
@@ -45858,7 +45859,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateRegistryItemResponse",
         UpdateRegistryItemResponse,
@@ -45866,7 +45867,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListRegistryItemsResponse",
         ListRegistryItemsResponse,
@@ -45874,7 +45875,7 @@ if _w.PLANS:
         ("items",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteRegistryItemRequest",
         DeleteRegistryItemRequest,
@@ -45882,7 +45883,7 @@ if _w.PLANS:
         ("item_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteRegistryItemResponse",
         DeleteRegistryItemResponse,
@@ -45890,7 +45891,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RenameRegistryItemRequest",
         RenameRegistryItemRequest,
@@ -45904,7 +45905,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RenameRegistryItemResponse",
         RenameRegistryItemResponse,
@@ -45912,7 +45913,7 @@ if _w.PLANS:
         ("item",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TransferRegistryItemRequest",
         TransferRegistryItemRequest,
@@ -45926,7 +45927,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TransferRegistryItemResponse",
         TransferRegistryItemResponse,
@@ -45934,7 +45935,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeprecateRegistryItemRequest",
         DeprecateRegistryItemRequest,
@@ -45948,7 +45949,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeprecateRegistryItemResponse",
         DeprecateRegistryItemResponse,
@@ -45956,7 +45957,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UndeprecateRegistryItemRequest",
         UndeprecateRegistryItemRequest,
@@ -45964,7 +45965,7 @@ if _w.PLANS:
         ("item_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UndeprecateRegistryItemResponse",
         UndeprecateRegistryItemResponse,
@@ -45972,7 +45973,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateModuleRequest",
         CreateModuleRequest,
@@ -45986,7 +45987,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateModuleResponse",
         CreateModuleResponse,
@@ -46000,7 +46001,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateModuleRequest",
         UpdateModuleRequest,
@@ -46028,8 +46029,8 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(_planned, "decode_AllowedOrgIDs", AllowedOrgIDs, "viam.app.v1.AllowedOrgIDs", ("ids",), (None,))
-    _w.plan(
+    _d.plan(_planned, "decode_AllowedOrgIDs", AllowedOrgIDs, "viam.app.v1.AllowedOrgIDs", ("ids",), (None,))
+    _d.plan(
         _planned,
         "decode_App",
         App,
@@ -46053,7 +46054,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateModuleResponse",
         UpdateModuleResponse,
@@ -46061,7 +46062,7 @@ if _w.PLANS:
         ("url",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateModuleMetadata",
         UpdateModuleMetadata,
@@ -46083,7 +46084,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateMLModelMetadata",
         UpdateMLModelMetadata,
@@ -46099,7 +46100,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateMLTrainingMetadata",
         UpdateMLTrainingMetadata,
@@ -46117,7 +46118,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Model",
         Model,
@@ -46137,7 +46138,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ModuleFileInfo",
         ModuleFileInfo,
@@ -46155,7 +46156,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UploadModuleFileRequest",
         UploadModuleFileRequest,
@@ -46169,7 +46170,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UploadModuleFileResponse",
         UploadModuleFileResponse,
@@ -46177,7 +46178,7 @@ if _w.PLANS:
         ("url",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetModuleRequest",
         GetModuleRequest,
@@ -46191,7 +46192,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetModuleResponse",
         GetModuleResponse,
@@ -46199,7 +46200,7 @@ if _w.PLANS:
         ("module",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Module",
         Module,
@@ -46241,7 +46242,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_VersionHistory",
         VersionHistory,
@@ -46267,7 +46268,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Uploads",
         Uploads,
@@ -46281,7 +46282,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListModulesRequest",
         ListModulesRequest,
@@ -46295,7 +46296,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListModulesResponse",
         ListModulesResponse,
@@ -46303,7 +46304,7 @@ if _w.PLANS:
         ("modules",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeprecateRegistryItemVersionRequest",
         DeprecateRegistryItemVersionRequest,
@@ -46319,7 +46320,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeprecateRegistryItemVersionResponse",
         DeprecateRegistryItemVersionResponse,
@@ -46327,7 +46328,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UndeprecateRegistryItemVersionRequest",
         UndeprecateRegistryItemVersionRequest,
@@ -46341,7 +46342,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UndeprecateRegistryItemVersionResponse",
         UndeprecateRegistryItemVersionResponse,
@@ -46349,7 +46350,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetUserIDByEmailRequest",
         GetUserIDByEmailRequest,
@@ -46357,7 +46358,7 @@ if _w.PLANS:
         ("email",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetUserIDByEmailResponse",
         GetUserIDByEmailResponse,
@@ -46365,7 +46366,7 @@ if _w.PLANS:
         ("user_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListOrganizationsByUserRequest",
         ListOrganizationsByUserRequest,
@@ -46373,7 +46374,7 @@ if _w.PLANS:
         ("user_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrgDetails",
         OrgDetails,
@@ -46393,7 +46394,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListOrganizationsByUserResponse",
         ListOrganizationsByUserResponse,
@@ -46401,7 +46402,7 @@ if _w.PLANS:
         ("orgs",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SearchOrganizationsRequest",
         SearchOrganizationsRequest,
@@ -46419,7 +46420,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SearchOrganizationsResponse",
         SearchOrganizationsResponse,
@@ -46427,7 +46428,7 @@ if _w.PLANS:
         ("organizations",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateKeyRequest",
         CreateKeyRequest,
@@ -46441,7 +46442,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateKeyResponse",
         CreateKeyResponse,
@@ -46455,11 +46456,11 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned, "decode_DeleteKeyRequest", DeleteKeyRequest, "viam.app.v1.DeleteKeyRequest", ("id",), ("",)
     )
-    _w.plan(_planned, "decode_DeleteKeyResponse", DeleteKeyResponse, "viam.app.v1.DeleteKeyResponse", (), ())
-    _w.plan(
+    _d.plan(_planned, "decode_DeleteKeyResponse", DeleteKeyResponse, "viam.app.v1.DeleteKeyResponse", (), ())
+    _d.plan(
         _planned,
         "decode_RenameKeyRequest",
         RenameKeyRequest,
@@ -46473,7 +46474,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RenameKeyResponse",
         RenameKeyResponse,
@@ -46487,7 +46488,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AuthorizationDetails",
         AuthorizationDetails,
@@ -46507,7 +46508,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_APIKeyWithAuthorizations",
         APIKeyWithAuthorizations,
@@ -46521,10 +46522,10 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned, "decode_ListKeysRequest", ListKeysRequest, "viam.app.v1.ListKeysRequest", ("org_id",), ("",)
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListKeysResponse",
         ListKeysResponse,
@@ -46532,10 +46533,10 @@ if _w.PLANS:
         ("api_keys",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned, "decode_RotateKeyRequest", RotateKeyRequest, "viam.app.v1.RotateKeyRequest", ("id",), ("",)
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RotateKeyResponse",
         RotateKeyResponse,
@@ -46549,7 +46550,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateKeyFromExistingKeyAuthorizationsRequest",
         CreateKeyFromExistingKeyAuthorizationsRequest,
@@ -46557,7 +46558,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateKeyFromExistingKeyAuthorizationsResponse",
         CreateKeyFromExistingKeyAuthorizationsResponse,
@@ -46571,7 +46572,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetAppContentRequest",
         GetAppContentRequest,
@@ -46585,7 +46586,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetAppContentResponse",
         GetAppContentResponse,
@@ -46603,7 +46604,7 @@ if _w.PLANS:
             False,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrganizationSetLogoRequest",
         OrganizationSetLogoRequest,
@@ -46617,7 +46618,7 @@ if _w.PLANS:
             b"",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrganizationSetLogoResponse",
         OrganizationSetLogoResponse,
@@ -46625,7 +46626,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrganizationGetLogoRequest",
         OrganizationGetLogoRequest,
@@ -46633,7 +46634,7 @@ if _w.PLANS:
         ("org_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrganizationGetLogoResponse",
         OrganizationGetLogoResponse,
@@ -46641,7 +46642,7 @@ if _w.PLANS:
         ("url",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_EnableAuthServiceRequest",
         EnableAuthServiceRequest,
@@ -46649,7 +46650,7 @@ if _w.PLANS:
         ("org_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_EnableAuthServiceResponse",
         EnableAuthServiceResponse,
@@ -46657,7 +46658,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DisableAuthServiceRequest",
         DisableAuthServiceRequest,
@@ -46665,7 +46666,7 @@ if _w.PLANS:
         ("org_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DisableAuthServiceResponse",
         DisableAuthServiceResponse,
@@ -46673,7 +46674,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateOAuthAppRequest",
         CreateOAuthAppRequest,
@@ -46689,7 +46690,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateOAuthAppResponse",
         CreateOAuthAppResponse,
@@ -46703,7 +46704,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ReadOAuthAppRequest",
         ReadOAuthAppRequest,
@@ -46717,7 +46718,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ReadOAuthAppResponse",
         ReadOAuthAppResponse,
@@ -46733,7 +46734,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateOAuthAppRequest",
         UpdateOAuthAppRequest,
@@ -46751,7 +46752,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateOAuthAppResponse",
         UpdateOAuthAppResponse,
@@ -46759,7 +46760,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteOAuthAppRequest",
         DeleteOAuthAppRequest,
@@ -46773,7 +46774,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteOAuthAppResponse",
         DeleteOAuthAppResponse,
@@ -46781,7 +46782,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListOAuthAppsRequest",
         ListOAuthAppsRequest,
@@ -46789,7 +46790,7 @@ if _w.PLANS:
         ("org_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListOAuthAppsResponse",
         ListOAuthAppsResponse,
@@ -46797,7 +46798,7 @@ if _w.PLANS:
         ("client_ids",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateOAuthAppUserRequest",
         CreateOAuthAppUserRequest,
@@ -46819,7 +46820,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateOAuthAppUserResponse",
         CreateOAuthAppUserResponse,
@@ -46837,7 +46838,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetAppBrandingRequest",
         GetAppBrandingRequest,
@@ -46851,7 +46852,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AppCustomizations",
         AppCustomizations,
@@ -46859,7 +46860,7 @@ if _w.PLANS:
         ("machine_picker",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MachinePickerCustomizations",
         MachinePickerCustomizations,
@@ -46873,7 +46874,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UploadDevicePushTokenRequest",
         UploadDevicePushTokenRequest,
@@ -46889,7 +46890,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UploadDevicePushTokenResponse",
         UploadDevicePushTokenResponse,
@@ -46897,7 +46898,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteDevicePushTokenRequest",
         DeleteDevicePushTokenRequest,
@@ -46911,7 +46912,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteDevicePushTokenResponse",
         DeleteDevicePushTokenResponse,
@@ -46919,7 +46920,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetDevicePushTokensRequest",
         GetDevicePushTokensRequest,
@@ -46927,7 +46928,7 @@ if _w.PLANS:
         ("app_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetDevicePushTokensResponse",
         GetDevicePushTokensResponse,
@@ -46935,7 +46936,7 @@ if _w.PLANS:
         ("device_tokens",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SetFirebaseConfigRequest",
         SetFirebaseConfigRequest,
@@ -46951,7 +46952,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SetFirebaseConfigResponse",
         SetFirebaseConfigResponse,
@@ -46959,7 +46960,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetFirebaseConfigRequest",
         GetFirebaseConfigRequest,
@@ -46967,7 +46968,7 @@ if _w.PLANS:
         ("org_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetFirebaseConfigResponse",
         GetFirebaseConfigResponse,
@@ -46975,7 +46976,7 @@ if _w.PLANS:
         ("app_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteFirebaseConfigRequest",
         DeleteFirebaseConfigRequest,
@@ -46989,7 +46990,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteFirebaseConfigResponse",
         DeleteFirebaseConfigResponse,
@@ -46997,7 +46998,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_InvoiceSummary",
         InvoiceSummary,
@@ -47023,7 +47024,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_PaymentMethodCard",
         PaymentMethodCard,
@@ -47037,7 +47038,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_VerificationInfo",
         VerificationInfo,
@@ -47051,7 +47052,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_PaymentMethodUSBankAccount",
         PaymentMethodUSBankAccount,
@@ -47071,7 +47072,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetCurrentMonthUsageRequest",
         GetCurrentMonthUsageRequest,
@@ -47079,7 +47080,7 @@ if _w.PLANS:
         ("org_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UsageCost",
         UsageCost,
@@ -47093,7 +47094,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ResourceUsageCostsBySource",
         ResourceUsageCostsBySource,
@@ -47109,7 +47110,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ResourceUsageCosts",
         ResourceUsageCosts,
@@ -47127,7 +47128,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetCurrentMonthUsageResponse",
         GetCurrentMonthUsageResponse,
@@ -47167,7 +47168,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetOrgBillingInformationRequest",
         GetOrgBillingInformationRequest,
@@ -47175,7 +47176,7 @@ if _w.PLANS:
         ("org_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetOrgBillingInformationResponse",
         GetOrgBillingInformationResponse,
@@ -47195,7 +47196,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetInvoicesSummaryRequest",
         GetInvoicesSummaryRequest,
@@ -47203,7 +47204,7 @@ if _w.PLANS:
         ("org_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetInvoicesSummaryResponse",
         GetInvoicesSummaryResponse,
@@ -47217,7 +47218,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetInvoicePdfRequest",
         GetInvoicePdfRequest,
@@ -47231,7 +47232,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetInvoicePdfResponse",
         GetInvoicePdfResponse,
@@ -47239,7 +47240,7 @@ if _w.PLANS:
         ("chunk",),
         (b"",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SendPaymentRequiredEmailRequest",
         SendPaymentRequiredEmailRequest,
@@ -47253,7 +47254,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SendPaymentRequiredEmailResponse",
         SendPaymentRequiredEmailResponse,
@@ -47261,7 +47262,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetAvailableBillingTiersRequest",
         GetAvailableBillingTiersRequest,
@@ -47269,7 +47270,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetAvailableBillingTiersResponse",
         GetAvailableBillingTiersResponse,
@@ -47277,7 +47278,7 @@ if _w.PLANS:
         ("tiers",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateOrganizationBillingTierRequest",
         UpdateOrganizationBillingTierRequest,
@@ -47291,7 +47292,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateOrganizationBillingTierResponse",
         UpdateOrganizationBillingTierResponse,
@@ -47299,7 +47300,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetLocationBillingOrganizationRequest",
         GetLocationBillingOrganizationRequest,
@@ -47307,7 +47308,7 @@ if _w.PLANS:
         ("location_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetLocationBillingOrganizationResponse",
         GetLocationBillingOrganizationResponse,
@@ -47315,7 +47316,7 @@ if _w.PLANS:
         ("billing_organization_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateLocationBillingOrganizationRequest",
         UpdateLocationBillingOrganizationRequest,
@@ -47329,7 +47330,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateLocationBillingOrganizationResponse",
         UpdateLocationBillingOrganizationResponse,
@@ -47337,7 +47338,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ChargeOrganizationRequest",
         ChargeOrganizationRequest,
@@ -47359,7 +47360,7 @@ if _w.PLANS:
             False,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ChargeOrganizationResponse",
         ChargeOrganizationResponse,
@@ -47367,7 +47368,7 @@ if _w.PLANS:
         ("invoice_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateInvoiceAndChargeImmediatelyRequest",
         CreateInvoiceAndChargeImmediatelyRequest,
@@ -47387,7 +47388,7 @@ if _w.PLANS:
             False,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateInvoiceAndChargeImmediatelyResponse",
         CreateInvoiceAndChargeImmediatelyResponse,
@@ -47395,7 +47396,7 @@ if _w.PLANS:
         ("invoice_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_IsLegalAcceptedRequest",
         IsLegalAcceptedRequest,
@@ -47403,7 +47404,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_IsLegalAcceptedResponse",
         IsLegalAcceptedResponse,
@@ -47417,13 +47418,13 @@ if _w.PLANS:
             False,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned, "decode_AcceptLegalRequest", AcceptLegalRequest, "viam.app.v1.AcceptLegalRequest", (), ()
     )
-    _w.plan(
+    _d.plan(
         _planned, "decode_AcceptLegalResponse", AcceptLegalResponse, "viam.app.v1.AcceptLegalResponse", (), ()
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RegisterAuthApplicationRequest",
         RegisterAuthApplicationRequest,
@@ -47443,7 +47444,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RegisterAuthApplicationResponse",
         RegisterAuthApplicationResponse,
@@ -47459,7 +47460,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateAuthApplicationRequest",
         UpdateAuthApplicationRequest,
@@ -47481,7 +47482,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateAuthApplicationResponse",
         UpdateAuthApplicationResponse,
@@ -47495,7 +47496,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetAuthApplicationRequest",
         GetAuthApplicationRequest,
@@ -47509,7 +47510,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetAuthApplicationResponse",
         GetAuthApplicationResponse,
@@ -47531,7 +47532,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RobotConfig",
         RobotConfig,
@@ -47579,7 +47580,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_LogPatternConfig",
         LogPatternConfig,
@@ -47593,7 +47594,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_JobConfig",
         JobConfig,
@@ -47615,7 +47616,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TracingConfig",
         TracingConfig,
@@ -47633,7 +47634,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_LocationSecret",
         LocationSecret,
@@ -47647,7 +47648,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AppValidationStatus",
         AppValidationStatus,
@@ -47655,7 +47656,7 @@ if _w.PLANS:
         ("error",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CloudConfig",
         CloudConfig,
@@ -47689,7 +47690,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ComponentConfig",
         ComponentConfig,
@@ -47719,7 +47720,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ResourceLevelServiceConfig",
         ResourceLevelServiceConfig,
@@ -47733,7 +47734,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ServiceConfig",
         ServiceConfig,
@@ -47761,7 +47762,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_NetworkConfig",
         NetworkConfig,
@@ -47785,7 +47786,7 @@ if _w.PLANS:
             False,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SessionsConfig",
         SessionsConfig,
@@ -47793,7 +47794,7 @@ if _w.PLANS:
         ("heartbeat_window",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TrafficTunnelEndpoint",
         TrafficTunnelEndpoint,
@@ -47807,7 +47808,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AuthConfig",
         AuthConfig,
@@ -47825,7 +47826,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UserPermission",
         UserPermission,
@@ -47839,7 +47840,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_User",
         User,
@@ -47853,7 +47854,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Permission",
         Permission,
@@ -47867,8 +47868,8 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(_planned, "decode_JWKSFile", JWKSFile, "viam.app.v1.JWKSFile", ("json",), (None,))
-    _w.plan(
+    _d.plan(_planned, "decode_JWKSFile", JWKSFile, "viam.app.v1.JWKSFile", ("json",), (None,))
+    _d.plan(
         _planned,
         "decode_ExternalAuthConfig",
         ExternalAuthConfig,
@@ -47876,7 +47877,7 @@ if _w.PLANS:
         ("jwks",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AuthHandlerConfig",
         AuthHandlerConfig,
@@ -47890,7 +47891,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Frame",
         Frame,
@@ -47908,7 +47909,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_LogConfiguration",
         LogConfiguration,
@@ -47916,7 +47917,7 @@ if _w.PLANS:
         ("level",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Translation",
         Translation,
@@ -47932,7 +47933,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Orientation",
         Orientation,
@@ -47954,7 +47955,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrientationNoOrientation",
         OrientationNoOrientation,
@@ -47962,7 +47963,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrientationOrientationVectorRadians",
         OrientationOrientationVectorRadians,
@@ -47980,7 +47981,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrientationOrientationVectorDegrees",
         OrientationOrientationVectorDegrees,
@@ -47998,7 +47999,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrientationEulerAngles",
         OrientationEulerAngles,
@@ -48014,7 +48015,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrientationAxisAngles",
         OrientationAxisAngles,
@@ -48032,7 +48033,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OrientationQuaternion",
         OrientationQuaternion,
@@ -48050,7 +48051,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RemoteConfig",
         RemoteConfig,
@@ -48082,7 +48083,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RemoteAuth",
         RemoteAuth,
@@ -48096,7 +48097,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RemoteAuthCredentials",
         RemoteAuthCredentials,
@@ -48110,7 +48111,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AgentInfo",
         AgentInfo,
@@ -48134,7 +48135,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ConfigRequest",
         ConfigRequest,
@@ -48148,10 +48149,10 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned, "decode_ConfigResponse", ConfigResponse, "viam.app.v1.ConfigResponse", ("config",), (None,)
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CertificateRequest",
         CertificateRequest,
@@ -48159,7 +48160,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CertificateResponse",
         CertificateResponse,
@@ -48175,7 +48176,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_LogRequest",
         LogRequest,
@@ -48189,8 +48190,8 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(_planned, "decode_LogResponse", LogResponse, "viam.app.v1.LogResponse", (), ())
-    _w.plan(
+    _d.plan(_planned, "decode_LogResponse", LogResponse, "viam.app.v1.LogResponse", (), ())
+    _d.plan(
         _planned,
         "decode_NeedsRestartRequest",
         NeedsRestartRequest,
@@ -48198,7 +48199,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_NeedsRestartResponse",
         NeedsRestartResponse,
@@ -48214,7 +48215,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_PackageConfig",
         PackageConfig,
@@ -48234,7 +48235,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MaintenanceConfig",
         MaintenanceConfig,
@@ -48248,1029 +48249,1029 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Robot,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_access", ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
-            (48, 5, _w.K_ENUM, values_of_OnlineState, OnlineState, ()),
-            (56, 6, _w.K_INT64, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_access", ()),
+            (42, 4, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (48, 5, _d.K_ENUM, values_of_OnlineState, OnlineState, ()),
+            (56, 6, _d.K_INT64, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_RobotPart,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (82, 2, _w.K_STRING, None, None, ()),
-            (26, 3, _w.K_STRING, None, None, ()),
-            (34, 4, _w.K_STRING, None, None, ()),
-            (98, 5, _w.K_STRING, None, None, ()),
-            (42, 6, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
-            (50, 7, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_access", ()),
-            (58, 8, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
-            (64, 9, _w.K_BOOL, None, None, ()),
-            (74, 10, _w.K_STRING, None, None, ()),
-            (90, 11, _w.K_STRING, None, None, ()),
-            (106, 12, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
-            (114, 13, _w.K_REP_MESSAGE, decode_SharedSecret, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (82, 2, _d.K_STRING, None, None, ()),
+            (26, 3, _d.K_STRING, None, None, ()),
+            (34, 4, _d.K_STRING, None, None, ()),
+            (98, 5, _d.K_STRING, None, None, ()),
+            (42, 6, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (50, 7, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_access", ()),
+            (58, 8, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (64, 9, _d.K_BOOL, None, None, ()),
+            (74, 10, _d.K_STRING, None, None, ()),
+            (90, 11, _d.K_STRING, None, None, ()),
+            (106, 12, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (114, 13, _d.K_REP_MESSAGE, decode_SharedSecret, None, ()),
             (
                 122,
                 14,
-                _w.K_TIMESTAMP,
+                _d.K_TIMESTAMP,
                 _c_google_protobuf.decode_Timestamp_value,
                 "_viam_raw_last_updated",
                 (),
             ),
-            (128, 15, _w.K_ENUM, values_of_OnlineState, OnlineState, ()),
-            (136, 16, _w.K_INT64, None, None, ()),
-            (146, 17, _w.K_STRING, None, None, ()),
+            (128, 15, _d.K_ENUM, values_of_OnlineState, OnlineState, ()),
+            (136, 16, _d.K_INT64, None, None, ()),
+            (146, 17, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_RobotPartHistoryEntry,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_when", ()),
-            (34, 3, _w.K_MESSAGE, decode_RobotPart, None, ()),
-            (42, 4, _w.K_MESSAGE, decode_AuthenticatorInfo, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_when", ()),
+            (34, 3, _d.K_MESSAGE, decode_RobotPart, None, ()),
+            (42, 4, _d.K_MESSAGE, decode_AuthenticatorInfo, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_AuthenticatorInfo,
         (
-            (8, 0, _w.K_ENUM, values_of_AuthenticationType, AuthenticationType, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_BOOL, None, None, ()),
+            (8, 0, _d.K_ENUM, values_of_AuthenticationType, AuthenticationType, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Organization,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
-            (58, 6, _w.K_MESSAGE, decode_FragmentImportList, None, ()),
-            (66, 7, _w.K_MESSAGE, decode_AllowedLoginMethods, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
+            (58, 6, _d.K_MESSAGE, decode_FragmentImportList, None, ()),
+            (66, 7, _d.K_MESSAGE, decode_AllowedLoginMethods, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_OrganizationMember,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_STRING, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_date_added", ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_login", ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_access", ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_STRING, None, None, ()),
+            (26, 2, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_date_added", ()),
+            (34, 3, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_login", ()),
+            (42, 4, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_access", ()),
         ),
     )
-    _w.plan_fields(
-        decode_ListOrganizationsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Organization, None, ()),)
+    _d.plan_fields(
+        decode_ListOrganizationsResponse, ((10, 0, _d.K_REP_MESSAGE, decode_Organization, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_OrganizationInvite,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
-            (34, 3, _w.K_REP_MESSAGE, decode_Authorization, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (34, 3, _d.K_REP_MESSAGE, decode_Authorization, None, ()),
         ),
     )
-    _w.plan_fields(decode_CreateOrganizationRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_CreateOrganizationResponse, ((10, 0, _w.K_MESSAGE, decode_Organization, None, ()),))
-    _w.plan_fields(decode_GetOrganizationRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetOrganizationResponse, ((10, 0, _w.K_MESSAGE, decode_Organization, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_CreateOrganizationRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_CreateOrganizationResponse, ((10, 0, _d.K_MESSAGE, decode_Organization, None, ()),))
+    _d.plan_fields(decode_GetOrganizationRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetOrganizationResponse, ((10, 0, _d.K_MESSAGE, decode_Organization, None, ()),))
+    _d.plan_fields(
         decode_GetOrganizationNamespaceAvailabilityRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetOrganizationNamespaceAvailabilityResponse, ((8, 0, _w.K_BOOL, None, None, ()),))
-    _w.plan_fields(decode_FragmentImportList, ((10, 0, _w.K_REP_MESSAGE, decode_FragmentImport, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetOrganizationNamespaceAvailabilityResponse, ((8, 0, _d.K_BOOL, None, None, ()),))
+    _d.plan_fields(decode_FragmentImportList, ((10, 0, _d.K_REP_MESSAGE, decode_FragmentImport, None, ()),))
+    _d.plan_fields(
         decode_UpdateOrganizationRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_MESSAGE, decode_FragmentImportList, None, ()),
-            (58, 6, _w.K_MESSAGE, decode_AllowedLoginMethods, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_MESSAGE, decode_FragmentImportList, None, ()),
+            (58, 6, _d.K_MESSAGE, decode_AllowedLoginMethods, None, ()),
         ),
     )
-    _w.plan_fields(decode_UpdateOrganizationResponse, ((10, 0, _w.K_MESSAGE, decode_Organization, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_UpdateOrganizationResponse, ((10, 0, _d.K_MESSAGE, decode_Organization, None, ()),))
+    _d.plan_fields(
         decode_UpdateOrganizationNamespaceRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_UpdateOrganizationNamespaceResponse, ((10, 0, _w.K_MESSAGE, decode_Organization, None, ()),)
+    _d.plan_fields(
+        decode_UpdateOrganizationNamespaceResponse, ((10, 0, _d.K_MESSAGE, decode_Organization, None, ()),)
     )
-    _w.plan_fields(decode_DeleteOrganizationRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetOrganizationMetadataRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_DeleteOrganizationRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetOrganizationMetadataRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_GetOrganizationMetadataResponse,
-        ((10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),),
+        ((10, 0, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateOrganizationMetadataRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(decode_ListOrganizationMembersRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_ListOrganizationMembersRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_ListOrganizationMembersResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_OrganizationMember, None, ()),
-            (26, 2, _w.K_REP_MESSAGE, decode_OrganizationInvite, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_OrganizationMember, None, ()),
+            (26, 2, _d.K_REP_MESSAGE, decode_OrganizationInvite, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreateOrganizationInviteRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_REP_MESSAGE, decode_Authorization, None, ()),
-            (32, 3, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_REP_MESSAGE, decode_Authorization, None, ()),
+            (32, 3, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_CreateOrganizationInviteResponse, ((10, 0, _w.K_MESSAGE, decode_OrganizationInvite, None, ()),)
+    _d.plan_fields(
+        decode_CreateOrganizationInviteResponse, ((10, 0, _d.K_MESSAGE, decode_OrganizationInvite, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateOrganizationInviteAuthorizationsRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_REP_MESSAGE, decode_Authorization, None, ()),
-            (34, 3, _w.K_REP_MESSAGE, decode_Authorization, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_REP_MESSAGE, decode_Authorization, None, ()),
+            (34, 3, _d.K_REP_MESSAGE, decode_Authorization, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateOrganizationInviteAuthorizationsResponse,
-        ((10, 0, _w.K_MESSAGE, decode_OrganizationInvite, None, ()),),
+        ((10, 0, _d.K_MESSAGE, decode_OrganizationInvite, None, ()),),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DeleteOrganizationInviteRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ResendOrganizationInviteRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_ResendOrganizationInviteResponse, ((10, 0, _w.K_MESSAGE, decode_OrganizationInvite, None, ()),)
+    _d.plan_fields(
+        decode_ResendOrganizationInviteResponse, ((10, 0, _d.K_MESSAGE, decode_OrganizationInvite, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DeleteOrganizationMemberRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_BillingAddress,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_EnableBillingServiceRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, decode_BillingAddress, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, decode_BillingAddress, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateBillingServiceRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, decode_BillingAddress, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, decode_BillingAddress, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetBillingServiceConfigRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetBillingServiceConfigRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_GetBillingServiceConfigResponse,
         (
-            (10, 0, _w.K_MESSAGE, decode_BillingAddress, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_BillingAddress, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_DisableBillingServiceRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_DisableBillingServiceRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_OrganizationSetSupportEmailRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_OrganizationGetSupportEmailRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_OrganizationGetSupportEmailResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_OrganizationGetSupportEmailRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_OrganizationGetSupportEmailResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_OrganizationIdentity,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_LocationOrganization,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_LocationAuth,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_REP_MESSAGE, decode_SharedSecret, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_REP_MESSAGE, decode_SharedSecret, None, ()),
         ),
     )
-    _w.plan_fields(decode_StorageConfig, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_StorageConfig, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_Location,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (34, 2, _w.K_STRING, None, None, ()),
-            (42, 3, _w.K_MESSAGE, decode_LocationAuth, None, ()),
-            (50, 4, _w.K_REP_MESSAGE, decode_LocationOrganization, None, ()),
-            (26, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
-            (56, 6, _w.K_INT32, None, None, ()),
-            (66, 7, _w.K_MESSAGE, decode_StorageConfig, None, ()),
-            (74, 8, _w.K_MESSAGE, decode_OrganizationIdentity, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (34, 2, _d.K_STRING, None, None, ()),
+            (42, 3, _d.K_MESSAGE, decode_LocationAuth, None, ()),
+            (50, 4, _d.K_REP_MESSAGE, decode_LocationOrganization, None, ()),
+            (26, 5, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (56, 6, _d.K_INT32, None, None, ()),
+            (66, 7, _d.K_MESSAGE, decode_StorageConfig, None, ()),
+            (74, 8, _d.K_MESSAGE, decode_OrganizationIdentity, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_SharedSecret,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
-            (32, 3, _w.K_ENUM, values_of_SharedSecretState, SharedSecretState, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (32, 3, _d.K_ENUM, values_of_SharedSecretState, SharedSecretState, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreateLocationRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_CreateLocationResponse, ((10, 0, _w.K_MESSAGE, decode_Location, None, ()),))
-    _w.plan_fields(decode_GetLocationRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetLocationResponse, ((10, 0, _w.K_MESSAGE, decode_Location, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_CreateLocationResponse, ((10, 0, _d.K_MESSAGE, decode_Location, None, ()),))
+    _d.plan_fields(decode_GetLocationRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetLocationResponse, ((10, 0, _d.K_MESSAGE, decode_Location, None, ()),))
+    _d.plan_fields(
         decode_UpdateLocationRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_UpdateLocationResponse, ((10, 0, _w.K_MESSAGE, decode_Location, None, ()),))
-    _w.plan_fields(decode_DeleteLocationRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetLocationMetadataRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_UpdateLocationResponse, ((10, 0, _d.K_MESSAGE, decode_Location, None, ()),))
+    _d.plan_fields(decode_DeleteLocationRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetLocationMetadataRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_GetLocationMetadataResponse,
-        ((10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),),
+        ((10, 0, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateLocationMetadataRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_GetOrganizationsWithAccessToLocationRequest, ((10, 0, _w.K_STRING, None, None, ()),)
+    _d.plan_fields(
+        decode_GetOrganizationsWithAccessToLocationRequest, ((10, 0, _d.K_STRING, None, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetOrganizationsWithAccessToLocationResponse,
-        ((10, 0, _w.K_REP_MESSAGE, decode_OrganizationIdentity, None, ()),),
+        ((10, 0, _d.K_REP_MESSAGE, decode_OrganizationIdentity, None, ()),),
     )
-    _w.plan_fields(decode_ListLocationsRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_ListLocationsRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_ShareLocationRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UnshareLocationRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_ListLocationsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Location, None, ()),))
-    _w.plan_fields(decode_CreateLocationSecretRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
-        decode_CreateLocationSecretResponse, ((10, 0, _w.K_MESSAGE, decode_LocationAuth, None, ()),)
+    _d.plan_fields(decode_ListLocationsResponse, ((10, 0, _d.K_REP_MESSAGE, decode_Location, None, ()),))
+    _d.plan_fields(decode_CreateLocationSecretRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
+        decode_CreateLocationSecretResponse, ((10, 0, _d.K_MESSAGE, decode_LocationAuth, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DeleteLocationSecretRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_LocationAuthRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_LocationAuthResponse, ((10, 0, _w.K_MESSAGE, decode_LocationAuth, None, ()),))
-    _w.plan_fields(decode_GetRobotRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetRoverRentalRobotsRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_LocationAuthRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_LocationAuthResponse, ((10, 0, _d.K_MESSAGE, decode_LocationAuth, None, ()),))
+    _d.plan_fields(decode_GetRobotRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetRoverRentalRobotsRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_RoverRentalRobot,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_GetRoverRentalRobotsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_RoverRentalRobot, None, ()),)
+    _d.plan_fields(
+        decode_GetRoverRentalRobotsResponse, ((10, 0, _d.K_REP_MESSAGE, decode_RoverRentalRobot, None, ()),)
     )
-    _w.plan_fields(decode_GetRobotResponse, ((10, 0, _w.K_MESSAGE, decode_Robot, None, ()),))
-    _w.plan_fields(decode_GetRobotPartsRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetRobotPartsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_RobotPart, None, ()),))
-    _w.plan_fields(decode_GetRobotPartRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetRobotResponse, ((10, 0, _d.K_MESSAGE, decode_Robot, None, ()),))
+    _d.plan_fields(decode_GetRobotPartsRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetRobotPartsResponse, ((10, 0, _d.K_REP_MESSAGE, decode_RobotPart, None, ()),))
+    _d.plan_fields(decode_GetRobotPartRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_GetRobotPartResponse,
         (
-            (10, 0, _w.K_MESSAGE, decode_RobotPart, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_RobotPart, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetRobotPartByNameAndLocationRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_GetRobotPartByNameAndLocationResponse, ((10, 0, _w.K_MESSAGE, decode_RobotPart, None, ()),)
+    _d.plan_fields(
+        decode_GetRobotPartByNameAndLocationResponse, ((10, 0, _d.K_MESSAGE, decode_RobotPart, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetRobotPartLogsRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_BOOL, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_REP_STRING, None, None, ()),
-            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start", ()),
-            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end", ()),
-            (64, 7, _w.K_INT64, None, None, ()),
-            (74, 8, _w.K_STRING, None, None, ()),
-            (80, 9, _w.K_BOOL, None, None, ()),
-            (88, 10, _w.K_ENUM, values_of_LogOrder, LogOrder, ()),
-            (98, 11, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_BOOL, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_REP_STRING, None, None, ()),
+            (50, 5, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start", ()),
+            (58, 6, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end", ()),
+            (64, 7, _d.K_INT64, None, None, ()),
+            (74, 8, _d.K_STRING, None, None, ()),
+            (80, 9, _d.K_BOOL, None, None, ()),
+            (88, 10, _d.K_ENUM, values_of_LogOrder, LogOrder, ()),
+            (98, 11, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetRobotPartLogsResponse,
         (
-            (10, 0, _w.K_REP_MESSAGE, _c_common_v1.decode_LogEntry, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, _c_common_v1.decode_LogEntry, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_TailRobotPartLogsRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_BOOL, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_BOOL, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_TailRobotPartLogsResponse, ((10, 0, _w.K_REP_MESSAGE, _c_common_v1.decode_LogEntry, None, ()),)
+    _d.plan_fields(
+        decode_TailRobotPartLogsResponse, ((10, 0, _d.K_REP_MESSAGE, _c_common_v1.decode_LogEntry, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetRobotPartHistoryRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_INT64, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start", ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end", ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_INT64, None, None, ()),
+            (34, 3, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start", ()),
+            (42, 4, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end", ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetRobotPartHistoryResponse,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_RobotPartHistoryEntry, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_RobotPartHistoryEntry, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateRobotPartRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
             (
                 34,
                 3,
-                _w.K_TIMESTAMP,
+                _d.K_TIMESTAMP,
                 _c_google_protobuf.decode_Timestamp_value,
                 "_viam_raw_last_known_update",
                 (),
             ),
-            (42, 4, _w.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_UpdateRobotPartResponse, ((10, 0, _w.K_MESSAGE, decode_RobotPart, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_UpdateRobotPartResponse, ((10, 0, _d.K_MESSAGE, decode_RobotPart, None, ()),))
+    _d.plan_fields(
         decode_ConfigPropertyChange,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Value, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Value, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_SetConfigPropertyRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_ConfigPropertyChange, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_ConfigPropertyChange, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ConfigPropertyChangeResult,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Value, None, ()),
-            (24, 2, _w.K_BOOL, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Value, None, ()),
+            (24, 2, _d.K_BOOL, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_SetConfigPropertyResponse,
-        ((10, 0, _w.K_REP_MESSAGE, decode_ConfigPropertyChangeResult, None, ()),),
+        ((10, 0, _d.K_REP_MESSAGE, decode_ConfigPropertyChangeResult, None, ()),),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_NewRobotPartRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_NewRobotPartResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_DeleteRobotPartRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetRobotPartMetadataRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_NewRobotPartResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_DeleteRobotPartRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetRobotPartMetadataRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_GetRobotPartMetadataResponse,
-        ((10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),),
+        ((10, 0, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateRobotPartMetadataRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetRobotAPIKeysRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetRobotAPIKeysRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_APIKey,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetRobotAPIKeysResponse,
-        ((10, 0, _w.K_REP_MESSAGE, decode_APIKeyWithAuthorizations, None, ()),),
+        ((10, 0, _d.K_REP_MESSAGE, decode_APIKeyWithAuthorizations, None, ()),),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Fragment,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (40, 4, _w.K_BOOL, None, None, ()),
-            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
-            (58, 6, _w.K_STRING, None, None, ()),
-            (72, 7, _w.K_INT32, None, None, ()),
-            (80, 8, _w.K_INT32, None, None, ()),
-            (88, 9, _w.K_BOOL, None, None, ()),
-            (96, 10, _w.K_ENUM, values_of_FragmentVisibility, FragmentVisibility, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (40, 4, _d.K_BOOL, None, None, ()),
+            (50, 5, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (58, 6, _d.K_STRING, None, None, ()),
+            (72, 7, _d.K_INT32, None, None, ()),
+            (80, 8, _d.K_INT32, None, None, ()),
+            (88, 9, _d.K_BOOL, None, None, ()),
+            (96, 10, _d.K_ENUM, values_of_FragmentVisibility, FragmentVisibility, ()),
             (
                 106,
                 11,
-                _w.K_TIMESTAMP,
+                _d.K_TIMESTAMP,
                 _c_google_protobuf.decode_Timestamp_value,
                 "_viam_raw_last_updated",
                 (),
             ),
-            (114, 12, _w.K_STRING, None, None, ()),
-            (122, 13, _w.K_STRING, None, None, ()),
-            (130, 14, _w.K_STRING, None, None, ()),
+            (114, 12, _d.K_STRING, None, None, ()),
+            (122, 13, _d.K_STRING, None, None, ()),
+            (130, 14, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_FragmentHistoryEntry,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_edited_on", ()),
-            (26, 2, _w.K_MESSAGE, decode_Fragment, None, ()),
-            (34, 3, _w.K_MESSAGE, decode_AuthenticatorInfo, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_edited_on", ()),
+            (26, 2, _d.K_MESSAGE, decode_Fragment, None, ()),
+            (34, 3, _d.K_MESSAGE, decode_AuthenticatorInfo, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_FragmentRevision,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_at", ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_at", ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_FragmentTag,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_FragmentError,
         (
-            (8, 0, _w.K_ENUM, values_of_FragmentErrorType, FragmentErrorType, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (8, 0, _d.K_ENUM, values_of_FragmentErrorType, FragmentErrorType, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_FragmentUsage,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_INT32, None, None, ()),
-            (24, 2, _w.K_INT32, None, None, ()),
-            (32, 3, _w.K_INT32, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_INT32, None, None, ()),
+            (24, 2, _d.K_INT32, None, None, ()),
+            (32, 3, _d.K_INT32, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ResolvedFragment,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
-            (26, 2, _w.K_MESSAGE, decode_FragmentError, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (26, 2, _d.K_MESSAGE, decode_FragmentError, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ListFragmentsResponse,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_Fragment, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_FragmentUsage, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_Fragment, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_FragmentUsage, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetFragmentRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetFragmentResponse,
         (
-            (10, 0, _w.K_MESSAGE, decode_Fragment, None, ()),
-            (18, 1, _w.K_MESSAGE, decode_FragmentUsage, None, ()),
-            (26, 2, _w.K_REP_MESSAGE, decode_FragmentRevision, None, ()),
-            (34, 3, _w.K_REP_MESSAGE, decode_FragmentTag, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_Fragment, None, ()),
+            (18, 1, _d.K_MESSAGE, decode_FragmentUsage, None, ()),
+            (26, 2, _d.K_REP_MESSAGE, decode_FragmentRevision, None, ()),
+            (34, 3, _d.K_REP_MESSAGE, decode_FragmentTag, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreateFragmentRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (32, 3, _w.K_ENUM, values_of_FragmentVisibility, FragmentVisibility, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (32, 3, _d.K_ENUM, values_of_FragmentVisibility, FragmentVisibility, ()),
         ),
     )
-    _w.plan_fields(decode_CreateFragmentResponse, ((10, 0, _w.K_MESSAGE, decode_Fragment, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_CreateFragmentResponse, ((10, 0, _d.K_MESSAGE, decode_Fragment, None, ()),))
+    _d.plan_fields(
         decode_UpdateFragmentRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
-            (32, 3, _w.K_BOOL, None, None, ()),
-            (40, 4, _w.K_ENUM, values_of_FragmentVisibility, FragmentVisibility, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (32, 3, _d.K_BOOL, None, None, ()),
+            (40, 4, _d.K_ENUM, values_of_FragmentVisibility, FragmentVisibility, ()),
             (
                 50,
                 5,
-                _w.K_TIMESTAMP,
+                _d.K_TIMESTAMP,
                 _c_google_protobuf.decode_Timestamp_value,
                 "_viam_raw_last_known_update",
                 (),
             ),
-            (58, 6, _w.K_STRING, None, None, ()),
+            (58, 6, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_UpdateFragmentResponse, ((10, 0, _w.K_MESSAGE, decode_Fragment, None, ()),))
-    _w.plan_fields(decode_DeleteFragmentRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_UpdateFragmentResponse, ((10, 0, _d.K_MESSAGE, decode_Fragment, None, ()),))
+    _d.plan_fields(decode_DeleteFragmentRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_GetFragmentHistoryRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_INT64, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_INT64, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetFragmentHistoryResponse,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_FragmentHistoryEntry, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_FragmentHistoryEntry, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetFragmentUsageRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
-        decode_GetFragmentUsageResponse, ((10, 0, _w.K_REP_MESSAGE, decode_FragmentUsage, None, ()),)
+    _d.plan_fields(decode_GetFragmentUsageRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
+        decode_GetFragmentUsageResponse, ((10, 0, _d.K_REP_MESSAGE, decode_FragmentUsage, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_SetFragmentTagRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_SetFragmentTagResponse, ((10, 0, _w.K_REP_MESSAGE, decode_FragmentTag, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_SetFragmentTagResponse, ((10, 0, _d.K_REP_MESSAGE, decode_FragmentTag, None, ()),))
+    _d.plan_fields(
         decode_DeleteFragmentTagRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_DeleteFragmentTagResponse, ((10, 0, _w.K_REP_MESSAGE, decode_FragmentTag, None, ()),)
+    _d.plan_fields(
+        decode_DeleteFragmentTagResponse, ((10, 0, _d.K_REP_MESSAGE, decode_FragmentTag, None, ()),)
     )
-    _w.plan_fields(decode_ListRobotsRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_ListRobotsForLocationsRequest, ((10, 0, _w.K_REP_STRING, None, None, ()),))
-    _w.plan_fields(decode_ListRobotsForOrgRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_ListRobotsRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_ListRobotsForLocationsRequest, ((10, 0, _d.K_REP_STRING, None, None, ()),))
+    _d.plan_fields(decode_ListRobotsForOrgRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_AdditionalFragment,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ListNestedFragmentsRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_AdditionalFragment, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_AdditionalFragment, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ListNestedFragmentsResponse,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_Fragment, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_ResolvedFragment, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_Fragment, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_ResolvedFragment, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ListMachineFragmentsRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_STRING, None, None, ()),
-            (26, 2, _w.K_REP_MESSAGE, decode_AdditionalFragment, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_STRING, None, None, ()),
+            (26, 2, _d.K_REP_MESSAGE, decode_AdditionalFragment, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ListMachineFragmentsResponse,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_Fragment, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_ResolvedFragment, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_Fragment, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_ResolvedFragment, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ListMachineSummariesRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_STRING, None, None, ()),
-            (26, 2, _w.K_REP_STRING, None, None, ()),
-            (32, 3, _w.K_INT32, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_STRING, None, None, ()),
+            (26, 2, _d.K_REP_STRING, None, None, ()),
+            (32, 3, _d.K_INT32, None, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_ListMachineSummariesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_LocationSummary, None, ()),)
+    _d.plan_fields(
+        decode_ListMachineSummariesResponse, ((10, 0, _d.K_REP_MESSAGE, decode_LocationSummary, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_LocationSummary,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_REP_MESSAGE, decode_MachineSummary, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_REP_MESSAGE, decode_MachineSummary, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_MachineSummary,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_REP_MESSAGE, decode_PartSummary, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_REP_MESSAGE, decode_PartSummary, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_FragmentSummary,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (26, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (26, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ViamServerVersion,
         (
-            (10, 0, _w.K_STRING, None, None, (1,)),
-            (18, 1, _w.K_STRING, None, None, (0,)),
+            (10, 0, _d.K_STRING, None, None, (1,)),
+            (18, 1, _d.K_STRING, None, None, (0,)),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ViamAgentVersion,
         (
-            (10, 0, _w.K_STRING, None, None, (1,)),
-            (18, 1, _w.K_STRING, None, None, (0,)),
+            (10, 0, _d.K_STRING, None, None, (1,)),
+            (18, 1, _d.K_STRING, None, None, (0,)),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_PartSummary,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (88, 2, _w.K_BOOL, None, None, ()),
-            (96, 3, _w.K_ENUM, values_of_OnlineState, OnlineState, ()),
-            (104, 4, _w.K_INT64, None, None, ()),
-            (114, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_access", ()),
-            (26, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_online", ()),
-            (34, 7, _w.K_MESSAGE, decode_ViamServerVersion, None, ()),
-            (42, 8, _w.K_MESSAGE, decode_ViamAgentVersion, None, ()),
-            (50, 9, _w.K_STRING, None, None, ()),
-            (58, 10, _w.K_STRING, None, None, ()),
-            (66, 11, _w.K_STRING, None, None, ()),
-            (82, 12, _w.K_STRING, None, None, ()),
-            (74, 13, _w.K_REP_MESSAGE, decode_FragmentSummary, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (88, 2, _d.K_BOOL, None, None, ()),
+            (96, 3, _d.K_ENUM, values_of_OnlineState, OnlineState, ()),
+            (104, 4, _d.K_INT64, None, None, ()),
+            (114, 5, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_access", ()),
+            (26, 6, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_last_online", ()),
+            (34, 7, _d.K_MESSAGE, decode_ViamServerVersion, None, ()),
+            (42, 8, _d.K_MESSAGE, decode_ViamAgentVersion, None, ()),
+            (50, 9, _d.K_STRING, None, None, ()),
+            (58, 10, _d.K_STRING, None, None, ()),
+            (66, 11, _d.K_STRING, None, None, ()),
+            (82, 12, _d.K_STRING, None, None, ()),
+            (74, 13, _d.K_REP_MESSAGE, decode_FragmentSummary, None, ()),
         ),
     )
-    _w.plan_fields(decode_ListRobotsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Robot, None, ()),))
-    _w.plan_fields(
-        decode_ListRobotsForLocationsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Robot, None, ()),)
+    _d.plan_fields(decode_ListRobotsResponse, ((10, 0, _d.K_REP_MESSAGE, decode_Robot, None, ()),))
+    _d.plan_fields(
+        decode_ListRobotsForLocationsResponse, ((10, 0, _d.K_REP_MESSAGE, decode_Robot, None, ()),)
     )
-    _w.plan_fields(decode_ListRobotsForOrgResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Robot, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_ListRobotsForOrgResponse, ((10, 0, _d.K_REP_MESSAGE, decode_Robot, None, ()),))
+    _d.plan_fields(
         decode_NewRobotRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_NewRobotResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_NewRobotResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_UpdateRobotRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_UpdateRobotResponse, ((10, 0, _w.K_MESSAGE, decode_Robot, None, ()),))
-    _w.plan_fields(decode_DeleteRobotRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_UpdateRobotResponse, ((10, 0, _d.K_MESSAGE, decode_Robot, None, ()),))
+    _d.plan_fields(decode_DeleteRobotRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_FavoriteMachine,
         (
-            (10, 0, _w.K_MESSAGE, decode_Robot, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (10, 0, _d.K_MESSAGE, decode_Robot, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
         ),
     )
-    _w.plan_fields(decode_AddFavoriteMachineRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_RemoveFavoriteMachineRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
-        decode_ListFavoriteMachinesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_FavoriteMachine, None, ()),)
+    _d.plan_fields(decode_AddFavoriteMachineRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_RemoveFavoriteMachineRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
+        decode_ListFavoriteMachinesResponse, ((10, 0, _d.K_REP_MESSAGE, decode_FavoriteMachine, None, ()),)
     )
-    _w.plan_fields(decode_GetRobotMetadataRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
-        decode_GetRobotMetadataResponse, ((10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),)
+    _d.plan_fields(decode_GetRobotMetadataRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
+        decode_GetRobotMetadataResponse, ((10, 0, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateRobotMetadataRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(decode_MarkPartAsMainRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_MarkPartForRestartRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_CreateRobotPartSecretRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_CreateRobotPartSecretResponse, ((10, 0, _w.K_MESSAGE, decode_RobotPart, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_MarkPartAsMainRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_MarkPartForRestartRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_CreateRobotPartSecretRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_CreateRobotPartSecretResponse, ((10, 0, _d.K_MESSAGE, decode_RobotPart, None, ()),))
+    _d.plan_fields(
         decode_DeleteRobotPartSecretRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Authorization,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
-            (58, 6, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
+            (58, 6, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_AddRoleRequest, ((10, 0, _w.K_MESSAGE, decode_Authorization, None, ()),))
-    _w.plan_fields(decode_RemoveRoleRequest, ((10, 0, _w.K_MESSAGE, decode_Authorization, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_AddRoleRequest, ((10, 0, _d.K_MESSAGE, decode_Authorization, None, ()),))
+    _d.plan_fields(decode_RemoveRoleRequest, ((10, 0, _d.K_MESSAGE, decode_Authorization, None, ()),))
+    _d.plan_fields(
         decode_ChangeRoleRequest,
         (
-            (10, 0, _w.K_MESSAGE, decode_Authorization, None, ()),
-            (18, 1, _w.K_MESSAGE, decode_Authorization, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_Authorization, None, ()),
+            (18, 1, _d.K_MESSAGE, decode_Authorization, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ListAuthorizationsRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_ListAuthorizationsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Authorization, None, ()),)
+    _d.plan_fields(
+        decode_ListAuthorizationsResponse, ((10, 0, _d.K_REP_MESSAGE, decode_Authorization, None, ()),)
     )
-    _w.plan_fields(
-        decode_CheckPermissionsRequest, ((10, 0, _w.K_REP_MESSAGE, decode_AuthorizedPermissions, None, ()),)
+    _d.plan_fields(
+        decode_CheckPermissionsRequest, ((10, 0, _d.K_REP_MESSAGE, decode_AuthorizedPermissions, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_AuthorizedPermissions,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_REP_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_CheckPermissionsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_AuthorizedPermissions, None, ()),)
+    _d.plan_fields(
+        decode_CheckPermissionsResponse, ((10, 0, _d.K_REP_MESSAGE, decode_AuthorizedPermissions, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ModuleVersion,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_Uploads, None, ()),
-            (26, 2, _w.K_REP_MESSAGE, decode_Model, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
-            (58, 6, _w.K_REP_MESSAGE, decode_App, None, ()),
-            (66, 7, _w.K_MESSAGE, decode_DeprecatedStatus, None, ()),
-            (74, 8, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_Uploads, None, ()),
+            (26, 2, _d.K_REP_MESSAGE, decode_Model, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
+            (58, 6, _d.K_REP_MESSAGE, decode_App, None, ()),
+            (66, 7, _d.K_MESSAGE, decode_DeprecatedStatus, None, ()),
+            (74, 8, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ModuleMetadata,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_Model, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_ModuleVersion, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_REP_MESSAGE, decode_App, None, ()),
-            (56, 6, _w.K_ENUM, values_of_ModuleSourceType, ModuleSourceType, ()),
-            (64, 7, _w.K_ENUM, values_of_ModuleLanguage, ModuleLanguage, ()),
-            (74, 8, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_Model, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_ModuleVersion, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_REP_MESSAGE, decode_App, None, ()),
+            (56, 6, _d.K_ENUM, values_of_ModuleSourceType, ModuleSourceType, ()),
+            (64, 7, _d.K_ENUM, values_of_ModuleLanguage, ModuleLanguage, ()),
+            (74, 8, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_MLModelVersion,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_MLModelMetadata,
         (
-            (10, 0, _w.K_REP_STRING, None, None, ()),
-            (16, 1, _w.K_ENUM, values_of_app_mltraining_v1_ModelType, _app_mltraining_v1.ModelType, ()),
+            (10, 0, _d.K_REP_STRING, None, None, ()),
+            (16, 1, _d.K_ENUM, values_of_app_mltraining_v1_ModelType, _app_mltraining_v1.ModelType, ()),
             (
                 24,
                 2,
-                _w.K_ENUM,
+                _d.K_ENUM,
                 values_of_app_mltraining_v1_ModelFramework,
                 _app_mltraining_v1.ModelFramework,
                 (),
             ),
-            (34, 3, _w.K_REP_MESSAGE, decode_MLModelVersion, None, ()),
-            (42, 4, _w.K_REP_STRING, None, None, ()),
+            (34, 3, _d.K_REP_MESSAGE, decode_MLModelVersion, None, ()),
+            (42, 4, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_MLTrainingVersion,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_MLTrainingMetadata,
         (
-            (42, 0, _w.K_REP_MESSAGE, decode_MLTrainingVersion, None, ()),
-            (16, 1, _w.K_ENUM, values_of_app_mltraining_v1_ModelType, _app_mltraining_v1.ModelType, ()),
+            (42, 0, _d.K_REP_MESSAGE, decode_MLTrainingVersion, None, ()),
+            (16, 1, _d.K_ENUM, values_of_app_mltraining_v1_ModelType, _app_mltraining_v1.ModelType, ()),
             (
                 24,
                 2,
-                _w.K_ENUM,
+                _d.K_ENUM,
                 values_of_app_mltraining_v1_ModelFramework,
                 _app_mltraining_v1.ModelFramework,
                 (),
             ),
-            (32, 3, _w.K_BOOL, None, None, ()),
-            (50, 4, _w.K_REP_STRING, None, None, ()),
+            (32, 3, _d.K_BOOL, None, None, ()),
+            (50, 4, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DeprecatedStatus,
         (
-            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_deprecated_at", ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_deprecated_at", ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_RegistryItemBilling,
         (
-            (10, 0, _w.K_MESSAGE, decode_RegistryItemCostByResource, None, (1,)),
-            (18, 1, _w.K_MESSAGE, decode_RegistryItemCostByResource, None, (0,)),
+            (10, 0, _d.K_MESSAGE, decode_RegistryItemCostByResource, None, (1,)),
+            (18, 1, _d.K_MESSAGE, decode_RegistryItemCostByResource, None, (0,)),
         ),
     )
-    _w.plan_fields(decode_RegistryItemCostByResource, ((9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_RegistryItemCostByResource, ((9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),))
+    _d.plan_fields(
         decode_RegistryItem,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (40, 4, _w.K_ENUM, values_of_app_packages_v1_PackageType, _app_packages_v1.PackageType, ()),
-            (48, 5, _w.K_ENUM, values_of_Visibility, Visibility, ()),
-            (58, 6, _w.K_STRING, None, None, ()),
-            (66, 7, _w.K_STRING, None, None, ()),
-            (72, 8, _w.K_INT64, None, None, ()),
-            (104, 9, _w.K_INT64, None, None, ()),
-            (80, 10, _w.K_INT64, None, None, ()),
-            (112, 11, _w.K_INT64, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (40, 4, _d.K_ENUM, values_of_app_packages_v1_PackageType, _app_packages_v1.PackageType, ()),
+            (48, 5, _d.K_ENUM, values_of_Visibility, Visibility, ()),
+            (58, 6, _d.K_STRING, None, None, ()),
+            (66, 7, _d.K_STRING, None, None, ()),
+            (72, 8, _d.K_INT64, None, None, ()),
+            (104, 9, _d.K_INT64, None, None, ()),
+            (80, 10, _d.K_INT64, None, None, ()),
+            (112, 11, _d.K_INT64, None, None, ()),
             (
                 90,
                 12,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_ModuleMetadata,
                 None,
                 (
@@ -49281,7 +49282,7 @@ if _w.PLANS:
             (
                 98,
                 13,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_MLModelMetadata,
                 None,
                 (
@@ -49292,7 +49293,7 @@ if _w.PLANS:
             (
                 146,
                 14,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_MLTrainingMetadata,
                 None,
                 (
@@ -49300,40 +49301,40 @@ if _w.PLANS:
                     13,
                 ),
             ),
-            (122, 15, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_at", ()),
-            (130, 16, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_updated_at", ()),
-            (138, 17, _w.K_MESSAGE, decode_DeprecatedStatus, None, ()),
-            (154, 18, _w.K_MESSAGE, decode_RegistryItemBilling, None, ()),
+            (122, 15, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_at", ()),
+            (130, 16, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_updated_at", ()),
+            (138, 17, _d.K_MESSAGE, decode_DeprecatedStatus, None, ()),
+            (154, 18, _d.K_MESSAGE, decode_RegistryItemBilling, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetRegistryItemRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetRegistryItemResponse, ((10, 0, _w.K_MESSAGE, decode_RegistryItem, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetRegistryItemResponse, ((10, 0, _d.K_MESSAGE, decode_RegistryItem, None, ()),))
+    _d.plan_fields(
         decode_CreateRegistryItemRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_ENUM, values_of_app_packages_v1_PackageType, _app_packages_v1.PackageType, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_ENUM, values_of_app_packages_v1_PackageType, _app_packages_v1.PackageType, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateRegistryItemRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_ENUM, values_of_app_packages_v1_PackageType, _app_packages_v1.PackageType, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (32, 3, _w.K_ENUM, values_of_Visibility, Visibility, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_ENUM, values_of_app_packages_v1_PackageType, _app_packages_v1.PackageType, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (32, 3, _d.K_ENUM, values_of_Visibility, Visibility, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
             (
                 50,
                 5,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_UpdateModuleMetadata,
                 None,
                 (
@@ -49344,7 +49345,7 @@ if _w.PLANS:
             (
                 58,
                 6,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_UpdateMLModelMetadata,
                 None,
                 (
@@ -49355,7 +49356,7 @@ if _w.PLANS:
             (
                 66,
                 7,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_UpdateMLTrainingMetadata,
                 None,
                 (
@@ -49363,892 +49364,892 @@ if _w.PLANS:
                     6,
                 ),
             ),
-            (74, 8, _w.K_STRING, None, None, ()),
-            (82, 9, _w.K_MESSAGE, decode_RegistryItemBilling, None, ()),
+            (74, 8, _d.K_STRING, None, None, ()),
+            (82, 9, _d.K_MESSAGE, decode_RegistryItemBilling, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_ListRegistryItemsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_RegistryItem, None, ()),)
+    _d.plan_fields(
+        decode_ListRegistryItemsResponse, ((10, 0, _d.K_REP_MESSAGE, decode_RegistryItem, None, ()),)
     )
-    _w.plan_fields(decode_DeleteRegistryItemRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_DeleteRegistryItemRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_RenameRegistryItemRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_RenameRegistryItemResponse, ((10, 0, _w.K_MESSAGE, decode_RegistryItem, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_RenameRegistryItemResponse, ((10, 0, _d.K_MESSAGE, decode_RegistryItem, None, ()),))
+    _d.plan_fields(
         decode_TransferRegistryItemRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DeprecateRegistryItemRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_UndeprecateRegistryItemRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_UndeprecateRegistryItemRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_CreateModuleRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreateModuleResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateModuleRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_ENUM, values_of_Visibility, Visibility, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_REP_MESSAGE, decode_Model, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
-            (58, 6, _w.K_STRING, None, None, ()),
-            (66, 7, _w.K_REP_MESSAGE, decode_App, None, ()),
-            (74, 8, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_ENUM, values_of_Visibility, Visibility, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_REP_MESSAGE, decode_Model, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
+            (58, 6, _d.K_STRING, None, None, ()),
+            (66, 7, _d.K_REP_MESSAGE, decode_App, None, ()),
+            (74, 8, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_AllowedOrgIDs, ((10, 0, _w.K_REP_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_AllowedOrgIDs, ((10, 0, _d.K_REP_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_App,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_REP_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_MESSAGE, decode_AppCustomizations, None, ()),
-            (58, 6, _w.K_MESSAGE, decode_AllowedOrgIDs, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_REP_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_MESSAGE, decode_AppCustomizations, None, ()),
+            (58, 6, _d.K_MESSAGE, decode_AllowedOrgIDs, None, ()),
         ),
     )
-    _w.plan_fields(decode_UpdateModuleResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_UpdateModuleResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_UpdateModuleMetadata,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_Model, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_REP_MESSAGE, decode_App, None, ()),
-            (32, 3, _w.K_ENUM, values_of_ModuleSourceType, ModuleSourceType, ()),
-            (40, 4, _w.K_ENUM, values_of_ModuleLanguage, ModuleLanguage, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_Model, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_REP_MESSAGE, decode_App, None, ()),
+            (32, 3, _d.K_ENUM, values_of_ModuleSourceType, ModuleSourceType, ()),
+            (40, 4, _d.K_ENUM, values_of_ModuleLanguage, ModuleLanguage, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateMLModelMetadata,
         (
-            (8, 0, _w.K_ENUM, values_of_app_mltraining_v1_ModelType, _app_mltraining_v1.ModelType, ()),
+            (8, 0, _d.K_ENUM, values_of_app_mltraining_v1_ModelType, _app_mltraining_v1.ModelType, ()),
             (
                 16,
                 1,
-                _w.K_ENUM,
+                _d.K_ENUM,
                 values_of_app_mltraining_v1_ModelFramework,
                 _app_mltraining_v1.ModelFramework,
                 (),
             ),
-            (26, 2, _w.K_REP_STRING, None, None, ()),
+            (26, 2, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateMLTrainingMetadata,
         (
-            (8, 0, _w.K_ENUM, values_of_app_mltraining_v1_ModelType, _app_mltraining_v1.ModelType, ()),
+            (8, 0, _d.K_ENUM, values_of_app_mltraining_v1_ModelType, _app_mltraining_v1.ModelType, ()),
             (
                 16,
                 1,
-                _w.K_ENUM,
+                _d.K_ENUM,
                 values_of_app_mltraining_v1_ModelFramework,
                 _app_mltraining_v1.ModelFramework,
                 (),
             ),
-            (24, 2, _w.K_BOOL, None, None, ()),
-            (34, 3, _w.K_REP_STRING, None, None, ()),
+            (24, 2, _d.K_BOOL, None, None, ()),
+            (34, 3, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Model,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_REP_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ModuleFileInfo,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (42, 3, _w.K_REP_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (42, 3, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UploadModuleFileRequest,
         (
-            (10, 0, _w.K_MESSAGE, decode_ModuleFileInfo, None, (1,)),
-            (18, 1, _w.K_BYTES, None, None, (0,)),
+            (10, 0, _d.K_MESSAGE, decode_ModuleFileInfo, None, (1,)),
+            (18, 1, _d.K_BYTES, None, None, (0,)),
         ),
     )
-    _w.plan_fields(decode_UploadModuleFileResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_UploadModuleFileResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_GetModuleRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetModuleResponse, ((10, 0, _w.K_MESSAGE, decode_Module, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetModuleResponse, ((10, 0, _d.K_MESSAGE, decode_Module, None, ()),))
+    _d.plan_fields(
         decode_Module,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_ENUM, values_of_Visibility, Visibility, ()),
-            (34, 3, _w.K_REP_MESSAGE, decode_VersionHistory, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
-            (58, 6, _w.K_REP_MESSAGE, decode_Model, None, ()),
-            (64, 7, _w.K_INT64, None, None, ()),
-            (72, 8, _w.K_INT64, None, None, ()),
-            (82, 9, _w.K_STRING, None, None, ()),
-            (90, 10, _w.K_STRING, None, None, ()),
-            (98, 11, _w.K_STRING, None, None, ()),
-            (106, 12, _w.K_STRING, None, None, ()),
-            (114, 13, _w.K_STRING, None, None, ()),
-            (122, 14, _w.K_REP_MESSAGE, decode_App, None, ()),
-            (130, 15, _w.K_MESSAGE, decode_DeprecatedStatus, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_ENUM, values_of_Visibility, Visibility, ()),
+            (34, 3, _d.K_REP_MESSAGE, decode_VersionHistory, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
+            (58, 6, _d.K_REP_MESSAGE, decode_Model, None, ()),
+            (64, 7, _d.K_INT64, None, None, ()),
+            (72, 8, _d.K_INT64, None, None, ()),
+            (82, 9, _d.K_STRING, None, None, ()),
+            (90, 10, _d.K_STRING, None, None, ()),
+            (98, 11, _d.K_STRING, None, None, ()),
+            (106, 12, _d.K_STRING, None, None, ()),
+            (114, 13, _d.K_STRING, None, None, ()),
+            (122, 14, _d.K_REP_MESSAGE, decode_App, None, ()),
+            (130, 15, _d.K_MESSAGE, decode_DeprecatedStatus, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_VersionHistory,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_Uploads, None, ()),
-            (26, 2, _w.K_REP_MESSAGE, decode_Model, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
-            (58, 6, _w.K_REP_MESSAGE, decode_App, None, ()),
-            (66, 7, _w.K_MESSAGE, decode_DeprecatedStatus, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_Uploads, None, ()),
+            (26, 2, _d.K_REP_MESSAGE, decode_Model, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
+            (58, 6, _d.K_REP_MESSAGE, decode_App, None, ()),
+            (66, 7, _d.K_MESSAGE, decode_DeprecatedStatus, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Uploads,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_uploaded_at", ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_uploaded_at", ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ListModulesRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_ListModulesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Module, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_ListModulesResponse, ((10, 0, _d.K_REP_MESSAGE, decode_Module, None, ()),))
+    _d.plan_fields(
         decode_DeprecateRegistryItemVersionRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UndeprecateRegistryItemVersionRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetUserIDByEmailRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetUserIDByEmailResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_ListOrganizationsByUserRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetUserIDByEmailRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetUserIDByEmailResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_ListOrganizationsByUserRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_OrgDetails,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_ListOrganizationsByUserResponse, ((10, 0, _w.K_REP_MESSAGE, decode_OrgDetails, None, ()),)
+    _d.plan_fields(
+        decode_ListOrganizationsByUserResponse, ((10, 0, _d.K_REP_MESSAGE, decode_OrgDetails, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_SearchOrganizationsRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_SearchOrganizationsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_OrgDetails, None, ()),)
+    _d.plan_fields(
+        decode_SearchOrganizationsResponse, ((10, 0, _d.K_REP_MESSAGE, decode_OrgDetails, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreateKeyRequest,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_Authorization, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_Authorization, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreateKeyResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_DeleteKeyRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_DeleteKeyRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_RenameKeyRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_RenameKeyResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_AuthorizationDetails,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_APIKeyWithAuthorizations,
         (
-            (10, 0, _w.K_MESSAGE, decode_APIKey, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_AuthorizationDetails, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_APIKey, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_AuthorizationDetails, None, ()),
         ),
     )
-    _w.plan_fields(decode_ListKeysRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
-        decode_ListKeysResponse, ((10, 0, _w.K_REP_MESSAGE, decode_APIKeyWithAuthorizations, None, ()),)
+    _d.plan_fields(decode_ListKeysRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
+        decode_ListKeysResponse, ((10, 0, _d.K_REP_MESSAGE, decode_APIKeyWithAuthorizations, None, ()),)
     )
-    _w.plan_fields(decode_RotateKeyRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_RotateKeyRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_RotateKeyResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_CreateKeyFromExistingKeyAuthorizationsRequest, ((10, 0, _w.K_STRING, None, None, ()),)
+    _d.plan_fields(
+        decode_CreateKeyFromExistingKeyAuthorizationsRequest, ((10, 0, _d.K_STRING, None, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreateKeyFromExistingKeyAuthorizationsResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetAppContentRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetAppContentResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_ENUM, values_of_AppType, AppType, ()),
-            (32, 3, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_ENUM, values_of_AppType, AppType, ()),
+            (32, 3, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_OrganizationSetLogoRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_BYTES, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_BYTES, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_OrganizationGetLogoRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_OrganizationGetLogoResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_EnableAuthServiceRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_DisableAuthServiceRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_OrganizationGetLogoRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_OrganizationGetLogoResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_EnableAuthServiceRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_DisableAuthServiceRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_CreateOAuthAppRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_MESSAGE, decode_OAuthConfig, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_MESSAGE, decode_OAuthConfig, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreateOAuthAppResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ReadOAuthAppRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ReadOAuthAppResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_MESSAGE, decode_OAuthConfig, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_MESSAGE, decode_OAuthConfig, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateOAuthAppRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_MESSAGE, decode_OAuthConfig, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_MESSAGE, decode_OAuthConfig, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DeleteOAuthAppRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_ListOAuthAppsRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_ListOAuthAppsResponse, ((10, 0, _w.K_REP_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_ListOAuthAppsRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_ListOAuthAppsResponse, ((10, 0, _d.K_REP_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_CreateOAuthAppUserRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreateOAuthAppUserResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetAppBrandingRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_AppCustomizations, ((10, 0, _w.K_MESSAGE, decode_MachinePickerCustomizations, None, ()),)
+    _d.plan_fields(
+        decode_AppCustomizations, ((10, 0, _d.K_MESSAGE, decode_MachinePickerCustomizations, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_MachinePickerCustomizations,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UploadDevicePushTokenRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DeleteDevicePushTokenRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetDevicePushTokensRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetDevicePushTokensResponse, ((10, 0, _w.K_REP_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetDevicePushTokensRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetDevicePushTokensResponse, ((10, 0, _d.K_REP_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_SetFirebaseConfigRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetFirebaseConfigRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetFirebaseConfigResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetFirebaseConfigRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetFirebaseConfigResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_DeleteFirebaseConfigRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_InvoiceSummary,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_invoice_date", ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_due_date", ()),
-            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_paid_date", ()),
-            (58, 6, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_invoice_date", ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_due_date", ()),
+            (50, 5, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_paid_date", ()),
+            (58, 6, _d.K_STRING, None, None, ()),
             (
                 66,
                 7,
-                _w.K_TIMESTAMP,
+                _d.K_TIMESTAMP,
                 _c_google_protobuf.decode_Timestamp_value,
                 "_viam_raw_last_payment_failure_at",
                 (),
             ),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_PaymentMethodCard,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_VerificationInfo,
         (
-            (8, 0, _w.K_INT64, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (8, 0, _d.K_INT64, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_PaymentMethodUSBankAccount,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_MESSAGE, decode_VerificationInfo, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_MESSAGE, decode_VerificationInfo, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetCurrentMonthUsageRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetCurrentMonthUsageRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_UsageCost,
         (
-            (8, 0, _w.K_ENUM, values_of_UsageCostType, UsageCostType, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (8, 0, _d.K_ENUM, values_of_UsageCostType, UsageCostType, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ResourceUsageCostsBySource,
         (
-            (8, 0, _w.K_ENUM, values_of_SourceType, SourceType, ()),
-            (18, 1, _w.K_MESSAGE, decode_ResourceUsageCosts, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (8, 0, _d.K_ENUM, values_of_SourceType, SourceType, ()),
+            (18, 1, _d.K_MESSAGE, decode_ResourceUsageCosts, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ResourceUsageCosts,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_UsageCost, None, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_UsageCost, None, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetCurrentMonthUsageResponse,
         (
-            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_date", ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_date", ()),
-            (114, 2, _w.K_REP_MESSAGE, decode_ResourceUsageCostsBySource, None, ()),
-            (121, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 4, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (33, 5, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (41, 6, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (49, 7, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (57, 8, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (65, 9, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (73, 10, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (81, 11, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (89, 12, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (97, 13, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (105, 14, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (10, 0, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_date", ()),
+            (18, 1, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_date", ()),
+            (114, 2, _d.K_REP_MESSAGE, decode_ResourceUsageCostsBySource, None, ()),
+            (121, 3, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 4, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 5, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (41, 6, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (49, 7, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (57, 8, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (65, 9, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (73, 10, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (81, 11, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (89, 12, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (97, 13, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (105, 14, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(decode_GetOrgBillingInformationRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetOrgBillingInformationRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_GetOrgBillingInformationResponse,
         (
-            (8, 0, _w.K_ENUM, values_of_PaymentMethodType, PaymentMethodType, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_MESSAGE, decode_PaymentMethodCard, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_MESSAGE, decode_PaymentMethodUSBankAccount, None, ()),
+            (8, 0, _d.K_ENUM, values_of_PaymentMethodType, PaymentMethodType, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_MESSAGE, decode_PaymentMethodCard, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_MESSAGE, decode_PaymentMethodUSBankAccount, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetInvoicesSummaryRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetInvoicesSummaryRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_GetInvoicesSummaryResponse,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_InvoiceSummary, None, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_InvoiceSummary, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetInvoicePdfRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetInvoicePdfResponse, ((10, 0, _w.K_BYTES, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetInvoicePdfResponse, ((10, 0, _d.K_BYTES, None, None, ()),))
+    _d.plan_fields(
         decode_SendPaymentRequiredEmailRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetAvailableBillingTiersResponse, ((10, 0, _w.K_REP_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetAvailableBillingTiersResponse, ((10, 0, _d.K_REP_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_UpdateOrganizationBillingTierRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetLocationBillingOrganizationRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetLocationBillingOrganizationResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetLocationBillingOrganizationRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetLocationBillingOrganizationResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_UpdateLocationBillingOrganizationRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ChargeOrganizationRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (48, 5, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (48, 5, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_ChargeOrganizationResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_ChargeOrganizationResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_CreateInvoiceAndChargeImmediatelyRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (40, 4, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (40, 4, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_CreateInvoiceAndChargeImmediatelyResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_CreateInvoiceAndChargeImmediatelyResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_IsLegalAcceptedResponse,
         (
-            (8, 0, _w.K_BOOL, None, None, ()),
-            (16, 1, _w.K_BOOL, None, None, ()),
+            (8, 0, _d.K_BOOL, None, None, ()),
+            (16, 1, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_RegisterAuthApplicationRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_REP_STRING, None, None, ()),
-            (34, 3, _w.K_REP_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_REP_STRING, None, None, ()),
+            (34, 3, _d.K_REP_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_RegisterAuthApplicationResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateAuthApplicationRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_REP_STRING, None, None, ()),
-            (42, 4, _w.K_REP_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_REP_STRING, None, None, ()),
+            (42, 4, _d.K_REP_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateAuthApplicationResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetAuthApplicationRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetAuthApplicationResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_REP_STRING, None, None, ()),
-            (42, 4, _w.K_REP_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_REP_STRING, None, None, ()),
+            (42, 4, _d.K_REP_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_RobotConfig,
         (
-            (10, 0, _w.K_MESSAGE, decode_CloudConfig, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_RemoteConfig, None, ()),
-            (26, 2, _w.K_REP_MESSAGE, decode_ComponentConfig, None, ()),
-            (34, 3, _w.K_REP_MESSAGE, decode_ProcessConfig, None, ()),
-            (42, 4, _w.K_REP_MESSAGE, decode_ServiceConfig, None, ()),
-            (50, 5, _w.K_MESSAGE, decode_NetworkConfig, None, ()),
-            (58, 6, _w.K_MESSAGE, decode_AuthConfig, None, ()),
-            (64, 7, _w.K_BOOL, None, None, ()),
-            (74, 8, _w.K_REP_MESSAGE, decode_ModuleConfig, None, ()),
-            (80, 9, _w.K_BOOL, None, None, ()),
-            (90, 10, _w.K_REP_MESSAGE, decode_PackageConfig, None, ()),
-            (98, 11, _w.K_REP_MESSAGE, decode_AppValidationStatus, None, ()),
-            (104, 12, _w.K_BOOL, None, None, ()),
-            (114, 13, _w.K_REP_MESSAGE, decode_LogPatternConfig, None, ()),
-            (122, 14, _w.K_STRING, None, None, ()),
-            (130, 15, _w.K_MESSAGE, decode_MaintenanceConfig, None, ()),
-            (136, 16, _w.K_BOOL, None, None, ()),
-            (146, 17, _w.K_REP_MESSAGE, decode_JobConfig, None, ()),
-            (154, 18, _w.K_MESSAGE, decode_TracingConfig, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_CloudConfig, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_RemoteConfig, None, ()),
+            (26, 2, _d.K_REP_MESSAGE, decode_ComponentConfig, None, ()),
+            (34, 3, _d.K_REP_MESSAGE, decode_ProcessConfig, None, ()),
+            (42, 4, _d.K_REP_MESSAGE, decode_ServiceConfig, None, ()),
+            (50, 5, _d.K_MESSAGE, decode_NetworkConfig, None, ()),
+            (58, 6, _d.K_MESSAGE, decode_AuthConfig, None, ()),
+            (64, 7, _d.K_BOOL, None, None, ()),
+            (74, 8, _d.K_REP_MESSAGE, decode_ModuleConfig, None, ()),
+            (80, 9, _d.K_BOOL, None, None, ()),
+            (90, 10, _d.K_REP_MESSAGE, decode_PackageConfig, None, ()),
+            (98, 11, _d.K_REP_MESSAGE, decode_AppValidationStatus, None, ()),
+            (104, 12, _d.K_BOOL, None, None, ()),
+            (114, 13, _d.K_REP_MESSAGE, decode_LogPatternConfig, None, ()),
+            (122, 14, _d.K_STRING, None, None, ()),
+            (130, 15, _d.K_MESSAGE, decode_MaintenanceConfig, None, ()),
+            (136, 16, _d.K_BOOL, None, None, ()),
+            (146, 17, _d.K_REP_MESSAGE, decode_JobConfig, None, ()),
+            (154, 18, _d.K_MESSAGE, decode_TracingConfig, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_LogPatternConfig,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_JobConfig,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
-            (50, 5, _w.K_MESSAGE, decode_LogConfiguration, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (50, 5, _d.K_MESSAGE, decode_LogConfiguration, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_TracingConfig,
         (
-            (8, 0, _w.K_BOOL, None, None, ()),
-            (16, 1, _w.K_BOOL, None, None, ()),
-            (24, 2, _w.K_BOOL, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
+            (8, 0, _d.K_BOOL, None, None, ()),
+            (16, 1, _d.K_BOOL, None, None, ()),
+            (24, 2, _d.K_BOOL, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_LocationSecret,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_AppValidationStatus, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_AppValidationStatus, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_CloudConfig,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (48, 5, _w.K_BOOL, None, None, ()),
-            (58, 6, _w.K_STRING, None, None, ()),
-            (66, 7, _w.K_STRING, None, None, ()),
-            (74, 8, _w.K_REP_MESSAGE, decode_LocationSecret, None, ()),
-            (82, 9, _w.K_STRING, None, None, ()),
-            (90, 10, _w.K_STRING, None, None, ()),
-            (98, 11, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (48, 5, _d.K_BOOL, None, None, ()),
+            (58, 6, _d.K_STRING, None, None, ()),
+            (66, 7, _d.K_STRING, None, None, ()),
+            (74, 8, _d.K_REP_MESSAGE, decode_LocationSecret, None, ()),
+            (82, 9, _d.K_STRING, None, None, ()),
+            (90, 10, _d.K_STRING, None, None, ()),
+            (98, 11, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ComponentConfig,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_MESSAGE, decode_Frame, None, ()),
-            (50, 5, _w.K_REP_STRING, None, None, ()),
-            (58, 6, _w.K_REP_MESSAGE, decode_ResourceLevelServiceConfig, None, ()),
-            (66, 7, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
-            (74, 8, _w.K_STRING, None, None, ()),
-            (82, 9, _w.K_MESSAGE, decode_LogConfiguration, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_MESSAGE, decode_Frame, None, ()),
+            (50, 5, _d.K_REP_STRING, None, None, ()),
+            (58, 6, _d.K_REP_MESSAGE, decode_ResourceLevelServiceConfig, None, ()),
+            (66, 7, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (74, 8, _d.K_STRING, None, None, ()),
+            (82, 9, _d.K_MESSAGE, decode_LogConfiguration, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ResourceLevelServiceConfig,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ServiceConfig,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
-            (42, 4, _w.K_REP_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
-            (74, 6, _w.K_STRING, None, None, ()),
-            (82, 7, _w.K_REP_MESSAGE, decode_ResourceLevelServiceConfig, None, ()),
-            (90, 8, _w.K_MESSAGE, decode_LogConfiguration, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (42, 4, _d.K_REP_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
+            (74, 6, _d.K_STRING, None, None, ()),
+            (82, 7, _d.K_REP_MESSAGE, decode_ResourceLevelServiceConfig, None, ()),
+            (90, 8, _d.K_MESSAGE, decode_LogConfiguration, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_NetworkConfig,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_MESSAGE, decode_SessionsConfig, None, ()),
-            (50, 5, _w.K_REP_MESSAGE, decode_TrafficTunnelEndpoint, None, ()),
-            (56, 6, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_MESSAGE, decode_SessionsConfig, None, ()),
+            (50, 5, _d.K_REP_MESSAGE, decode_TrafficTunnelEndpoint, None, ()),
+            (56, 6, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_SessionsConfig,
-        ((10, 0, _w.K_DURATION, _c_google_protobuf.decode_Duration_value, "_viam_raw_heartbeat_window", ()),),
+        ((10, 0, _d.K_DURATION, _c_google_protobuf.decode_Duration_value, "_viam_raw_heartbeat_window", ()),),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_TrafficTunnelEndpoint,
         (
-            (8, 0, _w.K_INT32, None, None, ()),
+            (8, 0, _d.K_INT32, None, None, ()),
             (
                 18,
                 1,
-                _w.K_DURATION,
+                _d.K_DURATION,
                 _c_google_protobuf.decode_Duration_value,
                 "_viam_raw_connection_timeout",
                 (),
             ),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_AuthConfig,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_AuthHandlerConfig, None, ()),
-            (18, 1, _w.K_REP_STRING, None, None, ()),
-            (26, 2, _w.K_MESSAGE, decode_ExternalAuthConfig, None, ()),
-            (34, 3, _w.K_REP_MESSAGE, decode_UserPermission, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_AuthHandlerConfig, None, ()),
+            (18, 1, _d.K_REP_STRING, None, None, ()),
+            (26, 2, _d.K_MESSAGE, decode_ExternalAuthConfig, None, ()),
+            (34, 3, _d.K_REP_MESSAGE, decode_UserPermission, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UserPermission,
         (
-            (10, 0, _w.K_MESSAGE, decode_User, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_Permission, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_User, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_Permission, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_User,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Permission,
         (
-            (10, 0, _w.K_REP_STRING, None, None, ()),
-            (18, 1, _w.K_REP_STRING, None, None, ()),
+            (10, 0, _d.K_REP_STRING, None, None, ()),
+            (18, 1, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_JWKSFile, ((10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),))
-    _w.plan_fields(decode_ExternalAuthConfig, ((10, 0, _w.K_MESSAGE, decode_JWKSFile, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_JWKSFile, ((10, 0, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),))
+    _d.plan_fields(decode_ExternalAuthConfig, ((10, 0, _d.K_MESSAGE, decode_JWKSFile, None, ()),))
+    _d.plan_fields(
         decode_AuthHandlerConfig,
         (
-            (8, 0, _w.K_ENUM, values_of_CredentialsType, CredentialsType, ()),
-            (42, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (8, 0, _d.K_ENUM, values_of_CredentialsType, CredentialsType, ()),
+            (42, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Frame,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, decode_Translation, None, ()),
-            (26, 2, _w.K_MESSAGE, decode_Orientation, None, ()),
-            (34, 3, _w.K_MESSAGE, _c_common_v1.decode_Geometry, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, decode_Translation, None, ()),
+            (26, 2, _d.K_MESSAGE, decode_Orientation, None, ()),
+            (34, 3, _d.K_MESSAGE, _c_common_v1.decode_Geometry, None, ()),
         ),
     )
-    _w.plan_fields(decode_LogConfiguration, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_LogConfiguration, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_Translation,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Orientation,
         (
             (
                 10,
                 0,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_OrientationNoOrientation,
                 None,
                 (
@@ -50262,7 +50263,7 @@ if _w.PLANS:
             (
                 18,
                 1,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_OrientationOrientationVectorRadians,
                 None,
                 (
@@ -50276,7 +50277,7 @@ if _w.PLANS:
             (
                 26,
                 2,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_OrientationOrientationVectorDegrees,
                 None,
                 (
@@ -50290,7 +50291,7 @@ if _w.PLANS:
             (
                 34,
                 3,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_OrientationEulerAngles,
                 None,
                 (
@@ -50304,7 +50305,7 @@ if _w.PLANS:
             (
                 42,
                 4,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_OrientationAxisAngles,
                 None,
                 (
@@ -50318,7 +50319,7 @@ if _w.PLANS:
             (
                 50,
                 5,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_OrientationQuaternion,
                 None,
                 (
@@ -50331,63 +50332,63 @@ if _w.PLANS:
             ),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_OrientationOrientationVectorRadians,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_OrientationOrientationVectorDegrees,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_OrientationEulerAngles,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_OrientationAxisAngles,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_OrientationQuaternion,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_RemoteConfig,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_MESSAGE, decode_Frame, None, ()),
-            (34, 3, _w.K_MESSAGE, decode_RemoteAuth, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (48, 5, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_MESSAGE, decode_Frame, None, ()),
+            (34, 3, _d.K_MESSAGE, decode_RemoteAuth, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (48, 5, _d.K_BOOL, None, None, ()),
             (
                 58,
                 6,
-                _w.K_DURATION,
+                _d.K_DURATION,
                 _c_google_protobuf.decode_Duration_value,
                 "_viam_raw_connection_check_interval",
                 (),
@@ -50395,97 +50396,97 @@ if _w.PLANS:
             (
                 66,
                 7,
-                _w.K_DURATION,
+                _d.K_DURATION,
                 _c_google_protobuf.decode_Duration_value,
                 "_viam_raw_reconnect_interval",
                 (),
             ),
-            (74, 8, _w.K_REP_MESSAGE, decode_ResourceLevelServiceConfig, None, ()),
-            (82, 9, _w.K_STRING, None, None, ()),
-            (90, 10, _w.K_STRING, None, None, ()),
+            (74, 8, _d.K_REP_MESSAGE, decode_ResourceLevelServiceConfig, None, ()),
+            (82, 9, _d.K_STRING, None, None, ()),
+            (90, 10, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_RemoteAuth,
         (
-            (10, 0, _w.K_MESSAGE, decode_RemoteAuthCredentials, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_RemoteAuthCredentials, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_RemoteAuthCredentials,
         (
-            (8, 0, _w.K_ENUM, values_of_CredentialsType, CredentialsType, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (8, 0, _d.K_ENUM, values_of_CredentialsType, CredentialsType, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_AgentInfo,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_REP_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
-            (58, 6, _w.K_REP_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_REP_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
+            (58, 6, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ConfigRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, decode_AgentInfo, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, decode_AgentInfo, None, ()),
         ),
     )
-    _w.plan_fields(decode_ConfigResponse, ((10, 0, _w.K_MESSAGE, decode_RobotConfig, None, ()),))
-    _w.plan_fields(decode_CertificateRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_ConfigResponse, ((10, 0, _d.K_MESSAGE, decode_RobotConfig, None, ()),))
+    _d.plan_fields(decode_CertificateRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_CertificateResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_LogRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, _c_common_v1.decode_LogEntry, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, _c_common_v1.decode_LogEntry, None, ()),
         ),
     )
-    _w.plan_fields(decode_NeedsRestartRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_NeedsRestartRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_NeedsRestartResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_BOOL, None, None, ()),
             (
                 26,
                 2,
-                _w.K_DURATION,
+                _d.K_DURATION,
                 _c_google_protobuf.decode_Duration_value,
                 "_viam_raw_restart_check_interval",
                 (),
             ),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_PackageConfig,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_MESSAGE, decode_AppValidationStatus, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_MESSAGE, decode_AppValidationStatus, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_MaintenanceConfig,
         (
-            (10, 0, _w.K_MESSAGE, _c_common_v1.decode_ResourceName, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_MESSAGE, _c_common_v1.decode_ResourceName, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
 

@@ -13,6 +13,7 @@ import typing as _t
 
 from ... import _wire as _w
 from ... import _wire_encode as _e
+from ... import _wire_plan as _d
 from . import (
     ResourceName,
     Pose,
@@ -5663,11 +5664,11 @@ def encode_GetPropertiesResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ResourceName",
         ResourceName,
@@ -5685,7 +5686,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Pose",
         Pose,
@@ -5709,7 +5710,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Orientation",
         Orientation,
@@ -5727,7 +5728,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_PoseCloud",
         PoseCloud,
@@ -5751,7 +5752,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_PoseInFrame",
         PoseInFrame,
@@ -5767,7 +5768,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Vector3",
         Vector3,
@@ -5783,8 +5784,8 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(_planned, "decode_Sphere", Sphere, "viam.common.v1.Sphere", ("radius_mm",), (0.0,))
-    _w.plan(
+    _d.plan(_planned, "decode_Sphere", Sphere, "viam.common.v1.Sphere", ("radius_mm",), (0.0,))
+    _d.plan(
         _planned,
         "decode_Capsule",
         Capsule,
@@ -5798,7 +5799,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RectangularPrism",
         RectangularPrism,
@@ -5806,7 +5807,7 @@ if _w.PLANS:
         ("dims_mm",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Mesh",
         Mesh,
@@ -5822,8 +5823,8 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(_planned, "decode_PointCloud", PointCloud, "viam.common.v1.PointCloud", ("point_cloud",), (b"",))
-    _w.plan(
+    _d.plan(_planned, "decode_PointCloud", PointCloud, "viam.common.v1.PointCloud", ("point_cloud",), (b"",))
+    _d.plan(
         _planned,
         "decode_Geometry",
         Geometry,
@@ -5847,7 +5848,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GeometriesInFrame",
         GeometriesInFrame,
@@ -5861,7 +5862,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_PointCloudObject",
         PointCloudObject,
@@ -5875,7 +5876,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GeoPoint",
         GeoPoint,
@@ -5889,7 +5890,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GeoPose",
         GeoPose,
@@ -5907,7 +5908,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GeoGeometry",
         GeoGeometry,
@@ -5921,7 +5922,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Transform",
         Transform,
@@ -5941,7 +5942,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_WorldState",
         WorldState,
@@ -5955,7 +5956,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ActuatorStatus",
         ActuatorStatus,
@@ -5963,7 +5964,7 @@ if _w.PLANS:
         ("is_moving",),
         (False,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ResponseMetadata",
         ResponseMetadata,
@@ -5971,7 +5972,7 @@ if _w.PLANS:
         ("captured_at",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DoCommandRequest",
         DoCommandRequest,
@@ -5985,7 +5986,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DoCommandResponse",
         DoCommandResponse,
@@ -5993,7 +5994,7 @@ if _w.PLANS:
         ("result",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetStatusRequest",
         GetStatusRequest,
@@ -6001,7 +6002,7 @@ if _w.PLANS:
         ("name",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetStatusResponse",
         GetStatusResponse,
@@ -6009,7 +6010,7 @@ if _w.PLANS:
         ("result",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetKinematicsRequest",
         GetKinematicsRequest,
@@ -6027,7 +6028,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_KinematicModel",
         KinematicModel,
@@ -6047,7 +6048,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_KinematicLink",
         KinematicLink,
@@ -6067,7 +6068,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_LinkPose",
         LinkPose,
@@ -6087,7 +6088,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Quaternion",
         Quaternion,
@@ -6105,7 +6106,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_EulerAngles",
         EulerAngles,
@@ -6121,7 +6122,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AxisAngles",
         AxisAngles,
@@ -6139,7 +6140,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_KinematicJoint",
         KinematicJoint,
@@ -6163,7 +6164,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_JointLimits",
         JointLimits,
@@ -6181,7 +6182,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MimicJoint",
         MimicJoint,
@@ -6197,7 +6198,7 @@ if _w.PLANS:
             0.0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_KinematicProperties",
         KinematicProperties,
@@ -6211,7 +6212,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetGeometriesRequest",
         GetGeometriesRequest,
@@ -6225,7 +6226,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetGeometriesResponse",
         GetGeometriesResponse,
@@ -6233,7 +6234,7 @@ if _w.PLANS:
         ("geometries",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Get3DModelsRequest",
         Get3DModelsRequest,
@@ -6247,7 +6248,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetWorldPoseResponse",
         GetWorldPoseResponse,
@@ -6255,7 +6256,7 @@ if _w.PLANS:
         ("pose",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetReadingsRequest",
         GetReadingsRequest,
@@ -6269,7 +6270,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_LogEntry",
         LogEntry,
@@ -6295,7 +6296,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AudioInfo",
         AudioInfo,
@@ -6311,7 +6312,7 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetPropertiesRequest",
         GetPropertiesRequest,
@@ -6325,7 +6326,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetPropertiesResponse",
         GetPropertiesResponse,
@@ -6341,90 +6342,90 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ResourceName,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Pose,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (41, 4, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (49, 5, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (57, 6, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (41, 4, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (49, 5, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (57, 6, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Orientation,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_PoseCloud,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (41, 4, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (49, 5, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (57, 6, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (41, 4, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (49, 5, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (57, 6, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_PoseInFrame,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, decode_Pose, None, ()),
-            (26, 2, _w.K_MESSAGE, decode_PoseCloud, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, decode_Pose, None, ()),
+            (26, 2, _d.K_MESSAGE, decode_PoseCloud, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Vector3,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(decode_Sphere, ((9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_Sphere, ((9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),))
+    _d.plan_fields(
         decode_Capsule,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(decode_RectangularPrism, ((10, 0, _w.K_MESSAGE, decode_Vector3, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_RectangularPrism, ((10, 0, _d.K_MESSAGE, decode_Vector3, None, ()),))
+    _d.plan_fields(
         decode_Mesh,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_BYTES, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_BYTES, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_PointCloud, ((10, 0, _w.K_BYTES, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_PointCloud, ((10, 0, _d.K_BYTES, None, None, ()),))
+    _d.plan_fields(
         decode_Geometry,
         (
-            (10, 0, _w.K_MESSAGE, decode_Pose, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_Pose, None, ()),
             (
                 18,
                 1,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_Sphere,
                 None,
                 (
@@ -6437,7 +6438,7 @@ if _w.PLANS:
             (
                 26,
                 2,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_RectangularPrism,
                 None,
                 (
@@ -6450,7 +6451,7 @@ if _w.PLANS:
             (
                 42,
                 3,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_Capsule,
                 None,
                 (
@@ -6463,7 +6464,7 @@ if _w.PLANS:
             (
                 50,
                 4,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_Mesh,
                 None,
                 (
@@ -6476,7 +6477,7 @@ if _w.PLANS:
             (
                 58,
                 5,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_PointCloud,
                 None,
                 (
@@ -6486,119 +6487,119 @@ if _w.PLANS:
                     4,
                 ),
             ),
-            (34, 6, _w.K_STRING, None, None, ()),
+            (34, 6, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GeometriesInFrame,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_Geometry, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_Geometry, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_PointCloudObject,
         (
-            (10, 0, _w.K_BYTES, None, None, ()),
-            (18, 1, _w.K_MESSAGE, decode_GeometriesInFrame, None, ()),
+            (10, 0, _d.K_BYTES, None, None, ()),
+            (18, 1, _d.K_MESSAGE, decode_GeometriesInFrame, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GeoPoint,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GeoPose,
         (
-            (10, 0, _w.K_MESSAGE, decode_GeoPoint, None, ()),
-            (25, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 2, _w.K_FIXED, _w.unpack_d, 8, (3,)),
-            (34, 3, _w.K_MESSAGE, decode_Orientation, None, (2,)),
+            (10, 0, _d.K_MESSAGE, decode_GeoPoint, None, ()),
+            (25, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 2, _d.K_FIXED, _w.unpack_d, 8, (3,)),
+            (34, 3, _d.K_MESSAGE, decode_Orientation, None, (2,)),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GeoGeometry,
         (
-            (10, 0, _w.K_MESSAGE, decode_GeoPoint, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_Geometry, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_GeoPoint, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_Geometry, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Transform,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, decode_PoseInFrame, None, ()),
-            (26, 2, _w.K_MESSAGE, decode_Geometry, None, ()),
-            (34, 3, _w.K_BYTES, None, None, ()),
-            (42, 4, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, decode_PoseInFrame, None, ()),
+            (26, 2, _d.K_MESSAGE, decode_Geometry, None, ()),
+            (34, 3, _d.K_BYTES, None, None, ()),
+            (42, 4, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_WorldState,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_GeometriesInFrame, None, ()),
-            (26, 1, _w.K_REP_MESSAGE, decode_Transform, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_GeometriesInFrame, None, ()),
+            (26, 1, _d.K_REP_MESSAGE, decode_Transform, None, ()),
         ),
     )
-    _w.plan_fields(decode_ActuatorStatus, ((8, 0, _w.K_BOOL, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_ActuatorStatus, ((8, 0, _d.K_BOOL, None, None, ()),))
+    _d.plan_fields(
         decode_ResponseMetadata,
-        ((10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_captured_at", ()),),
+        ((10, 0, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_captured_at", ()),),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DoCommandRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_DoCommandResponse, ((10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),)
+    _d.plan_fields(
+        decode_DoCommandResponse, ((10, 0, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),)
     )
-    _w.plan_fields(decode_GetStatusRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
-        decode_GetStatusResponse, ((10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),)
+    _d.plan_fields(decode_GetStatusRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
+        decode_GetStatusResponse, ((10, 0, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetKinematicsRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_BOOL, None, None, ()),
-            (24, 2, _w.K_BOOL, None, None, ()),
-            (794, 3, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_BOOL, None, None, ()),
+            (24, 2, _d.K_BOOL, None, None, ()),
+            (794, 3, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_KinematicModel,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_KinematicLink, None, ()),
-            (26, 2, _w.K_REP_MESSAGE, decode_KinematicJoint, None, ()),
-            (34, 3, _w.K_REP_STRING, None, None, ()),
-            (42, 4, _w.K_MESSAGE, decode_KinematicProperties, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_KinematicLink, None, ()),
+            (26, 2, _d.K_REP_MESSAGE, decode_KinematicJoint, None, ()),
+            (34, 3, _d.K_REP_STRING, None, None, ()),
+            (42, 4, _d.K_MESSAGE, decode_KinematicProperties, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_KinematicLink,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_MESSAGE, decode_LinkPose, None, ()),
-            (34, 3, _w.K_REP_MESSAGE, decode_Geometry, None, ()),
-            (42, 4, _w.K_REP_MESSAGE, decode_Geometry, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_MESSAGE, decode_LinkPose, None, ()),
+            (34, 3, _d.K_REP_MESSAGE, decode_Geometry, None, ()),
+            (42, 4, _d.K_REP_MESSAGE, decode_Geometry, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_LinkPose,
         (
-            (10, 0, _w.K_MESSAGE, decode_Vector3, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_Vector3, None, ()),
             (
                 18,
                 1,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_Quaternion,
                 None,
                 (
@@ -6610,7 +6611,7 @@ if _w.PLANS:
             (
                 26,
                 2,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_Orientation,
                 None,
                 (
@@ -6622,7 +6623,7 @@ if _w.PLANS:
             (
                 34,
                 3,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_EulerAngles,
                 None,
                 (
@@ -6634,7 +6635,7 @@ if _w.PLANS:
             (
                 42,
                 4,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_AxisAngles,
                 None,
                 (
@@ -6645,125 +6646,125 @@ if _w.PLANS:
             ),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Quaternion,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_EulerAngles,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_AxisAngles,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_KinematicJoint,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_ENUM, values_of_JointType, JointType, ()),
-            (34, 3, _w.K_MESSAGE, decode_Vector3, None, ()),
-            (42, 4, _w.K_MESSAGE, decode_JointLimits, None, ()),
-            (50, 5, _w.K_MESSAGE, decode_MimicJoint, None, ()),
-            (58, 6, _w.K_MESSAGE, decode_Geometry, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_ENUM, values_of_JointType, JointType, ()),
+            (34, 3, _d.K_MESSAGE, decode_Vector3, None, ()),
+            (42, 4, _d.K_MESSAGE, decode_JointLimits, None, ()),
+            (50, 5, _d.K_MESSAGE, decode_MimicJoint, None, ()),
+            (58, 6, _d.K_MESSAGE, decode_Geometry, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_JointLimits,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_MimicJoint,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_KinematicProperties,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetGeometriesRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (794, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (794, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetGeometriesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Geometry, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetGeometriesResponse, ((10, 0, _d.K_REP_MESSAGE, decode_Geometry, None, ()),))
+    _d.plan_fields(
         decode_Get3DModelsRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (794, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (794, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetWorldPoseResponse, ((10, 0, _w.K_MESSAGE, decode_Pose, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetWorldPoseResponse, ((10, 0, _d.K_MESSAGE, decode_Pose, None, ()),))
+    _d.plan_fields(
         decode_GetReadingsRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (794, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (794, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_LogEntry,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time", ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
-            (58, 6, _w.K_STRING, None, None, ()),
-            (66, 7, _w.K_REP_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time", ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (58, 6, _d.K_STRING, None, None, ()),
+            (66, 7, _d.K_REP_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_AudioInfo,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_INT32, None, None, ()),
-            (24, 2, _w.K_INT32, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_INT32, None, None, ()),
+            (24, 2, _d.K_INT32, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetPropertiesRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (794, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (794, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetPropertiesResponse,
         (
-            (10, 0, _w.K_REP_STRING, None, None, ()),
-            (16, 1, _w.K_INT32, None, None, ()),
-            (24, 2, _w.K_INT32, None, None, ()),
+            (10, 0, _d.K_REP_STRING, None, None, ()),
+            (16, 1, _d.K_INT32, None, None, ()),
+            (24, 2, _d.K_INT32, None, None, ()),
         ),
     )
 

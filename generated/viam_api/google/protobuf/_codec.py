@@ -13,6 +13,7 @@ import typing as _t
 
 from ... import _wire as _w
 from ... import _wire_encode as _e
+from ... import _wire_plan as _d
 from . import (
     Duration,
     Struct,
@@ -776,11 +777,11 @@ def encode_FieldMask(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Duration",
         Duration,
@@ -794,7 +795,7 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Value",
         Value,
@@ -816,8 +817,8 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(_planned, "decode_ListValue", ListValue, "google.protobuf.ListValue", ("values",), (None,))
-    _w.plan(
+    _d.plan(_planned, "decode_ListValue", ListValue, "google.protobuf.ListValue", ("values",), (None,))
+    _d.plan(
         _planned,
         "decode_Timestamp",
         Timestamp,
@@ -831,7 +832,7 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Any",
         Any,
@@ -845,21 +846,21 @@ if _w.PLANS:
             b"",
         ),
     )
-    _w.plan(_planned, "decode_FieldMask", FieldMask, "google.protobuf.FieldMask", ("paths",), (None,))
-    _w.plan_fields(
+    _d.plan(_planned, "decode_FieldMask", FieldMask, "google.protobuf.FieldMask", ("paths",), (None,))
+    _d.plan_fields(
         decode_Duration,
         (
-            (8, 0, _w.K_INT64, None, None, ()),
-            (16, 1, _w.K_INT32, None, None, ()),
+            (8, 0, _d.K_INT64, None, None, ()),
+            (16, 1, _d.K_INT32, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Value,
         (
             (
                 8,
                 0,
-                _w.K_ENUM,
+                _d.K_ENUM,
                 values_of_NullValue,
                 NullValue,
                 (
@@ -873,7 +874,7 @@ if _w.PLANS:
             (
                 17,
                 1,
-                _w.K_FIXED,
+                _d.K_FIXED,
                 _w.unpack_d,
                 8,
                 (
@@ -887,7 +888,7 @@ if _w.PLANS:
             (
                 26,
                 2,
-                _w.K_STRING,
+                _d.K_STRING,
                 None,
                 None,
                 (
@@ -901,7 +902,7 @@ if _w.PLANS:
             (
                 32,
                 3,
-                _w.K_BOOL,
+                _d.K_BOOL,
                 None,
                 None,
                 (
@@ -915,7 +916,7 @@ if _w.PLANS:
             (
                 42,
                 4,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_Struct,
                 None,
                 (
@@ -929,7 +930,7 @@ if _w.PLANS:
             (
                 50,
                 5,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_ListValue,
                 None,
                 (
@@ -942,22 +943,22 @@ if _w.PLANS:
             ),
         ),
     )
-    _w.plan_fields(decode_ListValue, ((10, 0, _w.K_REP_MESSAGE, decode_Value, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_ListValue, ((10, 0, _d.K_REP_MESSAGE, decode_Value, None, ()),))
+    _d.plan_fields(
         decode_Timestamp,
         (
-            (8, 0, _w.K_INT64, None, None, ()),
-            (16, 1, _w.K_INT32, None, None, ()),
+            (8, 0, _d.K_INT64, None, None, ()),
+            (16, 1, _d.K_INT32, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Any,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_BYTES, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_BYTES, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_FieldMask, ((10, 0, _w.K_REP_STRING, None, None, ()),))
+    _d.plan_fields(decode_FieldMask, ((10, 0, _d.K_REP_STRING, None, None, ()),))
 
 # The compiled build encodes these messages through tables (see _e.EncodePlan), each written
 # straight into its parent's buffer; the encoders above stay behind them for what a table

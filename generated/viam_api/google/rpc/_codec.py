@@ -13,6 +13,7 @@ import typing as _t
 
 from ... import _wire as _w
 from ... import _wire_encode as _e
+from ... import _wire_plan as _d
 from . import (
     Status,
 )
@@ -135,11 +136,11 @@ def encode_Status(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Status",
         Status,
@@ -155,12 +156,12 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Status,
         (
-            (8, 0, _w.K_INT32, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_REP_MESSAGE, _c_google_protobuf.decode_Any, None, ()),
+            (8, 0, _d.K_INT32, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_REP_MESSAGE, _c_google_protobuf.decode_Any, None, ()),
         ),
     )
 

@@ -13,6 +13,7 @@ import typing as _t
 
 from ... import _wire as _w
 from ... import _wire_encode as _e
+from ... import _wire_plan as _d
 from . import (
     ExitProvisioningRequest,
     ExitProvisioningResponse,
@@ -1269,11 +1270,11 @@ def encode_APIKey(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ExitProvisioningRequest",
         ExitProvisioningRequest,
@@ -1281,7 +1282,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ExitProvisioningResponse",
         ExitProvisioningResponse,
@@ -1289,7 +1290,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetSmartMachineStatusRequest",
         GetSmartMachineStatusRequest,
@@ -1297,7 +1298,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetSmartMachineStatusResponse",
         GetSmartMachineStatusResponse,
@@ -1319,7 +1320,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SetNetworkCredentialsRequest",
         SetNetworkCredentialsRequest,
@@ -1335,7 +1336,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SetNetworkCredentialsResponse",
         SetNetworkCredentialsResponse,
@@ -1343,7 +1344,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SetSmartMachineCredentialsRequest",
         SetSmartMachineCredentialsRequest,
@@ -1351,7 +1352,7 @@ if _w.PLANS:
         ("cloud",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SetSmartMachineCredentialsResponse",
         SetSmartMachineCredentialsResponse,
@@ -1359,7 +1360,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetNetworkListRequest",
         GetNetworkListRequest,
@@ -1367,7 +1368,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetNetworkListResponse",
         GetNetworkListResponse,
@@ -1375,7 +1376,7 @@ if _w.PLANS:
         ("networks",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ProvisioningInfo",
         ProvisioningInfo,
@@ -1391,7 +1392,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_NetworkInfo",
         NetworkInfo,
@@ -1413,7 +1414,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CloudConfig",
         CloudConfig,
@@ -1431,7 +1432,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_APIKey",
         APIKey,
@@ -1445,62 +1446,62 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetSmartMachineStatusResponse,
         (
-            (10, 0, _w.K_MESSAGE, decode_ProvisioningInfo, None, ()),
-            (16, 1, _w.K_BOOL, None, None, ()),
-            (24, 2, _w.K_BOOL, None, None, ()),
-            (34, 3, _w.K_MESSAGE, decode_NetworkInfo, None, ()),
-            (42, 4, _w.K_REP_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_ProvisioningInfo, None, ()),
+            (16, 1, _d.K_BOOL, None, None, ()),
+            (24, 2, _d.K_BOOL, None, None, ()),
+            (34, 3, _d.K_MESSAGE, decode_NetworkInfo, None, ()),
+            (42, 4, _d.K_REP_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_SetNetworkCredentialsRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_SetSmartMachineCredentialsRequest, ((10, 0, _w.K_MESSAGE, decode_CloudConfig, None, ()),)
+    _d.plan_fields(
+        decode_SetSmartMachineCredentialsRequest, ((10, 0, _d.K_MESSAGE, decode_CloudConfig, None, ()),)
     )
-    _w.plan_fields(decode_GetNetworkListResponse, ((10, 0, _w.K_REP_MESSAGE, decode_NetworkInfo, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetNetworkListResponse, ((10, 0, _d.K_REP_MESSAGE, decode_NetworkInfo, None, ()),))
+    _d.plan_fields(
         decode_ProvisioningInfo,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_NetworkInfo,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (32, 3, _w.K_INT32, None, None, ()),
-            (40, 4, _w.K_BOOL, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (32, 3, _d.K_INT32, None, None, ()),
+            (40, 4, _d.K_BOOL, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CloudConfig,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_MESSAGE, decode_APIKey, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_MESSAGE, decode_APIKey, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_APIKey,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
 

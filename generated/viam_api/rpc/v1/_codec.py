@@ -13,6 +13,7 @@ import typing as _t
 
 from ... import _wire as _w
 from ... import _wire_encode as _e
+from ... import _wire_plan as _d
 from . import (
     Credentials,
     AuthenticateRequest,
@@ -401,11 +402,11 @@ def encode_AuthenticateToResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Credentials",
         Credentials,
@@ -419,7 +420,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AuthenticateRequest",
         AuthenticateRequest,
@@ -433,7 +434,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AuthenticateResponse",
         AuthenticateResponse,
@@ -441,7 +442,7 @@ if _w.PLANS:
         ("access_token",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AuthenticateToRequest",
         AuthenticateToRequest,
@@ -449,7 +450,7 @@ if _w.PLANS:
         ("entity",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AuthenticateToResponse",
         AuthenticateToResponse,
@@ -457,23 +458,23 @@ if _w.PLANS:
         ("access_token",),
         ("",),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Credentials,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_AuthenticateRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, decode_Credentials, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, decode_Credentials, None, ()),
         ),
     )
-    _w.plan_fields(decode_AuthenticateResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_AuthenticateToRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_AuthenticateToResponse, ((10, 0, _w.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_AuthenticateResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_AuthenticateToRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_AuthenticateToResponse, ((10, 0, _d.K_STRING, None, None, ()),))
 
 # The compiled build encodes these messages through tables (see _e.EncodePlan), each written
 # straight into its parent's buffer; the encoders above stay behind them for what a table

@@ -13,6 +13,7 @@ import typing as _t
 
 from .... import _wire as _w
 from .... import _wire_encode as _e
+from .... import _wire_plan as _d
 from . import (
     DeviceAgentConfigRequest,
     DeviceAgentConfigResponse,
@@ -1410,11 +1411,11 @@ def encode_UpdateInfo(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeviceSubsystemConfig",
         DeviceSubsystemConfig,
@@ -1432,7 +1433,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_VersionInfo",
         VersionInfo,
@@ -1450,7 +1451,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_HostInfo",
         HostInfo,
@@ -1466,7 +1467,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateInfo",
         UpdateInfo,
@@ -1486,40 +1487,40 @@ if _w.PLANS:
             values_of_PackageFormat[0],
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DeviceSubsystemConfig,
         (
-            (10, 0, _w.K_MESSAGE, decode_UpdateInfo, None, ()),
-            (16, 1, _w.K_BOOL, None, None, ()),
-            (24, 2, _w.K_BOOL, None, None, ()),
-            (34, 3, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_UpdateInfo, None, ()),
+            (16, 1, _d.K_BOOL, None, None, ()),
+            (24, 2, _d.K_BOOL, None, None, ()),
+            (34, 3, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_VersionInfo,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_HostInfo,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_REP_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateInfo,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_BYTES, None, None, ()),
-            (40, 4, _w.K_ENUM, values_of_PackageFormat, PackageFormat, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_BYTES, None, None, ()),
+            (40, 4, _d.K_ENUM, values_of_PackageFormat, PackageFormat, ()),
         ),
     )
 

@@ -13,6 +13,7 @@ import typing as _t
 
 from .... import _wire as _w
 from .... import _wire_encode as _e
+from .... import _wire_plan as _d
 from . import (
     StartMappingSessionRequest,
     Module,
@@ -2119,11 +2120,11 @@ def encode_MappingMetadata(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_StartMappingSessionRequest",
         StartMappingSessionRequest,
@@ -2155,7 +2156,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Module",
         Module,
@@ -2171,7 +2172,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SensorInfo",
         SensorInfo,
@@ -2187,7 +2188,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CaptureInterval",
         CaptureInterval,
@@ -2201,7 +2202,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_StartMappingSessionResponse",
         StartMappingSessionResponse,
@@ -2209,7 +2210,7 @@ if _w.PLANS:
         ("session_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetActiveMappingSessionsForRobotRequest",
         GetActiveMappingSessionsForRobotRequest,
@@ -2217,7 +2218,7 @@ if _w.PLANS:
         ("robot_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetActiveMappingSessionsForRobotResponse",
         GetActiveMappingSessionsForRobotResponse,
@@ -2225,7 +2226,7 @@ if _w.PLANS:
         ("session_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetMappingSessionPointCloudRequest",
         GetMappingSessionPointCloudRequest,
@@ -2233,7 +2234,7 @@ if _w.PLANS:
         ("session_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetMappingSessionPointCloudResponse",
         GetMappingSessionPointCloudResponse,
@@ -2247,7 +2248,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListMappingSessionsRequest",
         ListMappingSessionsRequest,
@@ -2261,7 +2262,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListMappingSessionsResponse",
         ListMappingSessionsResponse,
@@ -2269,7 +2270,7 @@ if _w.PLANS:
         ("session",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_StopMappingSessionRequest",
         StopMappingSessionRequest,
@@ -2277,7 +2278,7 @@ if _w.PLANS:
         ("session_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_StopMappingSessionResponse",
         StopMappingSessionResponse,
@@ -2291,7 +2292,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetMappingSessionMetadataByIDRequest",
         GetMappingSessionMetadataByIDRequest,
@@ -2299,7 +2300,7 @@ if _w.PLANS:
         ("session_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetMappingSessionMetadataByIDResponse",
         GetMappingSessionMetadataByIDResponse,
@@ -2307,7 +2308,7 @@ if _w.PLANS:
         ("session_metadata",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MappingMetadata",
         MappingMetadata,
@@ -2345,89 +2346,89 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_StartMappingSessionRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
-            (58, 6, _w.K_MESSAGE, decode_CaptureInterval, None, ()),
-            (66, 7, _w.K_REP_MESSAGE, decode_SensorInfo, None, ()),
-            (82, 8, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
-            (90, 9, _w.K_STRING, None, None, ()),
-            (98, 10, _w.K_MESSAGE, decode_Module, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
+            (58, 6, _d.K_MESSAGE, decode_CaptureInterval, None, ()),
+            (66, 7, _d.K_REP_MESSAGE, decode_SensorInfo, None, ()),
+            (82, 8, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (90, 9, _d.K_STRING, None, None, ()),
+            (98, 10, _d.K_MESSAGE, decode_Module, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Module,
         (
-            (18, 0, _w.K_STRING, None, None, ()),
-            (26, 1, _w.K_STRING, None, None, ()),
-            (34, 2, _w.K_STRING, None, None, ()),
+            (18, 0, _d.K_STRING, None, None, ()),
+            (26, 1, _d.K_STRING, None, None, ()),
+            (34, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_SensorInfo,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CaptureInterval,
         (
-            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_time", ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_time", ()),
+            (10, 0, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_time", ()),
+            (18, 1, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_time", ()),
         ),
     )
-    _w.plan_fields(decode_StartMappingSessionResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetActiveMappingSessionsForRobotRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetActiveMappingSessionsForRobotResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetMappingSessionPointCloudRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_StartMappingSessionResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetActiveMappingSessionsForRobotRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetActiveMappingSessionsForRobotResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetMappingSessionPointCloudRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_GetMappingSessionPointCloudResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, _c_common_v1.decode_Pose, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, _c_common_v1.decode_Pose, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ListMappingSessionsRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
-        decode_ListMappingSessionsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_MappingMetadata, None, ()),)
+    _d.plan_fields(
+        decode_ListMappingSessionsResponse, ((10, 0, _d.K_REP_MESSAGE, decode_MappingMetadata, None, ()),)
     )
-    _w.plan_fields(decode_StopMappingSessionRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_StopMappingSessionRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_StopMappingSessionResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetMappingSessionMetadataByIDRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetMappingSessionMetadataByIDRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_GetMappingSessionMetadataByIDResponse,
-        ((10, 0, _w.K_MESSAGE, decode_MappingMetadata, None, ()),),
+        ((10, 0, _d.K_MESSAGE, decode_MappingMetadata, None, ()),),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_MappingMetadata,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
             (
                 34,
                 3,
-                _w.K_TIMESTAMP,
+                _d.K_TIMESTAMP,
                 _c_google_protobuf.decode_Timestamp_value,
                 "_viam_raw_time_start_submitted",
                 (),
@@ -2435,7 +2436,7 @@ if _w.PLANS:
             (
                 42,
                 4,
-                _w.K_TIMESTAMP,
+                _d.K_TIMESTAMP,
                 _c_google_protobuf.decode_Timestamp_value,
                 "_viam_raw_time_cloud_run_job_started",
                 (),
@@ -2443,7 +2444,7 @@ if _w.PLANS:
             (
                 50,
                 5,
-                _w.K_TIMESTAMP,
+                _d.K_TIMESTAMP,
                 _c_google_protobuf.decode_Timestamp_value,
                 "_viam_raw_time_end_submitted",
                 (),
@@ -2451,18 +2452,18 @@ if _w.PLANS:
             (
                 58,
                 6,
-                _w.K_TIMESTAMP,
+                _d.K_TIMESTAMP,
                 _c_google_protobuf.decode_Timestamp_value,
                 "_viam_raw_time_cloud_run_job_ended",
                 (),
             ),
-            (64, 7, _w.K_ENUM, values_of_EndStatus, EndStatus, ()),
-            (74, 8, _w.K_STRING, None, None, ()),
-            (82, 9, _w.K_STRING, None, None, ()),
-            (90, 10, _w.K_STRING, None, None, ()),
-            (98, 11, _w.K_STRING, None, None, ()),
-            (106, 12, _w.K_STRING, None, None, ()),
-            (114, 13, _w.K_STRING, None, None, ()),
+            (64, 7, _d.K_ENUM, values_of_EndStatus, EndStatus, ()),
+            (74, 8, _d.K_STRING, None, None, ()),
+            (82, 9, _d.K_STRING, None, None, ()),
+            (90, 10, _d.K_STRING, None, None, ()),
+            (98, 11, _d.K_STRING, None, None, ()),
+            (106, 12, _d.K_STRING, None, None, ()),
+            (114, 13, _d.K_STRING, None, None, ()),
         ),
     )
 

@@ -13,6 +13,7 @@ import typing as _t
 
 from .... import _wire as _w
 from .... import _wire_encode as _e
+from .... import _wire_plan as _d
 from . import (
     DataRequest,
     Filter,
@@ -11552,11 +11553,11 @@ def encode_GetSequenceBinaryDataResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DataRequest",
         DataRequest,
@@ -11574,7 +11575,7 @@ if _w.PLANS:
             values_of_Order[0],
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Filter",
         Filter,
@@ -11612,7 +11613,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TagsFilter",
         TagsFilter,
@@ -11626,7 +11627,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CaptureInterval",
         CaptureInterval,
@@ -11640,7 +11641,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TabularDataByFilterRequest",
         TabularDataByFilterRequest,
@@ -11656,7 +11657,7 @@ if _w.PLANS:
             False,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TabularDataByFilterResponse",
         TabularDataByFilterResponse,
@@ -11676,7 +11677,7 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TabularData",
         TabularData,
@@ -11694,7 +11695,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TabularDataBySQLRequest",
         TabularDataBySQLRequest,
@@ -11708,7 +11709,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TabularDataBySQLResponse",
         TabularDataBySQLResponse,
@@ -11716,7 +11717,7 @@ if _w.PLANS:
         ("raw_data",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TabularDataSource",
         TabularDataSource,
@@ -11730,7 +11731,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TabularDataByMQLRequest",
         TabularDataByMQLRequest,
@@ -11750,7 +11751,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TabularDataByMQLResponse",
         TabularDataByMQLResponse,
@@ -11758,7 +11759,7 @@ if _w.PLANS:
         ("raw_data",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ExportTabularDataRequest",
         ExportTabularDataRequest,
@@ -11780,7 +11781,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ExportTabularDataResponse",
         ExportTabularDataResponse,
@@ -11816,7 +11817,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetLatestTabularDataRequest",
         GetLatestTabularDataRequest,
@@ -11836,7 +11837,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetLatestTabularDataResponse",
         GetLatestTabularDataResponse,
@@ -11852,7 +11853,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_BinaryData",
         BinaryData,
@@ -11866,7 +11867,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_BinaryDataByFilterRequest",
         BinaryDataByFilterRequest,
@@ -11884,7 +11885,7 @@ if _w.PLANS:
             False,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_BinaryDataByFilterResponse",
         BinaryDataByFilterResponse,
@@ -11902,7 +11903,7 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_BinaryID",
         BinaryID,
@@ -11918,7 +11919,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_BinaryDataByIDsRequest",
         BinaryDataByIDsRequest,
@@ -11934,7 +11935,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_BinaryDataByIDsResponse",
         BinaryDataByIDsResponse,
@@ -11948,7 +11949,7 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_BoundingBox",
         BoundingBox,
@@ -11972,7 +11973,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Classification",
         Classification,
@@ -11988,7 +11989,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Annotations",
         Annotations,
@@ -12002,7 +12003,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_BinaryMetadata",
         BinaryMetadata,
@@ -12034,7 +12035,7 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteTabularFilter",
         DeleteTabularFilter,
@@ -12058,7 +12059,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteTabularDataRequest",
         DeleteTabularDataRequest,
@@ -12074,7 +12075,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteTabularDataResponse",
         DeleteTabularDataResponse,
@@ -12082,7 +12083,7 @@ if _w.PLANS:
         ("deleted_count",),
         (0,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteBinaryDataByFilterRequest",
         DeleteBinaryDataByFilterRequest,
@@ -12096,7 +12097,7 @@ if _w.PLANS:
             False,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteBinaryDataByFilterResponse",
         DeleteBinaryDataByFilterResponse,
@@ -12104,7 +12105,7 @@ if _w.PLANS:
         ("deleted_count",),
         (0,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteBinaryDataByIDsRequest",
         DeleteBinaryDataByIDsRequest,
@@ -12118,7 +12119,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteBinaryDataByIDsResponse",
         DeleteBinaryDataByIDsResponse,
@@ -12126,7 +12127,7 @@ if _w.PLANS:
         ("deleted_count",),
         (0,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AddTagsToBinaryDataByIDsRequest",
         AddTagsToBinaryDataByIDsRequest,
@@ -12142,7 +12143,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AddTagsToBinaryDataByIDsResponse",
         AddTagsToBinaryDataByIDsResponse,
@@ -12150,7 +12151,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AddTagsToBinaryDataByFilterRequest",
         AddTagsToBinaryDataByFilterRequest,
@@ -12164,7 +12165,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AddTagsToBinaryDataByFilterResponse",
         AddTagsToBinaryDataByFilterResponse,
@@ -12172,7 +12173,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RemoveTagsFromBinaryDataByIDsRequest",
         RemoveTagsFromBinaryDataByIDsRequest,
@@ -12188,7 +12189,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RemoveTagsFromBinaryDataByIDsResponse",
         RemoveTagsFromBinaryDataByIDsResponse,
@@ -12196,7 +12197,7 @@ if _w.PLANS:
         ("deleted_count",),
         (0,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RemoveTagsFromBinaryDataByFilterRequest",
         RemoveTagsFromBinaryDataByFilterRequest,
@@ -12210,7 +12211,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RemoveTagsFromBinaryDataByFilterResponse",
         RemoveTagsFromBinaryDataByFilterResponse,
@@ -12218,7 +12219,7 @@ if _w.PLANS:
         ("deleted_count",),
         (0,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TagsByFilterRequest",
         TagsByFilterRequest,
@@ -12226,7 +12227,7 @@ if _w.PLANS:
         ("filter",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TagsByFilterResponse",
         TagsByFilterResponse,
@@ -12234,7 +12235,7 @@ if _w.PLANS:
         ("tags",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AddBoundingBoxToImageByIDRequest",
         AddBoundingBoxToImageByIDRequest,
@@ -12260,7 +12261,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AddBoundingBoxToImageByIDResponse",
         AddBoundingBoxToImageByIDResponse,
@@ -12268,7 +12269,7 @@ if _w.PLANS:
         ("bbox_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RemoveBoundingBoxFromImageByIDRequest",
         RemoveBoundingBoxFromImageByIDRequest,
@@ -12284,7 +12285,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RemoveBoundingBoxFromImageByIDResponse",
         RemoveBoundingBoxFromImageByIDResponse,
@@ -12292,7 +12293,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateBoundingBoxRequest",
         UpdateBoundingBoxRequest,
@@ -12320,7 +12321,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateBoundingBoxResponse",
         UpdateBoundingBoxResponse,
@@ -12328,7 +12329,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_BoundingBoxLabelsByFilterRequest",
         BoundingBoxLabelsByFilterRequest,
@@ -12336,7 +12337,7 @@ if _w.PLANS:
         ("filter",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_BoundingBoxLabelsByFilterResponse",
         BoundingBoxLabelsByFilterResponse,
@@ -12344,7 +12345,7 @@ if _w.PLANS:
         ("labels",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ConfigureDatabaseUserRequest",
         ConfigureDatabaseUserRequest,
@@ -12358,7 +12359,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ConfigureDatabaseUserResponse",
         ConfigureDatabaseUserResponse,
@@ -12366,7 +12367,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetDatabaseConnectionRequest",
         GetDatabaseConnectionRequest,
@@ -12374,7 +12375,7 @@ if _w.PLANS:
         ("organization_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetDatabaseConnectionResponse",
         GetDatabaseConnectionResponse,
@@ -12390,7 +12391,7 @@ if _w.PLANS:
             False,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AddBinaryDataToDatasetByIDsRequest",
         AddBinaryDataToDatasetByIDsRequest,
@@ -12406,7 +12407,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AddBinaryDataToDatasetByIDsResponse",
         AddBinaryDataToDatasetByIDsResponse,
@@ -12414,7 +12415,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RemoveBinaryDataFromDatasetByIDsRequest",
         RemoveBinaryDataFromDatasetByIDsRequest,
@@ -12430,7 +12431,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RemoveBinaryDataFromDatasetByIDsResponse",
         RemoveBinaryDataFromDatasetByIDsResponse,
@@ -12438,7 +12439,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AddSequencesToDatasetRequest",
         AddSequencesToDatasetRequest,
@@ -12452,7 +12453,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_AddSequencesToDatasetResponse",
         AddSequencesToDatasetResponse,
@@ -12460,7 +12461,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RemoveSequencesFromDatasetRequest",
         RemoveSequencesFromDatasetRequest,
@@ -12474,7 +12475,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RemoveSequencesFromDatasetResponse",
         RemoveSequencesFromDatasetResponse,
@@ -12482,7 +12483,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateIndexRequest",
         CreateIndexRequest,
@@ -12500,7 +12501,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateIndexResponse",
         CreateIndexResponse,
@@ -12508,7 +12509,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteIndexRequest",
         DeleteIndexRequest,
@@ -12526,7 +12527,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteIndexResponse",
         DeleteIndexResponse,
@@ -12534,7 +12535,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListIndexesRequest",
         ListIndexesRequest,
@@ -12550,7 +12551,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListIndexesResponse",
         ListIndexesResponse,
@@ -12558,7 +12559,7 @@ if _w.PLANS:
         ("indexes",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Index",
         Index,
@@ -12578,7 +12579,7 @@ if _w.PLANS:
             values_of_IndexCreator[0],
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateSavedQueryRequest",
         CreateSavedQueryRequest,
@@ -12594,7 +12595,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateSavedQueryResponse",
         CreateSavedQueryResponse,
@@ -12602,7 +12603,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Query",
         Query,
@@ -12624,7 +12625,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteSavedQueryRequest",
         DeleteSavedQueryRequest,
@@ -12632,7 +12633,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteSavedQueryResponse",
         DeleteSavedQueryResponse,
@@ -12640,7 +12641,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetSavedQueryRequest",
         GetSavedQueryRequest,
@@ -12648,7 +12649,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetSavedQueryResponse",
         GetSavedQueryResponse,
@@ -12656,7 +12657,7 @@ if _w.PLANS:
         ("saved_query",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateSavedQueryRequest",
         UpdateSavedQueryRequest,
@@ -12672,7 +12673,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateSavedQueryResponse",
         UpdateSavedQueryResponse,
@@ -12680,7 +12681,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListSavedQueriesRequest",
         ListSavedQueriesRequest,
@@ -12694,7 +12695,7 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListSavedQueriesResponse",
         ListSavedQueriesResponse,
@@ -12702,7 +12703,7 @@ if _w.PLANS:
         ("queries",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateBinaryDataSignedURLRequest",
         CreateBinaryDataSignedURLRequest,
@@ -12716,7 +12717,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateBinaryDataSignedURLResponse",
         CreateBinaryDataSignedURLResponse,
@@ -12730,7 +12731,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SequenceResourceFilter",
         SequenceResourceFilter,
@@ -12744,7 +12745,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Sequence",
         Sequence,
@@ -12772,7 +12773,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateSequenceRequest",
         CreateSequenceRequest,
@@ -12792,7 +12793,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateSequenceResponse",
         CreateSequenceResponse,
@@ -12800,7 +12801,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetSequenceRequest",
         GetSequenceRequest,
@@ -12808,7 +12809,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetSequenceResponse",
         GetSequenceResponse,
@@ -12816,7 +12817,7 @@ if _w.PLANS:
         ("sequence",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateSequenceRequest",
         UpdateSequenceRequest,
@@ -12838,7 +12839,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_UpdateSequenceResponse",
         UpdateSequenceResponse,
@@ -12846,7 +12847,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteSequenceRequest",
         DeleteSequenceRequest,
@@ -12854,7 +12855,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteSequenceResponse",
         DeleteSequenceResponse,
@@ -12862,7 +12863,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListSequencesRequest",
         ListSequencesRequest,
@@ -12878,7 +12879,7 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListSequencesResponse",
         ListSequencesResponse,
@@ -12892,7 +12893,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SequencesByDatasetIDRequest",
         SequencesByDatasetIDRequest,
@@ -12910,7 +12911,7 @@ if _w.PLANS:
             False,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SequencesByDatasetIDResponse",
         SequencesByDatasetIDResponse,
@@ -12926,7 +12927,7 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetSequenceBinaryDataRequest",
         GetSequenceBinaryDataRequest,
@@ -12942,7 +12943,7 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetSequenceBinaryDataResponse",
         GetSequenceBinaryDataResponse,
@@ -12956,589 +12957,589 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DataRequest,
         (
-            (10, 0, _w.K_MESSAGE, decode_Filter, None, ()),
-            (16, 1, _w.K_UINT64, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (32, 3, _w.K_ENUM, values_of_Order, Order, ()),
+            (10, 0, _d.K_MESSAGE, decode_Filter, None, ()),
+            (16, 1, _d.K_UINT64, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (32, 3, _d.K_ENUM, values_of_Order, Order, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Filter,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (34, 2, _w.K_STRING, None, None, ()),
-            (50, 3, _w.K_STRING, None, None, ()),
-            (58, 4, _w.K_STRING, None, None, ()),
-            (66, 5, _w.K_STRING, None, None, ()),
-            (74, 6, _w.K_STRING, None, None, ()),
-            (82, 7, _w.K_REP_STRING, None, None, ()),
-            (90, 8, _w.K_REP_STRING, None, None, ()),
-            (98, 9, _w.K_REP_STRING, None, None, ()),
-            (106, 10, _w.K_MESSAGE, decode_CaptureInterval, None, ()),
-            (114, 11, _w.K_MESSAGE, decode_TagsFilter, None, ()),
-            (122, 12, _w.K_REP_STRING, None, None, ()),
-            (130, 13, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (34, 2, _d.K_STRING, None, None, ()),
+            (50, 3, _d.K_STRING, None, None, ()),
+            (58, 4, _d.K_STRING, None, None, ()),
+            (66, 5, _d.K_STRING, None, None, ()),
+            (74, 6, _d.K_STRING, None, None, ()),
+            (82, 7, _d.K_REP_STRING, None, None, ()),
+            (90, 8, _d.K_REP_STRING, None, None, ()),
+            (98, 9, _d.K_REP_STRING, None, None, ()),
+            (106, 10, _d.K_MESSAGE, decode_CaptureInterval, None, ()),
+            (114, 11, _d.K_MESSAGE, decode_TagsFilter, None, ()),
+            (122, 12, _d.K_REP_STRING, None, None, ()),
+            (130, 13, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_TagsFilter,
         (
-            (8, 0, _w.K_ENUM, values_of_TagsFilterType, TagsFilterType, ()),
-            (18, 1, _w.K_REP_STRING, None, None, ()),
+            (8, 0, _d.K_ENUM, values_of_TagsFilterType, TagsFilterType, ()),
+            (18, 1, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CaptureInterval,
         (
-            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start", ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end", ()),
+            (10, 0, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start", ()),
+            (18, 1, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end", ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_TabularDataByFilterRequest,
         (
-            (10, 0, _w.K_MESSAGE, decode_DataRequest, None, ()),
-            (16, 1, _w.K_BOOL, None, None, ()),
-            (24, 2, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_DataRequest, None, ()),
+            (16, 1, _d.K_BOOL, None, None, ()),
+            (24, 2, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_TabularDataByFilterResponse,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_CaptureMetadata, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_TabularData, None, ()),
-            (24, 2, _w.K_UINT64, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (40, 4, _w.K_UINT64, None, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_CaptureMetadata, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_TabularData, None, ()),
+            (24, 2, _d.K_UINT64, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (40, 4, _d.K_UINT64, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_TabularData,
         (
-            (10, 0, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
-            (16, 1, _w.K_UINT32, None, None, ()),
+            (10, 0, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (16, 1, _d.K_UINT32, None, None, ()),
             (
                 26,
                 2,
-                _w.K_TIMESTAMP,
+                _d.K_TIMESTAMP,
                 _c_google_protobuf.decode_Timestamp_value,
                 "_viam_raw_time_requested",
                 (),
             ),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_received", ()),
+            (34, 3, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_received", ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_TabularDataBySQLRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_TabularDataBySQLResponse, ((18, 0, _w.K_REP_BYTES, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_TabularDataBySQLResponse, ((18, 0, _d.K_REP_BYTES, None, None, ()),))
+    _d.plan_fields(
         decode_TabularDataSource,
         (
-            (8, 0, _w.K_ENUM, values_of_TabularDataSourceType, TabularDataSourceType, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (8, 0, _d.K_ENUM, values_of_TabularDataSourceType, TabularDataSourceType, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_TabularDataByMQLRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (26, 1, _w.K_REP_BYTES, None, None, ()),
-            (32, 2, _w.K_BOOL, None, None, ()),
-            (50, 3, _w.K_MESSAGE, decode_TabularDataSource, None, ()),
-            (58, 4, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (26, 1, _d.K_REP_BYTES, None, None, ()),
+            (32, 2, _d.K_BOOL, None, None, ()),
+            (50, 3, _d.K_MESSAGE, decode_TabularDataSource, None, ()),
+            (58, 4, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_TabularDataByMQLResponse, ((18, 0, _w.K_REP_BYTES, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_TabularDataByMQLResponse, ((18, 0, _d.K_REP_BYTES, None, None, ()),))
+    _d.plan_fields(
         decode_ExportTabularDataRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_MESSAGE, decode_CaptureInterval, None, ()),
-            (50, 5, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_MESSAGE, decode_CaptureInterval, None, ()),
+            (50, 5, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ExportTabularDataResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_captured", ()),
-            (50, 5, _w.K_STRING, None, None, ()),
-            (58, 6, _w.K_STRING, None, None, ()),
-            (66, 7, _w.K_STRING, None, None, ()),
-            (74, 8, _w.K_STRING, None, None, ()),
-            (82, 9, _w.K_STRING, None, None, ()),
-            (90, 10, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
-            (98, 11, _w.K_REP_STRING, None, None, ()),
-            (106, 12, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_captured", ()),
+            (50, 5, _d.K_STRING, None, None, ()),
+            (58, 6, _d.K_STRING, None, None, ()),
+            (66, 7, _d.K_STRING, None, None, ()),
+            (74, 8, _d.K_STRING, None, None, ()),
+            (82, 9, _d.K_STRING, None, None, ()),
+            (90, 10, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (98, 11, _d.K_REP_STRING, None, None, ()),
+            (106, 12, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetLatestTabularDataRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetLatestTabularDataResponse,
         (
-            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_captured", ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_synced", ()),
-            (26, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_captured", ()),
+            (18, 1, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_synced", ()),
+            (26, 2, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_BinaryData,
         (
-            (10, 0, _w.K_BYTES, None, None, ()),
-            (18, 1, _w.K_MESSAGE, decode_BinaryMetadata, None, ()),
+            (10, 0, _d.K_BYTES, None, None, ()),
+            (18, 1, _d.K_MESSAGE, decode_BinaryMetadata, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_BinaryDataByFilterRequest,
         (
-            (10, 0, _w.K_MESSAGE, decode_DataRequest, None, ()),
-            (16, 1, _w.K_BOOL, None, None, ()),
-            (24, 2, _w.K_BOOL, None, None, ()),
-            (32, 3, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_DataRequest, None, ()),
+            (16, 1, _d.K_BOOL, None, None, ()),
+            (24, 2, _d.K_BOOL, None, None, ()),
+            (32, 3, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_BinaryDataByFilterResponse,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_BinaryData, None, ()),
-            (16, 1, _w.K_UINT64, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (32, 3, _w.K_UINT64, None, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_BinaryData, None, ()),
+            (16, 1, _d.K_UINT64, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (32, 3, _d.K_UINT64, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_BinaryID,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_BinaryDataByIDsRequest,
         (
-            (16, 0, _w.K_BOOL, None, None, ()),
-            (26, 1, _w.K_REP_MESSAGE, decode_BinaryID, None, ()),
-            (34, 2, _w.K_REP_STRING, None, None, ()),
+            (16, 0, _d.K_BOOL, None, None, ()),
+            (26, 1, _d.K_REP_MESSAGE, decode_BinaryID, None, ()),
+            (34, 2, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_BinaryDataByIDsResponse,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_BinaryData, None, ()),
-            (16, 1, _w.K_UINT64, None, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_BinaryData, None, ()),
+            (16, 1, _d.K_UINT64, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_BoundingBox,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (25, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (33, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (41, 4, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (49, 5, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (57, 6, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (25, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 3, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (41, 4, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (49, 5, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (57, 6, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Classification,
         (
-            (26, 0, _w.K_STRING, None, None, ()),
-            (10, 1, _w.K_STRING, None, None, ()),
-            (17, 2, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (26, 0, _d.K_STRING, None, None, ()),
+            (10, 1, _d.K_STRING, None, None, ()),
+            (17, 2, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Annotations,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_BoundingBox, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_Classification, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_BoundingBox, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_Classification, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_BinaryMetadata,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_MESSAGE, decode_CaptureMetadata, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_MESSAGE, decode_CaptureMetadata, None, ()),
             (
                 26,
                 2,
-                _w.K_TIMESTAMP,
+                _d.K_TIMESTAMP,
                 _c_google_protobuf.decode_Timestamp_value,
                 "_viam_raw_time_requested",
                 (),
             ),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_received", ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
-            (58, 6, _w.K_STRING, None, None, ()),
-            (66, 7, _w.K_MESSAGE, decode_Annotations, None, ()),
-            (74, 8, _w.K_REP_STRING, None, None, ()),
-            (82, 9, _w.K_STRING, None, None, ()),
-            (88, 10, _w.K_UINT64, None, None, ()),
+            (34, 3, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_received", ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
+            (58, 6, _d.K_STRING, None, None, ()),
+            (66, 7, _d.K_MESSAGE, decode_Annotations, None, ()),
+            (74, 8, _d.K_REP_STRING, None, None, ()),
+            (82, 9, _d.K_STRING, None, None, ()),
+            (88, 10, _d.K_UINT64, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DeleteTabularFilter,
         (
-            (10, 0, _w.K_REP_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
-            (58, 6, _w.K_MESSAGE, decode_TagsFilter, None, ()),
+            (10, 0, _d.K_REP_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
+            (58, 6, _d.K_MESSAGE, decode_TagsFilter, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DeleteTabularDataRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_UINT32, None, None, ()),
-            (26, 2, _w.K_MESSAGE, decode_DeleteTabularFilter, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_UINT32, None, None, ()),
+            (26, 2, _d.K_MESSAGE, decode_DeleteTabularFilter, None, ()),
         ),
     )
-    _w.plan_fields(decode_DeleteTabularDataResponse, ((8, 0, _w.K_UINT64, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_DeleteTabularDataResponse, ((8, 0, _d.K_UINT64, None, None, ()),))
+    _d.plan_fields(
         decode_DeleteBinaryDataByFilterRequest,
         (
-            (10, 0, _w.K_MESSAGE, decode_Filter, None, ()),
-            (16, 1, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_Filter, None, ()),
+            (16, 1, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_DeleteBinaryDataByFilterResponse, ((8, 0, _w.K_UINT64, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_DeleteBinaryDataByFilterResponse, ((8, 0, _d.K_UINT64, None, None, ()),))
+    _d.plan_fields(
         decode_DeleteBinaryDataByIDsRequest,
         (
-            (18, 0, _w.K_REP_MESSAGE, decode_BinaryID, None, ()),
-            (26, 1, _w.K_REP_STRING, None, None, ()),
+            (18, 0, _d.K_REP_MESSAGE, decode_BinaryID, None, ()),
+            (26, 1, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_DeleteBinaryDataByIDsResponse, ((8, 0, _w.K_UINT64, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_DeleteBinaryDataByIDsResponse, ((8, 0, _d.K_UINT64, None, None, ()),))
+    _d.plan_fields(
         decode_AddTagsToBinaryDataByIDsRequest,
         (
-            (26, 0, _w.K_REP_MESSAGE, decode_BinaryID, None, ()),
-            (34, 1, _w.K_REP_STRING, None, None, ()),
-            (18, 2, _w.K_REP_STRING, None, None, ()),
+            (26, 0, _d.K_REP_MESSAGE, decode_BinaryID, None, ()),
+            (34, 1, _d.K_REP_STRING, None, None, ()),
+            (18, 2, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_AddTagsToBinaryDataByFilterRequest,
         (
-            (10, 0, _w.K_MESSAGE, decode_Filter, None, ()),
-            (18, 1, _w.K_REP_STRING, None, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_Filter, None, ()),
+            (18, 1, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_RemoveTagsFromBinaryDataByIDsRequest,
         (
-            (26, 0, _w.K_REP_MESSAGE, decode_BinaryID, None, ()),
-            (34, 1, _w.K_REP_STRING, None, None, ()),
-            (18, 2, _w.K_REP_STRING, None, None, ()),
+            (26, 0, _d.K_REP_MESSAGE, decode_BinaryID, None, ()),
+            (34, 1, _d.K_REP_STRING, None, None, ()),
+            (18, 2, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_RemoveTagsFromBinaryDataByIDsResponse, ((8, 0, _w.K_UINT64, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_RemoveTagsFromBinaryDataByIDsResponse, ((8, 0, _d.K_UINT64, None, None, ()),))
+    _d.plan_fields(
         decode_RemoveTagsFromBinaryDataByFilterRequest,
         (
-            (10, 0, _w.K_MESSAGE, decode_Filter, None, ()),
-            (18, 1, _w.K_REP_STRING, None, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_Filter, None, ()),
+            (18, 1, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_RemoveTagsFromBinaryDataByFilterResponse, ((8, 0, _w.K_UINT64, None, None, ()),))
-    _w.plan_fields(decode_TagsByFilterRequest, ((10, 0, _w.K_MESSAGE, decode_Filter, None, ()),))
-    _w.plan_fields(decode_TagsByFilterResponse, ((10, 0, _w.K_REP_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_RemoveTagsFromBinaryDataByFilterResponse, ((8, 0, _d.K_UINT64, None, None, ()),))
+    _d.plan_fields(decode_TagsByFilterRequest, ((10, 0, _d.K_MESSAGE, decode_Filter, None, ()),))
+    _d.plan_fields(decode_TagsByFilterResponse, ((10, 0, _d.K_REP_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_AddBoundingBoxToImageByIDRequest,
         (
-            (58, 0, _w.K_MESSAGE, decode_BinaryID, None, ()),
-            (66, 1, _w.K_STRING, None, None, ()),
-            (18, 2, _w.K_STRING, None, None, ()),
-            (25, 3, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (33, 4, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (41, 5, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (49, 6, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (73, 7, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (58, 0, _d.K_MESSAGE, decode_BinaryID, None, ()),
+            (66, 1, _d.K_STRING, None, None, ()),
+            (18, 2, _d.K_STRING, None, None, ()),
+            (25, 3, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (33, 4, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (41, 5, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (49, 6, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (73, 7, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(decode_AddBoundingBoxToImageByIDResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_AddBoundingBoxToImageByIDResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_RemoveBoundingBoxFromImageByIDRequest,
         (
-            (26, 0, _w.K_MESSAGE, decode_BinaryID, None, ()),
-            (34, 1, _w.K_STRING, None, None, ()),
-            (18, 2, _w.K_STRING, None, None, ()),
+            (26, 0, _d.K_MESSAGE, decode_BinaryID, None, ()),
+            (34, 1, _d.K_STRING, None, None, ()),
+            (18, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_UpdateBoundingBoxRequest,
         (
-            (10, 0, _w.K_MESSAGE, decode_BinaryID, None, ()),
-            (66, 1, _w.K_STRING, None, None, ()),
-            (18, 2, _w.K_STRING, None, None, ()),
-            (26, 3, _w.K_STRING, None, None, ()),
-            (33, 4, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (41, 5, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (49, 6, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (57, 7, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (73, 8, _w.K_FIXED, _w.unpack_d, 8, ()),
+            (10, 0, _d.K_MESSAGE, decode_BinaryID, None, ()),
+            (66, 1, _d.K_STRING, None, None, ()),
+            (18, 2, _d.K_STRING, None, None, ()),
+            (26, 3, _d.K_STRING, None, None, ()),
+            (33, 4, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (41, 5, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (49, 6, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (57, 7, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (73, 8, _d.K_FIXED, _w.unpack_d, 8, ()),
         ),
     )
-    _w.plan_fields(decode_BoundingBoxLabelsByFilterRequest, ((10, 0, _w.K_MESSAGE, decode_Filter, None, ()),))
-    _w.plan_fields(decode_BoundingBoxLabelsByFilterResponse, ((10, 0, _w.K_REP_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_BoundingBoxLabelsByFilterRequest, ((10, 0, _d.K_MESSAGE, decode_Filter, None, ()),))
+    _d.plan_fields(decode_BoundingBoxLabelsByFilterResponse, ((10, 0, _d.K_REP_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_ConfigureDatabaseUserRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetDatabaseConnectionRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetDatabaseConnectionRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_GetDatabaseConnectionResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_AddBinaryDataToDatasetByIDsRequest,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_BinaryID, None, ()),
-            (26, 1, _w.K_REP_STRING, None, None, ()),
-            (18, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_BinaryID, None, ()),
+            (26, 1, _d.K_REP_STRING, None, None, ()),
+            (18, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_RemoveBinaryDataFromDatasetByIDsRequest,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_BinaryID, None, ()),
-            (26, 1, _w.K_REP_STRING, None, None, ()),
-            (18, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_BinaryID, None, ()),
+            (26, 1, _d.K_REP_STRING, None, None, ()),
+            (18, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_AddSequencesToDatasetRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_RemoveSequencesFromDatasetRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreateIndexRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_ENUM, values_of_IndexableCollection, IndexableCollection, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_REP_BYTES, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_ENUM, values_of_IndexableCollection, IndexableCollection, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_REP_BYTES, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DeleteIndexRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_ENUM, values_of_IndexableCollection, IndexableCollection, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_ENUM, values_of_IndexableCollection, IndexableCollection, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ListIndexesRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_ENUM, values_of_IndexableCollection, IndexableCollection, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_ENUM, values_of_IndexableCollection, IndexableCollection, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_ListIndexesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Index, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_ListIndexesResponse, ((10, 0, _d.K_REP_MESSAGE, decode_Index, None, ()),))
+    _d.plan_fields(
         decode_Index,
         (
-            (8, 0, _w.K_ENUM, values_of_IndexableCollection, IndexableCollection, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_REP_BYTES, None, None, ()),
-            (40, 4, _w.K_ENUM, values_of_IndexCreator, IndexCreator, ()),
+            (8, 0, _d.K_ENUM, values_of_IndexableCollection, IndexableCollection, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_REP_BYTES, None, None, ()),
+            (40, 4, _d.K_ENUM, values_of_IndexCreator, IndexCreator, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreateSavedQueryRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_REP_BYTES, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_REP_BYTES, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_CreateSavedQueryResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_CreateSavedQueryResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_Query,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_REP_BYTES, None, None, ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
-            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_updated_at", ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_REP_BYTES, None, None, ()),
+            (42, 4, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (50, 5, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_updated_at", ()),
         ),
     )
-    _w.plan_fields(decode_DeleteSavedQueryRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetSavedQueryRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetSavedQueryResponse, ((10, 0, _w.K_MESSAGE, decode_Query, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_DeleteSavedQueryRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetSavedQueryRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetSavedQueryResponse, ((10, 0, _d.K_MESSAGE, decode_Query, None, ()),))
+    _d.plan_fields(
         decode_UpdateSavedQueryRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_REP_BYTES, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_REP_BYTES, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ListSavedQueriesRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_INT64, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_INT64, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_ListSavedQueriesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Query, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_ListSavedQueriesResponse, ((10, 0, _d.K_REP_MESSAGE, decode_Query, None, ()),))
+    _d.plan_fields(
         decode_CreateBinaryDataSignedURLRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_UINT32, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_UINT32, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreateBinaryDataSignedURLResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_expires_at", ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_expires_at", ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_SequenceResourceFilter,
         (
-            (18, 0, _w.K_STRING, None, None, ()),
-            (26, 1, _w.K_STRING, None, None, ()),
+            (18, 0, _d.K_STRING, None, None, ()),
+            (26, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Sequence,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (74, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_REP_STRING, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_at", ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_updated_at", ()),
-            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_time", ()),
-            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_time", ()),
-            (66, 7, _w.K_REP_MESSAGE, decode_SequenceResourceFilter, None, ()),
-            (82, 8, _w.K_REP_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (74, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_REP_STRING, None, None, ()),
+            (34, 3, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_at", ()),
+            (42, 4, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_updated_at", ()),
+            (50, 5, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_time", ()),
+            (58, 6, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_time", ()),
+            (66, 7, _d.K_REP_MESSAGE, decode_SequenceResourceFilter, None, ()),
+            (82, 8, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreateSequenceRequest,
         (
-            (50, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_SequenceResourceFilter, None, ()),
-            (26, 2, _w.K_REP_STRING, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_time", ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_time", ()),
+            (50, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_SequenceResourceFilter, None, ()),
+            (26, 2, _d.K_REP_STRING, None, None, ()),
+            (34, 3, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_time", ()),
+            (42, 4, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_time", ()),
         ),
     )
-    _w.plan_fields(decode_CreateSequenceResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetSequenceRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetSequenceResponse, ((10, 0, _w.K_MESSAGE, decode_Sequence, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_CreateSequenceResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetSequenceRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetSequenceResponse, ((10, 0, _d.K_MESSAGE, decode_Sequence, None, ()),))
+    _d.plan_fields(
         decode_UpdateSequenceRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_SequenceResourceFilter, None, ()),
-            (26, 2, _w.K_REP_STRING, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_time", ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_time", ()),
-            (50, 5, _w.K_MESSAGE, _c_google_protobuf.decode_FieldMask, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_SequenceResourceFilter, None, ()),
+            (26, 2, _d.K_REP_STRING, None, None, ()),
+            (34, 3, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_time", ()),
+            (42, 4, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_time", ()),
+            (50, 5, _d.K_MESSAGE, _c_google_protobuf.decode_FieldMask, None, ()),
         ),
     )
-    _w.plan_fields(decode_DeleteSequenceRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_DeleteSequenceRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_ListSequencesRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_UINT32, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_UINT32, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ListSequencesResponse,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_Sequence, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_Sequence, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_SequencesByDatasetIDRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_UINT32, None, None, ()),
-            (32, 3, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_UINT32, None, None, ()),
+            (32, 3, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_SequencesByDatasetIDResponse,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_Sequence, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_UINT64, None, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_Sequence, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_UINT64, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetSequenceBinaryDataRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_UINT32, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_UINT32, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetSequenceBinaryDataResponse,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_BinaryData, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_BinaryData, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
 

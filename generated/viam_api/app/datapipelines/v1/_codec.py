@@ -13,6 +13,7 @@ import typing as _t
 
 from .... import _wire as _w
 from .... import _wire_encode as _e
+from .... import _wire_plan as _d
 from . import (
     DataPipeline,
     GetDataPipelineRequest,
@@ -1808,11 +1809,11 @@ def encode_DataPipelineRun(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DataPipeline",
         DataPipeline,
@@ -1840,7 +1841,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetDataPipelineRequest",
         GetDataPipelineRequest,
@@ -1848,7 +1849,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetDataPipelineResponse",
         GetDataPipelineResponse,
@@ -1856,7 +1857,7 @@ if _w.PLANS:
         ("data_pipeline",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListDataPipelinesRequest",
         ListDataPipelinesRequest,
@@ -1864,7 +1865,7 @@ if _w.PLANS:
         ("organization_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListDataPipelinesResponse",
         ListDataPipelinesResponse,
@@ -1872,7 +1873,7 @@ if _w.PLANS:
         ("data_pipelines",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateDataPipelineRequest",
         CreateDataPipelineRequest,
@@ -1894,7 +1895,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateDataPipelineResponse",
         CreateDataPipelineResponse,
@@ -1902,7 +1903,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RenameDataPipelineRequest",
         RenameDataPipelineRequest,
@@ -1916,7 +1917,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RenameDataPipelineResponse",
         RenameDataPipelineResponse,
@@ -1924,7 +1925,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteDataPipelineRequest",
         DeleteDataPipelineRequest,
@@ -1932,7 +1933,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteDataPipelineResponse",
         DeleteDataPipelineResponse,
@@ -1940,7 +1941,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_EnableDataPipelineRequest",
         EnableDataPipelineRequest,
@@ -1948,7 +1949,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_EnableDataPipelineResponse",
         EnableDataPipelineResponse,
@@ -1956,7 +1957,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DisableDataPipelineRequest",
         DisableDataPipelineRequest,
@@ -1964,7 +1965,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DisableDataPipelineResponse",
         DisableDataPipelineResponse,
@@ -1972,7 +1973,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListDataPipelineRunsRequest",
         ListDataPipelineRunsRequest,
@@ -1988,7 +1989,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListDataPipelineRunsResponse",
         ListDataPipelineRunsResponse,
@@ -2004,7 +2005,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DataPipelineRun",
         DataPipelineRun,
@@ -2030,99 +2031,99 @@ if _w.PLANS:
             values_of_app_data_v1_TabularDataSourceType[0],
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DataPipeline,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_REP_BYTES, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (48, 5, _w.K_BOOL, None, None, ()),
-            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
-            (66, 7, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_updated_at", ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_REP_BYTES, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (48, 5, _d.K_BOOL, None, None, ()),
+            (58, 6, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (66, 7, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_updated_at", ()),
             (
                 72,
                 8,
-                _w.K_ENUM,
+                _d.K_ENUM,
                 values_of_app_data_v1_TabularDataSourceType,
                 _app_data_v1.TabularDataSourceType,
                 (),
             ),
         ),
     )
-    _w.plan_fields(decode_GetDataPipelineRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetDataPipelineResponse, ((10, 0, _w.K_MESSAGE, decode_DataPipeline, None, ()),))
-    _w.plan_fields(decode_ListDataPipelinesRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
-        decode_ListDataPipelinesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_DataPipeline, None, ()),)
+    _d.plan_fields(decode_GetDataPipelineRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetDataPipelineResponse, ((10, 0, _d.K_MESSAGE, decode_DataPipeline, None, ()),))
+    _d.plan_fields(decode_ListDataPipelinesRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
+        decode_ListDataPipelinesResponse, ((10, 0, _d.K_REP_MESSAGE, decode_DataPipeline, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreateDataPipelineRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_REP_BYTES, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (40, 4, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_REP_BYTES, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (40, 4, _d.K_BOOL, None, None, ()),
             (
                 48,
                 5,
-                _w.K_ENUM,
+                _d.K_ENUM,
                 values_of_app_data_v1_TabularDataSourceType,
                 _app_data_v1.TabularDataSourceType,
                 (),
             ),
         ),
     )
-    _w.plan_fields(decode_CreateDataPipelineResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_CreateDataPipelineResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_RenameDataPipelineRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_DeleteDataPipelineRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_EnableDataPipelineRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_DisableDataPipelineRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_DeleteDataPipelineRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_EnableDataPipelineRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_DisableDataPipelineRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_ListDataPipelineRunsRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_UINT32, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_UINT32, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ListDataPipelineRunsResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_DataPipelineRun, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_DataPipelineRun, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DataPipelineRun,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_time", ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_time", ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start_time", ()),
+            (26, 2, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end_time", ()),
             (
                 34,
                 3,
-                _w.K_TIMESTAMP,
+                _d.K_TIMESTAMP,
                 _c_google_protobuf.decode_Timestamp_value,
                 "_viam_raw_data_start_time",
                 (),
             ),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_data_end_time", ()),
-            (48, 5, _w.K_ENUM, values_of_DataPipelineRunStatus, DataPipelineRunStatus, ()),
-            (58, 6, _w.K_STRING, None, None, ()),
+            (42, 4, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_data_end_time", ()),
+            (48, 5, _d.K_ENUM, values_of_DataPipelineRunStatus, DataPipelineRunStatus, ()),
+            (58, 6, _d.K_STRING, None, None, ()),
             (
                 64,
                 7,
-                _w.K_ENUM,
+                _d.K_ENUM,
                 values_of_app_data_v1_TabularDataSourceType,
                 _app_data_v1.TabularDataSourceType,
                 (),

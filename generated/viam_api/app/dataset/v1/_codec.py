@@ -13,6 +13,7 @@ import typing as _t
 
 from .... import _wire as _w
 from .... import _wire_encode as _e
+from .... import _wire_plan as _d
 from . import (
     Dataset,
     CreateDatasetRequest,
@@ -1513,11 +1514,11 @@ def encode_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Dataset",
         Dataset,
@@ -1537,7 +1538,7 @@ if _w.PLANS:
             values_of_DatasetType[0],
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateDatasetRequest",
         CreateDatasetRequest,
@@ -1553,7 +1554,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreateDatasetResponse",
         CreateDatasetResponse,
@@ -1561,7 +1562,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteDatasetRequest",
         DeleteDatasetRequest,
@@ -1569,7 +1570,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteDatasetResponse",
         DeleteDatasetResponse,
@@ -1577,7 +1578,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RenameDatasetRequest",
         RenameDatasetRequest,
@@ -1591,7 +1592,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RenameDatasetResponse",
         RenameDatasetResponse,
@@ -1599,7 +1600,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListDatasetsByOrganizationIDRequest",
         ListDatasetsByOrganizationIDRequest,
@@ -1613,7 +1614,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListDatasetsByOrganizationIDResponse",
         ListDatasetsByOrganizationIDResponse,
@@ -1621,7 +1622,7 @@ if _w.PLANS:
         ("datasets",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListDatasetsByIDsRequest",
         ListDatasetsByIDsRequest,
@@ -1629,7 +1630,7 @@ if _w.PLANS:
         ("ids",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListDatasetsByIDsResponse",
         ListDatasetsByIDsResponse,
@@ -1637,7 +1638,7 @@ if _w.PLANS:
         ("datasets",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MergeDatasetsRequest",
         MergeDatasetsRequest,
@@ -1653,7 +1654,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MergeDatasetsResponse",
         MergeDatasetsResponse,
@@ -1661,7 +1662,7 @@ if _w.PLANS:
         ("dataset_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_StartSequenceDatasetExportRequest",
         StartSequenceDatasetExportRequest,
@@ -1669,7 +1670,7 @@ if _w.PLANS:
         ("dataset_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_StartSequenceDatasetExportResponse",
         StartSequenceDatasetExportResponse,
@@ -1677,7 +1678,7 @@ if _w.PLANS:
         ("job_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetSequenceDatasetExportRequest",
         GetSequenceDatasetExportRequest,
@@ -1685,7 +1686,7 @@ if _w.PLANS:
         ("job_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetSequenceDatasetExportResponse",
         GetSequenceDatasetExportResponse,
@@ -1709,67 +1710,67 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Dataset,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_created", ()),
-            (40, 4, _w.K_ENUM, values_of_DatasetType, DatasetType, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_created", ()),
+            (40, 4, _d.K_ENUM, values_of_DatasetType, DatasetType, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreateDatasetRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_ENUM, values_of_DatasetType, DatasetType, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_ENUM, values_of_DatasetType, DatasetType, ()),
         ),
     )
-    _w.plan_fields(decode_CreateDatasetResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_DeleteDatasetRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_CreateDatasetResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_DeleteDatasetRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_RenameDatasetRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ListDatasetsByOrganizationIDRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_ENUM, values_of_DatasetType, DatasetType, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_ENUM, values_of_DatasetType, DatasetType, ()),
         ),
     )
-    _w.plan_fields(
-        decode_ListDatasetsByOrganizationIDResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Dataset, None, ()),)
+    _d.plan_fields(
+        decode_ListDatasetsByOrganizationIDResponse, ((10, 0, _d.K_REP_MESSAGE, decode_Dataset, None, ()),)
     )
-    _w.plan_fields(decode_ListDatasetsByIDsRequest, ((10, 0, _w.K_REP_STRING, None, None, ()),))
-    _w.plan_fields(decode_ListDatasetsByIDsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Dataset, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_ListDatasetsByIDsRequest, ((10, 0, _d.K_REP_STRING, None, None, ()),))
+    _d.plan_fields(decode_ListDatasetsByIDsResponse, ((10, 0, _d.K_REP_MESSAGE, decode_Dataset, None, ()),))
+    _d.plan_fields(
         decode_MergeDatasetsRequest,
         (
-            (10, 0, _w.K_REP_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_REP_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_MergeDatasetsResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_StartSequenceDatasetExportRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_StartSequenceDatasetExportResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetSequenceDatasetExportRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_MergeDatasetsResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_StartSequenceDatasetExportRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_StartSequenceDatasetExportResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetSequenceDatasetExportRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_GetSequenceDatasetExportResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_ENUM, values_of_SequenceDatasetExportStatus, SequenceDatasetExportStatus, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_expires_at", ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_at", ()),
-            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_completed_at", ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_ENUM, values_of_SequenceDatasetExportStatus, SequenceDatasetExportStatus, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_expires_at", ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_at", ()),
+            (58, 6, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_completed_at", ()),
         ),
     )
 

@@ -13,6 +13,7 @@ import typing as _t
 
 from .... import _wire as _w
 from .... import _wire_encode as _e
+from .... import _wire_plan as _d
 from . import (
     DataCaptureUploadRequest,
     DataCaptureUploadResponse,
@@ -2099,11 +2100,11 @@ def encode_DataCaptureUploadMetadata(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DataCaptureUploadRequest",
         DataCaptureUploadRequest,
@@ -2117,7 +2118,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DataCaptureUploadResponse",
         DataCaptureUploadResponse,
@@ -2131,7 +2132,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_FileUploadRequest",
         FileUploadRequest,
@@ -2145,7 +2146,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_FileUploadResponse",
         FileUploadResponse,
@@ -2159,7 +2160,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_StreamingDataCaptureUploadRequest",
         StreamingDataCaptureUploadRequest,
@@ -2173,7 +2174,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_StreamingDataCaptureUploadResponse",
         StreamingDataCaptureUploadResponse,
@@ -2187,7 +2188,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SensorMetadata",
         SensorMetadata,
@@ -2205,7 +2206,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SensorData",
         SensorData,
@@ -2221,8 +2222,8 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(_planned, "decode_FileData", FileData, "viam.app.datasync.v1.FileData", ("data",), (b"",))
-    _w.plan(
+    _d.plan(_planned, "decode_FileData", FileData, "viam.app.datasync.v1.FileData", ("data",), (b"",))
+    _d.plan(
         _planned,
         "decode_CaptureInterval",
         CaptureInterval,
@@ -2236,7 +2237,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DataCaptureUploadMetadata",
         DataCaptureUploadMetadata,
@@ -2250,85 +2251,85 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DataCaptureUploadRequest,
         (
-            (10, 0, _w.K_MESSAGE, decode_UploadMetadata, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_SensorData, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_UploadMetadata, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_SensorData, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DataCaptureUploadResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_FileUploadRequest,
         (
-            (10, 0, _w.K_MESSAGE, decode_UploadMetadata, None, (1,)),
-            (18, 1, _w.K_MESSAGE, decode_FileData, None, (0,)),
+            (10, 0, _d.K_MESSAGE, decode_UploadMetadata, None, (1,)),
+            (18, 1, _d.K_MESSAGE, decode_FileData, None, (0,)),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_FileUploadResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_StreamingDataCaptureUploadRequest,
         (
-            (10, 0, _w.K_MESSAGE, decode_DataCaptureUploadMetadata, None, (1,)),
-            (18, 1, _w.K_BYTES, None, None, (0,)),
+            (10, 0, _d.K_MESSAGE, decode_DataCaptureUploadMetadata, None, (1,)),
+            (18, 1, _d.K_BYTES, None, None, (0,)),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_StreamingDataCaptureUploadResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_SensorMetadata,
         (
             (
                 10,
                 0,
-                _w.K_TIMESTAMP,
+                _d.K_TIMESTAMP,
                 _c_google_protobuf.decode_Timestamp_value,
                 "_viam_raw_time_requested",
                 (),
             ),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_received", ()),
-            (24, 2, _w.K_ENUM, values_of_MimeType, MimeType, ()),
-            (34, 3, _w.K_MESSAGE, _c_app_data_v1.decode_Annotations, None, ()),
+            (18, 1, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time_received", ()),
+            (24, 2, _d.K_ENUM, values_of_MimeType, MimeType, ()),
+            (34, 3, _d.K_MESSAGE, _c_app_data_v1.decode_Annotations, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_SensorData,
         (
-            (10, 0, _w.K_MESSAGE, decode_SensorMetadata, None, ()),
-            (18, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, (2,)),
-            (26, 2, _w.K_BYTES, None, None, (1,)),
+            (10, 0, _d.K_MESSAGE, decode_SensorMetadata, None, ()),
+            (18, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, (2,)),
+            (26, 2, _d.K_BYTES, None, None, (1,)),
         ),
     )
-    _w.plan_fields(decode_FileData, ((10, 0, _w.K_BYTES, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_FileData, ((10, 0, _d.K_BYTES, None, None, ()),))
+    _d.plan_fields(
         decode_CaptureInterval,
         (
-            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start", ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end", ()),
+            (10, 0, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_start", ()),
+            (18, 1, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_end", ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DataCaptureUploadMetadata,
         (
-            (10, 0, _w.K_MESSAGE, decode_UploadMetadata, None, ()),
-            (18, 1, _w.K_MESSAGE, decode_SensorMetadata, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_UploadMetadata, None, ()),
+            (18, 1, _d.K_MESSAGE, decode_SensorMetadata, None, ()),
         ),
     )
 

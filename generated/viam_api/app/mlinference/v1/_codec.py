@@ -13,6 +13,7 @@ import typing as _t
 
 from .... import _wire as _w
 from .... import _wire_encode as _e
+from .... import _wire_plan as _d
 from . import (
     GetInferenceRequest,
     GetInferenceResponse,
@@ -359,11 +360,11 @@ def encode_GetInferenceResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetInferenceRequest",
         GetInferenceRequest,
@@ -383,7 +384,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetInferenceResponse",
         GetInferenceResponse,
@@ -397,21 +398,21 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetInferenceRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_MESSAGE, _c_app_data_v1.decode_BinaryID, None, ()),
-            (42, 3, _w.K_STRING, None, None, ()),
-            (34, 4, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_MESSAGE, _c_app_data_v1.decode_BinaryID, None, ()),
+            (42, 3, _d.K_STRING, None, None, ()),
+            (34, 4, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetInferenceResponse,
         (
-            (10, 0, _w.K_MESSAGE, _c_service_mlmodel_v1.decode_FlatTensors, None, ()),
-            (18, 1, _w.K_MESSAGE, _c_app_data_v1.decode_Annotations, None, ()),
+            (10, 0, _d.K_MESSAGE, _c_service_mlmodel_v1.decode_FlatTensors, None, ()),
+            (18, 1, _d.K_MESSAGE, _c_app_data_v1.decode_Annotations, None, ()),
         ),
     )
 

@@ -13,6 +13,7 @@ import typing as _t
 
 from .... import _wire as _w
 from .... import _wire_encode as _e
+from .... import _wire_plan as _d
 from . import (
     SubmitTrainingJobRequest,
     SubmitTrainingJobResponse,
@@ -3210,11 +3211,11 @@ def encode_Container(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SubmitTrainingJobRequest",
         SubmitTrainingJobRequest,
@@ -3238,7 +3239,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SubmitTrainingJobResponse",
         SubmitTrainingJobResponse,
@@ -3246,7 +3247,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_SubmitCustomTrainingJobResponse",
         SubmitCustomTrainingJobResponse,
@@ -3254,7 +3255,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetTrainingJobRequest",
         GetTrainingJobRequest,
@@ -3262,7 +3263,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetTrainingJobResponse",
         GetTrainingJobResponse,
@@ -3270,7 +3271,7 @@ if _w.PLANS:
         ("metadata",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListTrainingJobsRequest",
         ListTrainingJobsRequest,
@@ -3284,7 +3285,7 @@ if _w.PLANS:
             values_of_TrainingStatus[0],
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListTrainingJobsResponse",
         ListTrainingJobsResponse,
@@ -3292,7 +3293,7 @@ if _w.PLANS:
         ("jobs",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CancelTrainingJobRequest",
         CancelTrainingJobRequest,
@@ -3300,7 +3301,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CancelTrainingJobResponse",
         CancelTrainingJobResponse,
@@ -3308,7 +3309,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteCompletedTrainingJobRequest",
         DeleteCompletedTrainingJobRequest,
@@ -3316,7 +3317,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteCompletedTrainingJobResponse",
         DeleteCompletedTrainingJobResponse,
@@ -3324,7 +3325,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_TrainingJobLogEntry",
         TrainingJobLogEntry,
@@ -3340,7 +3341,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetTrainingJobLogsRequest",
         GetTrainingJobLogsRequest,
@@ -3354,7 +3355,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetTrainingJobLogsResponse",
         GetTrainingJobLogsResponse,
@@ -3368,7 +3369,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListSupportedContainersRequest",
         ListSupportedContainersRequest,
@@ -3376,7 +3377,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListContainersRequest",
         ListContainersRequest,
@@ -3384,7 +3385,7 @@ if _w.PLANS:
         ("organization_id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListContainersResponse",
         ListContainersResponse,
@@ -3392,7 +3393,7 @@ if _w.PLANS:
         ("containers",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetContainerRequest",
         GetContainerRequest,
@@ -3400,7 +3401,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetContainerResponse",
         GetContainerResponse,
@@ -3408,7 +3409,7 @@ if _w.PLANS:
         ("container",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RegisterCustomTrainingContainerRequest",
         RegisterCustomTrainingContainerRequest,
@@ -3424,7 +3425,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_RegisterCustomTrainingContainerResponse",
         RegisterCustomTrainingContainerResponse,
@@ -3432,7 +3433,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteCustomTrainingContainerRequest",
         DeleteCustomTrainingContainerRequest,
@@ -3440,7 +3441,7 @@ if _w.PLANS:
         ("id",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeleteCustomTrainingContainerResponse",
         DeleteCustomTrainingContainerResponse,
@@ -3448,7 +3449,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Container",
         Container,
@@ -3476,84 +3477,84 @@ if _w.PLANS:
             values_of_Visibility[0],
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_SubmitTrainingJobRequest,
         (
-            (58, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (40, 4, _w.K_ENUM, values_of_ModelType, ModelType, ()),
-            (64, 5, _w.K_ENUM, values_of_ModelFramework, ModelFramework, ()),
-            (50, 6, _w.K_REP_STRING, None, None, ()),
+            (58, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (40, 4, _d.K_ENUM, values_of_ModelType, ModelType, ()),
+            (64, 5, _d.K_ENUM, values_of_ModelFramework, ModelFramework, ()),
+            (50, 6, _d.K_REP_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_SubmitTrainingJobResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_SubmitCustomTrainingJobResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetTrainingJobRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
-        decode_GetTrainingJobResponse, ((10, 0, _w.K_MESSAGE, decode_TrainingJobMetadata, None, ()),)
+    _d.plan_fields(decode_SubmitTrainingJobResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_SubmitCustomTrainingJobResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetTrainingJobRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
+        decode_GetTrainingJobResponse, ((10, 0, _d.K_MESSAGE, decode_TrainingJobMetadata, None, ()),)
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_ListTrainingJobsRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_ENUM, values_of_TrainingStatus, TrainingStatus, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_ENUM, values_of_TrainingStatus, TrainingStatus, ()),
         ),
     )
-    _w.plan_fields(
-        decode_ListTrainingJobsResponse, ((10, 0, _w.K_REP_MESSAGE, decode_TrainingJobMetadata, None, ()),)
+    _d.plan_fields(
+        decode_ListTrainingJobsResponse, ((10, 0, _d.K_REP_MESSAGE, decode_TrainingJobMetadata, None, ()),)
     )
-    _w.plan_fields(decode_CancelTrainingJobRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_DeleteCompletedTrainingJobRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_CancelTrainingJobRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_DeleteCompletedTrainingJobRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_TrainingJobLogEntry,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time", ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_time", ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetTrainingJobLogsRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetTrainingJobLogsResponse,
         (
-            (10, 0, _w.K_REP_MESSAGE, decode_TrainingJobLogEntry, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_REP_MESSAGE, decode_TrainingJobLogEntry, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_ListContainersRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_ListContainersResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Container, None, ()),))
-    _w.plan_fields(decode_GetContainerRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_GetContainerResponse, ((10, 0, _w.K_MESSAGE, decode_Container, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_ListContainersRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_ListContainersResponse, ((10, 0, _d.K_REP_MESSAGE, decode_Container, None, ()),))
+    _d.plan_fields(decode_GetContainerRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_GetContainerResponse, ((10, 0, _d.K_MESSAGE, decode_Container, None, ()),))
+    _d.plan_fields(
         decode_RegisterCustomTrainingContainerRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_RegisterCustomTrainingContainerResponse, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_DeleteCustomTrainingContainerRequest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_RegisterCustomTrainingContainerResponse, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_DeleteCustomTrainingContainerRequest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_Container,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_eol", ()),
-            (50, 5, _w.K_STRING, None, None, ()),
-            (58, 6, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
-            (66, 7, _w.K_STRING, None, None, ()),
-            (72, 8, _w.K_ENUM, values_of_Visibility, Visibility, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_eol", ()),
+            (50, 5, _d.K_STRING, None, None, ()),
+            (58, 6, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (66, 7, _d.K_STRING, None, None, ()),
+            (72, 8, _d.K_ENUM, values_of_Visibility, Visibility, ()),
         ),
     )
 

@@ -13,6 +13,7 @@ import typing as _t
 
 from .... import _wire as _w
 from .... import _wire_encode as _e
+from .... import _wire_plan as _d
 from . import (
     FileInfo,
     PackageInfo,
@@ -1375,11 +1376,11 @@ def encode_ListPackagesResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_FileInfo",
         FileInfo,
@@ -1395,7 +1396,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_PackageInfo",
         PackageInfo,
@@ -1419,7 +1420,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreatePackageRequest",
         CreatePackageRequest,
@@ -1433,7 +1434,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_CreatePackageResponse",
         CreatePackageResponse,
@@ -1447,7 +1448,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeletePackageRequest",
         DeletePackageRequest,
@@ -1463,7 +1464,7 @@ if _w.PLANS:
             values_of_PackageType[0],
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_DeletePackageResponse",
         DeletePackageResponse,
@@ -1471,7 +1472,7 @@ if _w.PLANS:
         (),
         (),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Package",
         Package,
@@ -1491,7 +1492,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetPackageRequest",
         GetPackageRequest,
@@ -1511,7 +1512,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_GetPackageResponse",
         GetPackageResponse,
@@ -1519,7 +1520,7 @@ if _w.PLANS:
         ("package",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListPackagesRequest",
         ListPackagesRequest,
@@ -1539,7 +1540,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_ListPackagesResponse",
         ListPackagesResponse,
@@ -1547,80 +1548,80 @@ if _w.PLANS:
         ("packages",),
         (None,),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_FileInfo,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_UINT64, None, None, ()),
-            (24, 2, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_UINT64, None, None, ()),
+            (24, 2, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_PackageInfo,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (32, 3, _w.K_ENUM, values_of_PackageType, PackageType, ()),
-            (58, 4, _w.K_STRING, None, None, ()),
-            (42, 5, _w.K_REP_MESSAGE, decode_FileInfo, None, ()),
-            (50, 6, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (32, 3, _d.K_ENUM, values_of_PackageType, PackageType, ()),
+            (58, 4, _d.K_STRING, None, None, ()),
+            (42, 5, _d.K_REP_MESSAGE, decode_FileInfo, None, ()),
+            (50, 6, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreatePackageRequest,
         (
-            (10, 0, _w.K_MESSAGE, decode_PackageInfo, None, (1,)),
-            (18, 1, _w.K_BYTES, None, None, (0,)),
+            (10, 0, _d.K_MESSAGE, decode_PackageInfo, None, (1,)),
+            (18, 1, _d.K_BYTES, None, None, (0,)),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_CreatePackageResponse,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_DeletePackageRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_ENUM, values_of_PackageType, PackageType, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_ENUM, values_of_PackageType, PackageType, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Package,
         (
-            (10, 0, _w.K_MESSAGE, decode_PackageInfo, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_PackageInfo, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_created_on", ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_GetPackageRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_BOOL, None, None, ()),
-            (32, 3, _w.K_ENUM, values_of_PackageType, PackageType, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_BOOL, None, None, ()),
+            (32, 3, _d.K_ENUM, values_of_PackageType, PackageType, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_GetPackageResponse, ((10, 0, _w.K_MESSAGE, decode_Package, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_GetPackageResponse, ((10, 0, _d.K_MESSAGE, decode_Package, None, ()),))
+    _d.plan_fields(
         decode_ListPackagesRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (32, 3, _w.K_ENUM, values_of_PackageType, PackageType, ()),
-            (40, 4, _w.K_BOOL, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (32, 3, _d.K_ENUM, values_of_PackageType, PackageType, ()),
+            (40, 4, _d.K_BOOL, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_ListPackagesResponse, ((10, 0, _w.K_REP_MESSAGE, decode_Package, None, ()),))
+    _d.plan_fields(decode_ListPackagesResponse, ((10, 0, _d.K_REP_MESSAGE, decode_Package, None, ()),))
 
 # The compiled build encodes these messages through tables (see _e.EncodePlan), each written
 # straight into its parent's buffer; the encoders above stay behind them for what a table

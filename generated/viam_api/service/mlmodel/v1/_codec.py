@@ -13,6 +13,7 @@ import typing as _t
 
 from .... import _wire as _w
 from .... import _wire_encode as _e
+from .... import _wire_plan as _d
 from . import (
     InferRequest,
     InferResponse,
@@ -2313,11 +2314,11 @@ def encode_FlatTensors(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_InferRequest",
         InferRequest,
@@ -2333,7 +2334,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_InferResponse",
         InferResponse,
@@ -2341,7 +2342,7 @@ if _w.PLANS:
         ("output_tensors",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MetadataRequest",
         MetadataRequest,
@@ -2355,7 +2356,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_MetadataResponse",
         MetadataResponse,
@@ -2363,7 +2364,7 @@ if _w.PLANS:
         ("metadata",),
         (None,),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Metadata",
         Metadata,
@@ -2383,7 +2384,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_File",
         File,
@@ -2399,7 +2400,7 @@ if _w.PLANS:
             values_of_LabelType[0],
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_FlatTensorDataInt8",
         FlatTensorDataInt8,
@@ -2407,7 +2408,7 @@ if _w.PLANS:
         ("data",),
         (b"",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_FlatTensorDataUInt8",
         FlatTensorDataUInt8,
@@ -2415,43 +2416,43 @@ if _w.PLANS:
         ("data",),
         (b"",),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_InferRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (26, 1, _w.K_MESSAGE, decode_FlatTensors, None, ()),
-            (794, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (26, 1, _d.K_MESSAGE, decode_FlatTensors, None, ()),
+            (794, 2, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(decode_InferResponse, ((26, 0, _w.K_MESSAGE, decode_FlatTensors, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_InferResponse, ((26, 0, _d.K_MESSAGE, decode_FlatTensors, None, ()),))
+    _d.plan_fields(
         decode_MetadataRequest,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (794, 1, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (794, 1, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
         ),
     )
-    _w.plan_fields(decode_MetadataResponse, ((10, 0, _w.K_MESSAGE, decode_Metadata, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_MetadataResponse, ((10, 0, _d.K_MESSAGE, decode_Metadata, None, ()),))
+    _d.plan_fields(
         decode_Metadata,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_REP_MESSAGE, decode_TensorInfo, None, ()),
-            (42, 4, _w.K_REP_MESSAGE, decode_TensorInfo, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_REP_MESSAGE, decode_TensorInfo, None, ()),
+            (42, 4, _d.K_REP_MESSAGE, decode_TensorInfo, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_File,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_ENUM, values_of_LabelType, LabelType, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_ENUM, values_of_LabelType, LabelType, ()),
         ),
     )
-    _w.plan_fields(decode_FlatTensorDataInt8, ((10, 0, _w.K_BYTES, None, None, ()),))
-    _w.plan_fields(decode_FlatTensorDataUInt8, ((10, 0, _w.K_BYTES, None, None, ()),))
+    _d.plan_fields(decode_FlatTensorDataInt8, ((10, 0, _d.K_BYTES, None, None, ()),))
+    _d.plan_fields(decode_FlatTensorDataUInt8, ((10, 0, _d.K_BYTES, None, None, ()),))
 
 # The compiled build encodes these messages through tables (see _e.EncodePlan), each written
 # straight into its parent's buffer; the encoders above stay behind them for what a table

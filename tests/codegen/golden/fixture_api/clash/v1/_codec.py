@@ -12,6 +12,7 @@ import typing as _t
 
 from ... import _wire as _w
 from ... import _wire_encode as _e
+from ... import _wire_plan as _d
 from . import (
     Keywords,
     Methods,
@@ -920,11 +921,11 @@ def encode_Response(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Keywords",
         Keywords,
@@ -948,7 +949,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Methods",
         Methods,
@@ -970,33 +971,33 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(_planned, "decode_Request", Request, "fixture.clash.v1.Request", ("id",), ("",))
-    _w.plan(_planned, "decode_Response", Response, "fixture.clash.v1.Response", ("id",), ("",))
-    _w.plan_fields(
+    _d.plan(_planned, "decode_Request", Request, "fixture.clash.v1.Request", ("id",), ("",))
+    _d.plan(_planned, "decode_Response", Response, "fixture.clash.v1.Response", ("id",), ("",))
+    _d.plan_fields(
         decode_Keywords,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (24, 2, _w.K_INT32, None, None, ()),
-            (32, 3, _w.K_BOOL, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
-            (58, 6, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (24, 2, _d.K_INT32, None, None, ()),
+            (32, 3, _d.K_BOOL, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
+            (58, 6, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Methods,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(decode_Request, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_Response, ((10, 0, _w.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_Request, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_Response, ((10, 0, _d.K_STRING, None, None, ()),))
 
 # The compiled build encodes these messages through tables (see _e.EncodePlan), each written
 # straight into its parent's buffer; the encoders above stay behind them for what a table

@@ -12,6 +12,7 @@ import typing as _t
 
 from ... import _wire as _w
 from ... import _wire_encode as _e
+from ... import _wire_plan as _d
 from . import (
     Timestamp,
     Any,
@@ -1266,11 +1267,11 @@ def encode_BytesValue_value(value: _t.Any) -> bytes:
     return encode_BytesValue(BytesValue(value=value))
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Timestamp",
         Timestamp,
@@ -1284,7 +1285,7 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Any",
         Any,
@@ -1298,7 +1299,7 @@ if _w.PLANS:
             b"",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Duration",
         Duration,
@@ -1312,7 +1313,7 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Value",
         Value,
@@ -1334,44 +1335,44 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(_planned, "decode_ListValue", ListValue, "google.protobuf.ListValue", ("values",), (None,))
-    _w.plan(_planned, "decode_DoubleValue", DoubleValue, "google.protobuf.DoubleValue", ("value",), (0.0,))
-    _w.plan(_planned, "decode_FloatValue", FloatValue, "google.protobuf.FloatValue", ("value",), (0.0,))
-    _w.plan(_planned, "decode_Int64Value", Int64Value, "google.protobuf.Int64Value", ("value",), (0,))
-    _w.plan(_planned, "decode_UInt64Value", UInt64Value, "google.protobuf.UInt64Value", ("value",), (0,))
-    _w.plan(_planned, "decode_Int32Value", Int32Value, "google.protobuf.Int32Value", ("value",), (0,))
-    _w.plan(_planned, "decode_UInt32Value", UInt32Value, "google.protobuf.UInt32Value", ("value",), (0,))
-    _w.plan(_planned, "decode_BoolValue", BoolValue, "google.protobuf.BoolValue", ("value",), (False,))
-    _w.plan(_planned, "decode_StringValue", StringValue, "google.protobuf.StringValue", ("value",), ("",))
-    _w.plan(_planned, "decode_BytesValue", BytesValue, "google.protobuf.BytesValue", ("value",), (b"",))
-    _w.plan_fields(
+    _d.plan(_planned, "decode_ListValue", ListValue, "google.protobuf.ListValue", ("values",), (None,))
+    _d.plan(_planned, "decode_DoubleValue", DoubleValue, "google.protobuf.DoubleValue", ("value",), (0.0,))
+    _d.plan(_planned, "decode_FloatValue", FloatValue, "google.protobuf.FloatValue", ("value",), (0.0,))
+    _d.plan(_planned, "decode_Int64Value", Int64Value, "google.protobuf.Int64Value", ("value",), (0,))
+    _d.plan(_planned, "decode_UInt64Value", UInt64Value, "google.protobuf.UInt64Value", ("value",), (0,))
+    _d.plan(_planned, "decode_Int32Value", Int32Value, "google.protobuf.Int32Value", ("value",), (0,))
+    _d.plan(_planned, "decode_UInt32Value", UInt32Value, "google.protobuf.UInt32Value", ("value",), (0,))
+    _d.plan(_planned, "decode_BoolValue", BoolValue, "google.protobuf.BoolValue", ("value",), (False,))
+    _d.plan(_planned, "decode_StringValue", StringValue, "google.protobuf.StringValue", ("value",), ("",))
+    _d.plan(_planned, "decode_BytesValue", BytesValue, "google.protobuf.BytesValue", ("value",), (b"",))
+    _d.plan_fields(
         decode_Timestamp,
         (
-            (8, 0, _w.K_INT64, None, None, ()),
-            (16, 1, _w.K_INT32, None, None, ()),
+            (8, 0, _d.K_INT64, None, None, ()),
+            (16, 1, _d.K_INT32, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Any,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_BYTES, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_BYTES, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Duration,
         (
-            (8, 0, _w.K_INT64, None, None, ()),
-            (16, 1, _w.K_INT32, None, None, ()),
+            (8, 0, _d.K_INT64, None, None, ()),
+            (16, 1, _d.K_INT32, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Value,
         (
             (
                 8,
                 0,
-                _w.K_ENUM,
+                _d.K_ENUM,
                 values_of_NullValue,
                 NullValue,
                 (
@@ -1385,7 +1386,7 @@ if _w.PLANS:
             (
                 17,
                 1,
-                _w.K_FIXED,
+                _d.K_FIXED,
                 _w.unpack_d,
                 8,
                 (
@@ -1399,7 +1400,7 @@ if _w.PLANS:
             (
                 26,
                 2,
-                _w.K_STRING,
+                _d.K_STRING,
                 None,
                 None,
                 (
@@ -1413,7 +1414,7 @@ if _w.PLANS:
             (
                 32,
                 3,
-                _w.K_BOOL,
+                _d.K_BOOL,
                 None,
                 None,
                 (
@@ -1427,7 +1428,7 @@ if _w.PLANS:
             (
                 42,
                 4,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_Struct,
                 None,
                 (
@@ -1441,7 +1442,7 @@ if _w.PLANS:
             (
                 50,
                 5,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_ListValue,
                 None,
                 (
@@ -1454,16 +1455,16 @@ if _w.PLANS:
             ),
         ),
     )
-    _w.plan_fields(decode_ListValue, ((10, 0, _w.K_REP_MESSAGE, decode_Value, None, ()),))
-    _w.plan_fields(decode_DoubleValue, ((9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),))
-    _w.plan_fields(decode_FloatValue, ((13, 0, _w.K_FIXED, _w.unpack_f, 4, ()),))
-    _w.plan_fields(decode_Int64Value, ((8, 0, _w.K_INT64, None, None, ()),))
-    _w.plan_fields(decode_UInt64Value, ((8, 0, _w.K_UINT64, None, None, ()),))
-    _w.plan_fields(decode_Int32Value, ((8, 0, _w.K_INT32, None, None, ()),))
-    _w.plan_fields(decode_UInt32Value, ((8, 0, _w.K_UINT32, None, None, ()),))
-    _w.plan_fields(decode_BoolValue, ((8, 0, _w.K_BOOL, None, None, ()),))
-    _w.plan_fields(decode_StringValue, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(decode_BytesValue, ((10, 0, _w.K_BYTES, None, None, ()),))
+    _d.plan_fields(decode_ListValue, ((10, 0, _d.K_REP_MESSAGE, decode_Value, None, ()),))
+    _d.plan_fields(decode_DoubleValue, ((9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),))
+    _d.plan_fields(decode_FloatValue, ((13, 0, _d.K_FIXED, _w.unpack_f, 4, ()),))
+    _d.plan_fields(decode_Int64Value, ((8, 0, _d.K_INT64, None, None, ()),))
+    _d.plan_fields(decode_UInt64Value, ((8, 0, _d.K_UINT64, None, None, ()),))
+    _d.plan_fields(decode_Int32Value, ((8, 0, _d.K_INT32, None, None, ()),))
+    _d.plan_fields(decode_UInt32Value, ((8, 0, _d.K_UINT32, None, None, ()),))
+    _d.plan_fields(decode_BoolValue, ((8, 0, _d.K_BOOL, None, None, ()),))
+    _d.plan_fields(decode_StringValue, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(decode_BytesValue, ((10, 0, _d.K_BYTES, None, None, ()),))
 
 # The compiled build encodes these messages through tables (see _e.EncodePlan), each written
 # straight into its parent's buffer; the encoders above stay behind them for what a table

@@ -12,6 +12,7 @@ import typing as _t
 
 from ... import _wire as _w
 from ... import _wire_encode as _e
+from ... import _wire_plan as _d
 from . import (
     Scalars,
     Outer,
@@ -3154,11 +3155,11 @@ def encode_Empty(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Outer",
         Outer,
@@ -3176,7 +3177,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OuterInner",
         OuterInner,
@@ -3190,7 +3191,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_OuterInnerDeepest",
         OuterInnerDeepest,
@@ -3198,7 +3199,7 @@ if _w.PLANS:
         ("note",),
         ("",),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Choice",
         Choice,
@@ -3224,7 +3225,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Optionals",
         Optionals,
@@ -3246,7 +3247,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_KnownTypes",
         KnownTypes,
@@ -3282,7 +3283,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Imported",
         Imported,
@@ -3298,8 +3299,8 @@ if _w.PLANS:
             values_of_shared_v1_Color[0],
         ),
     )
-    _w.plan(_planned, "decode_Legacy", Legacy, "fixture.kitchen.v1.Legacy", ("what",), ("",))
-    _w.plan(
+    _d.plan(_planned, "decode_Legacy", Legacy, "fixture.kitchen.v1.Legacy", ("what",), ("",))
+    _d.plan(
         _planned,
         "decode_WithOldField",
         WithOldField,
@@ -3315,32 +3316,32 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(_planned, "decode_Empty", Empty, "fixture.kitchen.v1.Empty", (), ())
-    _w.plan_fields(
+    _d.plan(_planned, "decode_Empty", Empty, "fixture.kitchen.v1.Empty", (), ())
+    _d.plan_fields(
         decode_Outer,
         (
-            (10, 0, _w.K_MESSAGE, decode_OuterInner, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, decode_OuterInner, None, ()),
-            (24, 2, _w.K_ENUM, values_of_OuterMode, OuterMode, ()),
-            (34, 3, _w.K_MESSAGE, decode_Outer, None, ()),
+            (10, 0, _d.K_MESSAGE, decode_OuterInner, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, decode_OuterInner, None, ()),
+            (24, 2, _d.K_ENUM, values_of_OuterMode, OuterMode, ()),
+            (34, 3, _d.K_MESSAGE, decode_Outer, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_OuterInner,
         (
-            (8, 0, _w.K_INT32, None, None, ()),
-            (18, 1, _w.K_MESSAGE, decode_OuterInnerDeepest, None, ()),
+            (8, 0, _d.K_INT32, None, None, ()),
+            (18, 1, _d.K_MESSAGE, decode_OuterInnerDeepest, None, ()),
         ),
     )
-    _w.plan_fields(decode_OuterInnerDeepest, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_OuterInnerDeepest, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_Choice,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
             (
                 18,
                 1,
-                _w.K_STRING,
+                _d.K_STRING,
                 None,
                 None,
                 (
@@ -3353,7 +3354,7 @@ if _w.PLANS:
             (
                 24,
                 2,
-                _w.K_INT64,
+                _d.K_INT64,
                 None,
                 None,
                 (
@@ -3366,7 +3367,7 @@ if _w.PLANS:
             (
                 34,
                 3,
-                _w.K_MESSAGE,
+                _d.K_MESSAGE,
                 decode_OuterInner,
                 None,
                 (
@@ -3379,7 +3380,7 @@ if _w.PLANS:
             (
                 40,
                 4,
-                _w.K_ENUM,
+                _d.K_ENUM,
                 values_of_Level,
                 Level,
                 (
@@ -3392,7 +3393,7 @@ if _w.PLANS:
             (
                 50,
                 5,
-                _w.K_TIMESTAMP,
+                _d.K_TIMESTAMP,
                 _c_google_protobuf.decode_Timestamp_value,
                 "_viam_raw_when",
                 (
@@ -3402,54 +3403,54 @@ if _w.PLANS:
                     4,
                 ),
             ),
-            (56, 6, _w.K_BOOL, None, None, (7,)),
-            (66, 7, _w.K_BYTES, None, None, (6,)),
+            (56, 6, _d.K_BOOL, None, None, (7,)),
+            (66, 7, _d.K_BYTES, None, None, (6,)),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Optionals,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_INT32, None, None, ()),
-            (24, 2, _w.K_ENUM, values_of_Level, Level, ()),
-            (32, 3, _w.K_BOOL, None, None, ()),
-            (41, 4, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (50, 5, _w.K_MESSAGE, decode_OuterInner, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_INT32, None, None, ()),
+            (24, 2, _d.K_ENUM, values_of_Level, Level, ()),
+            (32, 3, _d.K_BOOL, None, None, ()),
+            (41, 4, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (50, 5, _d.K_MESSAGE, decode_OuterInner, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_KnownTypes,
         (
-            (10, 0, _w.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_at", ()),
-            (18, 1, _w.K_DURATION, _c_google_protobuf.decode_Duration_value, "_viam_raw_took", ()),
-            (26, 2, _w.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
-            (34, 3, _w.K_MESSAGE, _c_google_protobuf.decode_Value, None, ()),
-            (42, 4, _w.K_MESSAGE, _c_google_protobuf.decode_ListValue, None, ()),
-            (50, 5, _w.K_MESSAGE, _c_google_protobuf.decode_StringValue_value, None, ()),
-            (58, 6, _w.K_MESSAGE, _c_google_protobuf.decode_Int64Value_value, None, ()),
-            (66, 7, _w.K_MESSAGE, _c_google_protobuf.decode_BoolValue_value, None, ()),
-            (74, 8, _w.K_MESSAGE, _c_google_protobuf.decode_Any, None, ()),
-            (82, 9, _w.K_REP_MESSAGE, _c_google_protobuf.decode_Timestamp_value, None, ()),
-            (90, 10, _w.K_REP_MESSAGE, _c_google_protobuf.decode_Duration_value, None, ()),
-            (98, 11, _w.K_MESSAGE, _c_google_protobuf.decode_DoubleValue_value, None, ()),
-            (106, 12, _w.K_MESSAGE, _c_google_protobuf.decode_BytesValue_value, None, ()),
+            (10, 0, _d.K_TIMESTAMP, _c_google_protobuf.decode_Timestamp_value, "_viam_raw_at", ()),
+            (18, 1, _d.K_DURATION, _c_google_protobuf.decode_Duration_value, "_viam_raw_took", ()),
+            (26, 2, _d.K_MESSAGE, _c_google_protobuf.decode_Struct, None, ()),
+            (34, 3, _d.K_MESSAGE, _c_google_protobuf.decode_Value, None, ()),
+            (42, 4, _d.K_MESSAGE, _c_google_protobuf.decode_ListValue, None, ()),
+            (50, 5, _d.K_MESSAGE, _c_google_protobuf.decode_StringValue_value, None, ()),
+            (58, 6, _d.K_MESSAGE, _c_google_protobuf.decode_Int64Value_value, None, ()),
+            (66, 7, _d.K_MESSAGE, _c_google_protobuf.decode_BoolValue_value, None, ()),
+            (74, 8, _d.K_MESSAGE, _c_google_protobuf.decode_Any, None, ()),
+            (82, 9, _d.K_REP_MESSAGE, _c_google_protobuf.decode_Timestamp_value, None, ()),
+            (90, 10, _d.K_REP_MESSAGE, _c_google_protobuf.decode_Duration_value, None, ()),
+            (98, 11, _d.K_MESSAGE, _c_google_protobuf.decode_DoubleValue_value, None, ()),
+            (106, 12, _d.K_MESSAGE, _c_google_protobuf.decode_BytesValue_value, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Imported,
         (
-            (10, 0, _w.K_MESSAGE, _c_shared_v1.decode_Point, None, ()),
-            (18, 1, _w.K_REP_MESSAGE, _c_shared_v1.decode_Point, None, ()),
-            (24, 2, _w.K_ENUM, values_of_shared_v1_Color, _shared_v1.Color, ()),
+            (10, 0, _d.K_MESSAGE, _c_shared_v1.decode_Point, None, ()),
+            (18, 1, _d.K_REP_MESSAGE, _c_shared_v1.decode_Point, None, ()),
+            (24, 2, _d.K_ENUM, values_of_shared_v1_Color, _shared_v1.Color, ()),
         ),
     )
-    _w.plan_fields(decode_Legacy, ((10, 0, _w.K_STRING, None, None, ()),))
-    _w.plan_fields(
+    _d.plan_fields(decode_Legacy, ((10, 0, _d.K_STRING, None, None, ()),))
+    _d.plan_fields(
         decode_WithOldField,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_MESSAGE, decode_Legacy, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_MESSAGE, decode_Legacy, None, ()),
         ),
     )
 

@@ -12,6 +12,7 @@ import typing as _t
 
 from ... import _wire as _w
 from ... import _wire_encode as _e
+from ... import _wire_plan as _d
 from . import (
     Conformance,
     Underscores,
@@ -1724,11 +1725,11 @@ def encode_Reserved(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Conformance",
         Conformance,
@@ -1774,7 +1775,7 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Internals",
         Internals,
@@ -1800,7 +1801,7 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Cases",
         Cases,
@@ -1826,7 +1827,7 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Reserved",
         Reserved,
@@ -1856,68 +1857,68 @@ if _w.PLANS:
             "",
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Conformance,
         (
-            (8, 0, _w.K_INT32, None, None, ()),
-            (16, 1, _w.K_INT32, None, None, ()),
-            (24, 2, _w.K_INT32, None, None, ()),
-            (32, 3, _w.K_INT32, None, None, ()),
-            (40, 4, _w.K_INT32, None, None, ()),
-            (48, 5, _w.K_INT32, None, None, ()),
-            (56, 6, _w.K_INT32, None, None, ()),
-            (64, 7, _w.K_INT32, None, None, ()),
-            (72, 8, _w.K_INT32, None, None, ()),
-            (80, 9, _w.K_INT32, None, None, ()),
-            (88, 10, _w.K_INT32, None, None, ()),
-            (96, 11, _w.K_INT32, None, None, ()),
-            (104, 12, _w.K_INT32, None, None, ()),
-            (112, 13, _w.K_INT32, None, None, ()),
-            (120, 14, _w.K_INT32, None, None, ()),
-            (128, 15, _w.K_INT32, None, None, ()),
-            (136, 16, _w.K_INT32, None, None, ()),
-            (144, 17, _w.K_INT32, None, None, ()),
+            (8, 0, _d.K_INT32, None, None, ()),
+            (16, 1, _d.K_INT32, None, None, ()),
+            (24, 2, _d.K_INT32, None, None, ()),
+            (32, 3, _d.K_INT32, None, None, ()),
+            (40, 4, _d.K_INT32, None, None, ()),
+            (48, 5, _d.K_INT32, None, None, ()),
+            (56, 6, _d.K_INT32, None, None, ()),
+            (64, 7, _d.K_INT32, None, None, ()),
+            (72, 8, _d.K_INT32, None, None, ()),
+            (80, 9, _d.K_INT32, None, None, ()),
+            (88, 10, _d.K_INT32, None, None, ()),
+            (96, 11, _d.K_INT32, None, None, ()),
+            (104, 12, _d.K_INT32, None, None, ()),
+            (112, 13, _d.K_INT32, None, None, ()),
+            (120, 14, _d.K_INT32, None, None, ()),
+            (128, 15, _d.K_INT32, None, None, ()),
+            (136, 16, _d.K_INT32, None, None, ()),
+            (144, 17, _d.K_INT32, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Internals,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
-            (58, 6, _w.K_STRING, None, None, ()),
-            (66, 7, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
+            (58, 6, _d.K_STRING, None, None, ()),
+            (66, 7, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Cases,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (32, 3, _w.K_INT32, None, None, ()),
-            (40, 4, _w.K_INT32, None, None, ()),
-            (48, 5, _w.K_INT32, None, None, ()),
-            (58, 6, _w.K_STRING, None, None, ()),
-            (66, 7, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (32, 3, _d.K_INT32, None, None, ()),
+            (40, 4, _d.K_INT32, None, None, ()),
+            (48, 5, _d.K_INT32, None, None, ()),
+            (58, 6, _d.K_STRING, None, None, ()),
+            (66, 7, _d.K_STRING, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Reserved,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (18, 1, _w.K_STRING, None, None, ()),
-            (26, 2, _w.K_STRING, None, None, ()),
-            (34, 3, _w.K_STRING, None, None, ()),
-            (42, 4, _w.K_STRING, None, None, ()),
-            (50, 5, _w.K_STRING, None, None, ()),
-            (58, 6, _w.K_STRING, None, None, ()),
-            (66, 7, _w.K_STRING, None, None, ()),
-            (74, 8, _w.K_STRING, None, None, ()),
-            (82, 9, _w.K_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (18, 1, _d.K_STRING, None, None, ()),
+            (26, 2, _d.K_STRING, None, None, ()),
+            (34, 3, _d.K_STRING, None, None, ()),
+            (42, 4, _d.K_STRING, None, None, ()),
+            (50, 5, _d.K_STRING, None, None, ()),
+            (58, 6, _d.K_STRING, None, None, ()),
+            (66, 7, _d.K_STRING, None, None, ()),
+            (74, 8, _d.K_STRING, None, None, ()),
+            (82, 9, _d.K_STRING, None, None, ()),
         ),
     )
 

@@ -12,6 +12,7 @@ import typing as _t
 
 from ... import _wire as _w
 from ... import _wire_encode as _e
+from ... import _wire_plan as _d
 from . import (
     Point,
     Color,
@@ -105,11 +106,11 @@ def encode_Point(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Point",
         Point,
@@ -125,12 +126,12 @@ if _w.PLANS:
             values_of_Color[0],
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Point,
         (
-            (9, 0, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (17, 1, _w.K_FIXED, _w.unpack_d, 8, ()),
-            (24, 2, _w.K_ENUM, values_of_Color, Color, ()),
+            (9, 0, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (17, 1, _d.K_FIXED, _w.unpack_d, 8, ()),
+            (24, 2, _d.K_ENUM, values_of_Color, Color, ()),
         ),
     )
 

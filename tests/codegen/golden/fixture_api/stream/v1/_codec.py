@@ -12,6 +12,7 @@ import typing as _t
 
 from ... import _wire as _w
 from ... import _wire_encode as _e
+from ... import _wire_plan as _d
 from . import (
     Ping,
     Pong,
@@ -246,11 +247,11 @@ def encode_Nothing(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# The compiled build decodes these messages through tables (see _d.Plan); the decoders above
 # stay for the others, and for all of them in pure Python.
-if _w.PLANS:
+if _d.PLANS:
     _planned = globals()
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Ping",
         Ping,
@@ -264,7 +265,7 @@ if _w.PLANS:
             0,
         ),
     )
-    _w.plan(
+    _d.plan(
         _planned,
         "decode_Pong",
         Pong,
@@ -280,20 +281,20 @@ if _w.PLANS:
             None,
         ),
     )
-    _w.plan(_planned, "decode_Nothing", Nothing, "fixture.stream.v1.Nothing", (), ())
-    _w.plan_fields(
+    _d.plan(_planned, "decode_Nothing", Nothing, "fixture.stream.v1.Nothing", (), ())
+    _d.plan_fields(
         decode_Ping,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_INT32, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_INT32, None, None, ()),
         ),
     )
-    _w.plan_fields(
+    _d.plan_fields(
         decode_Pong,
         (
-            (10, 0, _w.K_STRING, None, None, ()),
-            (16, 1, _w.K_INT32, None, None, ()),
-            (26, 2, _w.K_REP_STRING, None, None, ()),
+            (10, 0, _d.K_STRING, None, None, ()),
+            (16, 1, _d.K_INT32, None, None, ()),
+            (26, 2, _d.K_REP_STRING, None, None, ()),
         ),
     )
 
