@@ -22,9 +22,12 @@ import grpclib.client
 from grpclib.exceptions import StreamTerminatedError
 from grpclib.protocol import H2Protocol
 
+from viam_sdk.rpc import _frames
 from viam_sdk.rpc._hpack import memoize
 
 __all__ = ["GATHER_LIMIT", "Channel", "GatheringTransport", "StreamSlots"]
+
+_frames.install()
 
 #: Bytes gathered at most before they are sent without waiting for the end of the turn
 #: (asyncio's own high-water mark for a transport's buffer).
