@@ -178,7 +178,7 @@ def test_a_protocol_error_is_the_same(original: Callable[[bool], None]) -> None:
 
 def _flags_outcomes() -> list[Any]:
     outcomes: list[Any] = []
-    classes = [*hyperframe.frame.FRAMES.values(), hyperframe.frame.ExtensionFrame]
+    classes: list[Any] = [*hyperframe.frame.FRAMES.values(), hyperframe.frame.ExtensionFrame]
     for cls in classes:
         for name in ("END_STREAM", "ACK", "PADDED", "PRIORITY", "END_HEADERS", "NOPE"):
             flags = hyperframe.flags.Flags(cls.defined_flags)
@@ -231,10 +231,10 @@ async def test_a_call_logs_every_received_frame_with_trace_on() -> None:
                 seen.append(repr(frame))
                 return receive(frame)
 
-            connection._receive_frame = recording
+            connection._receive_frame = recording  # type: ignore[method-assign]
             name = "n" * 65536  # echoed: an answer of several DATA frames
             answer = await app.create_location(CreateLocationRequest(organization_id="o", name=name))
-            assert answer.location.name == name
+            assert answer.location is not None and answer.location.name == name
             with pytest.raises(GRPCError) as refused:
                 await app.get_organization(GetOrganizationRequest(organization_id="o"))
             assert refused.value.status is Status.NOT_FOUND

@@ -46,7 +46,10 @@ class GatheringTransport:
         self._transport = transport
         self._pending: list[bytes] = []
         self._size = 0
-        self._loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
+        # A loop that runs callbacks at the end of the turn (the blocking client's) sends the
+        # gathered bytes then, without a turn of their own; any other loop, on its next turn.
+        self._schedule = getattr(loop, "call_before_poll", None) or loop.call_soon
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not data:
@@ -58,7 +61,7 @@ class GatheringTransport:
             # flow control (pause_writing) then holds the writer back, as without gathering.
             self.flush()
         elif len(self._pending) == 1:
-            self._loop.call_soon(self.flush)
+            self._schedule(self.flush)
 
     def flush(self) -> None:
         """Send what was gathered now (a no-op when nothing is)."""
