@@ -63,6 +63,8 @@ import atexit
 import concurrent.futures
 import contextlib
 import inspect
+import selectors
+import sys
 import threading
 import time
 import types
@@ -75,7 +77,7 @@ from grpclib.client import Channel
 
 from ._stubs import AsyncStub, CallPolicy, MetadataLike
 
-__all__ = ["Runner", "SyncChannel", "SyncStream", "SyncStub", "async_source"]
+__all__ = ["Runner", "SyncChannel", "SyncStream", "SyncStub", "TurnEndLoop", "async_source", "new_loop"]
 
 T = TypeVar("T")
 M = TypeVar("M", bound=betterproto2.Message)
@@ -90,6 +92,77 @@ _SETTLE_AFTER = 1.0
 _CANCEL_WAIT = 2.0
 
 _get_running_loop = asyncio._get_running_loop
+
+
+class _HookedSelector(selectors.DefaultSelector):
+    """The platform's selector, running its loop's end-of-turn callbacks first, and able to skip one poll."""
+
+    def __init__(self, before_poll: Callable[[], None]) -> None:
+        super().__init__()
+        self._before_poll = before_poll
+        self.skip_next = False
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        self._before_poll()
+        if self.skip_next:
+            self.skip_next = False
+            if timeout is not None and timeout <= 0:
+                return []  # level-triggered: whatever is ready now is reported by the next poll
+        return super().select(timeout)
+
+
+class TurnEndLoop(asyncio.SelectorEventLoop):
+    """asyncio's selector loop, with callbacks that run at the end of the current turn (before it polls for I/O).
+
+    ``call_before_poll(callback)`` is ``call_soon`` without a turn of its own:
+    a callback given during a turn runs once that turn's callbacks are done,
+    right before the loop next waits for (or checks) I/O.  A transport that
+    gathers the writes of one turn (the SDK's gathering transport) sends them
+    there: with ``call_soon`` the send would take one more turn of the loop
+    (one more poll of the selector, per call).  ``skip_next_poll()`` lets the
+    next turn that has callbacks ready run them without first checking for
+    I/O (a blocking call's first step, which the caller has just scheduled).
+    An exception in a callback goes to the loop's exception handler, as it
+    would from ``call_soon``.
+    """
+
+    def __init__(self) -> None:
+        self._turn_end: list[Callable[[], object]] = []
+        self._hooked = _HookedSelector(self._run_turn_end)
+        super().__init__(self._hooked)
+
+    def call_before_poll(self, callback: Callable[[], object]) -> None:
+        """Run ``callback()`` once, at the end of the current turn (before the next poll for I/O)."""
+        self._turn_end.append(callback)
+
+    def skip_next_poll(self) -> None:
+        """The next turn starts with the callbacks ready, without a zero-timeout poll for I/O first."""
+        self._hooked.skip_next = True
+
+    def _run_turn_end(self) -> None:
+        while self._turn_end:
+            callbacks, self._turn_end = self._turn_end, []
+            for callback in callbacks:
+                try:
+                    callback()
+                except (SystemExit, KeyboardInterrupt):
+                    raise
+                except BaseException as exc:  # noqa: BLE001 -- handed on as call_soon's would be
+                    self.call_exception_handler(
+                        {"message": f"Exception in end-of-turn callback {callback!r}", "exception": exc}
+                    )
+
+
+def new_loop() -> asyncio.AbstractEventLoop:
+    """A new event loop for a :class:`Runner`: a :class:`TurnEndLoop` where asyncio's default is its selector loop.
+
+    Where the default loop is something else (the proactor loop on Windows, or
+    a policy an application installed, such as uvloop's), that loop, as before.
+    """
+    policy = asyncio.get_event_loop_policy()
+    if sys.platform != "win32" and type(policy) is asyncio.DefaultEventLoopPolicy:
+        return TurnEndLoop()
+    return asyncio.new_event_loop()
 
 
 async def _settle() -> None:
@@ -148,7 +221,7 @@ class Runner:
 
     def __init__(self, name: str = "viam-api-sync") -> None:
         self._name = name  # of the loop's thread, once it has one
-        self._loop = asyncio.new_event_loop()
+        self._loop = new_loop()
         self._owner = threading.get_ident()
         self._lock = threading.Condition(threading.Lock())  # notified when a direct call ends
         self._threaded = False  # one-way: True once the loop belongs to a helper thread
@@ -210,6 +283,9 @@ class Runner:
                     loop.run_until_complete(_settle())
                 driven = [True]
                 task = loop.create_task(_then_stop(coro, loop, driven))
+                skip = getattr(loop, "skip_next_poll", None)
+                if skip is not None:
+                    skip()  # the task's first step needs no check for I/O before it
             except BaseException:
                 coro.close()
                 raise

@@ -22,9 +22,12 @@ import grpclib.client
 from grpclib.exceptions import StreamTerminatedError
 from grpclib.protocol import H2Protocol
 
+from viam_sdk.rpc import _frames
 from viam_sdk.rpc._hpack import memoize
 
 __all__ = ["GATHER_LIMIT", "Channel", "GatheringTransport", "StreamSlots"]
+
+_frames.install()
 
 #: Bytes gathered at most before they are sent without waiting for the end of the turn
 #: (asyncio's own high-water mark for a transport's buffer).
@@ -43,7 +46,10 @@ class GatheringTransport:
         self._transport = transport
         self._pending: list[bytes] = []
         self._size = 0
-        self._loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
+        # A loop that runs callbacks at the end of the turn (the blocking client's) sends the
+        # gathered bytes then, without a turn of their own; any other loop, on its next turn.
+        self._schedule = getattr(loop, "call_before_poll", None) or loop.call_soon
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not data:
@@ -55,7 +61,7 @@ class GatheringTransport:
             # flow control (pause_writing) then holds the writer back, as without gathering.
             self.flush()
         elif len(self._pending) == 1:
-            self._loop.call_soon(self.flush)
+            self._schedule(self.flush)
 
     def flush(self) -> None:
         """Send what was gathered now (a no-op when nothing is)."""
