@@ -137,16 +137,21 @@ def test_a_commit_by_another_connection_to_the_file_is_seen(tmp_path: Path) -> N
 # -- through the API, on one open connection -----------------------------------------------------
 
 
+async def _new_owner_key(app: AppServiceStub, channel: Channel, org_id: str, name: str) -> tuple[str, AppServiceStub]:
+    """A new owner key of ``org_id``: its id and a stub calling with a token it was traded for."""
+    made = await app.create_key(CreateKeyRequest(authorizations=[_owner_of(org_id)], name=name))
+    return made.id, AppServiceStub(channel, metadata=await token_metadata(channel, made.id, "api-key", made.key))
+
+
 async def test_a_deleted_key_is_refused_on_the_connection_that_just_used_it(
     emulator: Emulator, app: AppServiceStub, channel: Channel
 ) -> None:
     org_id = emulator.bootstrap.org_id
-    made = await app.create_key(CreateKeyRequest(authorizations=[_owner_of(org_id)], name="doomed"))
-    doomed = AppServiceStub(channel, metadata=await token_metadata(channel, made.id, "api-key", made.key))
+    key_id, doomed = await _new_owner_key(app, channel, org_id, "doomed")
     for _ in range(3):  # its token and its role are kept after the first of these
         assert (await doomed.get_organization(GetOrganizationRequest(organization_id=org_id))).organization
         await doomed.list_locations(ListLocationsRequest(organization_id=org_id))
-    await app.delete_key(DeleteKeyRequest(id=made.id))
+    await app.delete_key(DeleteKeyRequest(id=key_id))
     with raises_status(Status.UNAUTHENTICATED, "not valid"):
         await doomed.get_organization(GetOrganizationRequest(organization_id=org_id))
     with raises_status(Status.UNAUTHENTICATED, "not valid"):
@@ -157,10 +162,9 @@ async def test_a_removed_role_is_refused_on_the_connection_that_just_used_it(
     emulator: Emulator, app: AppServiceStub, channel: Channel
 ) -> None:
     org_id = emulator.bootstrap.org_id
-    made = await app.create_key(CreateKeyRequest(authorizations=[_owner_of(org_id)], name="demoted"))
-    stub = AppServiceStub(channel, metadata=await token_metadata(channel, made.id, "api-key", made.key))
+    key_id, stub = await _new_owner_key(app, channel, org_id, "demoted")
     assert (await stub.get_organization(GetOrganizationRequest(organization_id=org_id))).organization
-    await app.remove_role(RemoveRoleRequest(authorization=_owner_of(org_id, made.id)))
+    await app.remove_role(RemoveRoleRequest(authorization=_owner_of(org_id, key_id)))
     # The token is still good (the key exists); the role it reached the organization with is gone.
     with raises_status(Status.PERMISSION_DENIED, org_id):
         await stub.get_organization(GetOrganizationRequest(organization_id=org_id))
