@@ -19,8 +19,7 @@ never appear in error messages; ids do.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -92,14 +91,22 @@ def caller(ctx: EmulatorContext) -> Identity:
     return identify(ctx, current_stream().metadata)
 
 
-@contextmanager
-def verified(ident: Identity) -> Iterator[None]:
-    """Within the block, :func:`caller` answers ``ident`` (checked before the handler ran)."""
-    token = _verified.set(ident)
-    try:
-        yield
-    finally:
-        _verified.reset(token)
+class verified:
+    """``with verified(ident):`` -- within the block, :func:`caller` answers ``ident`` (checked before the handler ran).
+
+    A class rather than a generator context manager: it wraps every call.
+    """
+
+    __slots__ = ("_ident", "_token")
+
+    def __init__(self, ident: Identity) -> None:
+        self._ident = ident
+
+    def __enter__(self) -> None:
+        self._token = _verified.set(self._ident)
+
+    def __exit__(self, *exc: object) -> None:
+        _verified.reset(self._token)
 
 
 def identify(ctx: EmulatorContext, metadata: Mapping[str, Any] | None) -> Identity:

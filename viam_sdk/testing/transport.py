@@ -46,12 +46,13 @@ from typing import Any, Protocol, cast
 
 import grpclib.const
 import grpclib.server
+import h2.exceptions
 from grpclib.exceptions import GRPCError
 
 from viam_sdk.rpc._channel import GatheringTransport as _GatheringTransport
 from viam_sdk.rpc._hpack import memoize
 
-from .errors import ResourceExhausted, cap_message
+from .errors import ResourceExhausted, cap_message, error_trailers
 
 __all__ = [
     "DEFAULT_MAX_MESSAGE_SIZE",
@@ -303,8 +304,12 @@ def _limited(func: MethodFunc, limits: Limits) -> MethodFunc:
         try:
             await func(stream)
         except GRPCError as exc:
-            # Whatever raised it: the message leaves capped (see errors.cap_message).
+            # Whatever raised it: the message leaves capped (see errors.cap_message), with
+            # the emulator's trailers for its status (errors.error_trailers).
             exc.message = cap_message(exc.message)
+            trailers = error_trailers(exc.status)
+            if trailers is not None:
+                await _send_error(stream, exc, trailers)
             raise
         finally:
             # The checking reader refers to the stream it is set on: left there, every call
@@ -313,6 +318,16 @@ def _limited(func: MethodFunc, limits: Limits) -> MethodFunc:
             del inner.recv_data
 
     return serve
+
+
+async def _send_error(stream: Any, exc: GRPCError, metadata: dict[str, str]) -> None:
+    """End the call with ``exc`` and ``metadata``, as grpclib's stream would on the way out (it then sends nothing)."""
+    if stream._send_trailing_metadata_done or stream._cancel_done or stream._stream._transport.is_closing():
+        return  # grpclib would send nothing either
+    with contextlib.suppress(h2.exceptions.StreamClosedError):
+        await stream.send_trailing_metadata(
+            status=exc.status, status_message=exc.message, status_details=exc.details, metadata=metadata
+        )
 
 
 class _LimitedRoutes(Mapping[str, "grpclib.const.Handler"]):
