@@ -3,21 +3,25 @@
 A RESOURCE_EXHAUSTED answer (a query budget, a message over the size limit, a
 fault rule) carries ``retry-pushback-ms: -1`` in its trailers, so the SDK's retry
 rule does not repeat it; other errors carry no pushback.  Read here with
-grpclib's own client, which shows the trailers as they came.
+grpclib's own client, which shows the trailers as they came.  Answers to many
+calls in flight leave in batches, not all at the end of the loop's turn.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
 from grpclib.client import Channel
 from grpclib.const import Cardinality, Status
 from grpclib.exceptions import GRPCError
-from viam_api.app.v1 import GetOrganizationRequest, GetOrganizationResponse
+from viam_api.app.v1 import AppServiceStub, GetOrganizationRequest, GetOrganizationResponse
 
+from viam_sdk.rpc._channel import Channel as SdkChannel
 from viam_sdk.testing import Emulator
 from viam_sdk.testing.errors import PUSHBACK_KEY
-from viam_sdk.testing.transport import Limits
+from viam_sdk.testing.transport import ANSWER_BATCH_BYTES, Limits, _AnswerWriter
 
 ROUTE = "/viam.app.v1.AppService/GetOrganization"
 
@@ -62,3 +66,32 @@ async def test_a_message_over_the_size_limit_says_do_not_retry() -> None:
             assert error.status is Status.NOT_FOUND and PUSHBACK_KEY not in trailers
         finally:
             channel.close()
+
+
+async def test_answers_to_many_calls_in_flight_leave_in_batches(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[int] = []
+    flush = _AnswerWriter.flush
+
+    def counted(self: _AnswerWriter) -> None:
+        sent.append(self._size)
+        flush(self)
+
+    monkeypatch.setattr(_AnswerWriter, "flush", counted)
+    # The SDK's channel sends the requests of calls started together in one packet, so the
+    # emulator's handlers for all of them run in one turn of its loop.
+    channel = SdkChannel(emulator.host, emulator.port)
+    try:
+        app = AppServiceStub(channel, metadata=emulator.auth_metadata())
+        org = GetOrganizationRequest(organization_id=emulator.bootstrap.org_id)
+        await app.get_organization(org)
+        sent.clear()
+        answers = await asyncio.gather(*(app.get_organization(org) for _ in range(60)))
+    finally:
+        channel.close()
+    assert all(a.organization is not None for a in answers)
+    batches = [size for size in sent if size]
+    # Before: all 60 answers (~9 KB) left together at the end of the turn.
+    assert len(batches) >= 3, batches
+    assert max(batches) < ANSWER_BATCH_BYTES + 1024, batches  # a batch, plus at most one answer

@@ -30,6 +30,17 @@ loop go out in one ``send`` at the end of it (measured: ~3 sends per unary
 call down to ~1; the sends were a quarter of the emulator's time under 50
 clients).  Nothing waits longer than the current turn of the loop.
 
+Answers in batches: when many calls arrive together (a client with 100 calls in
+flight sends their requests in one packet), their handlers all run in the same
+turn, and gathering the whole turn held every answer back until the last
+handler was done: the client, idle meanwhile, then had all of them at once, and
+the two processes took turns instead of working side by side.  So before a
+call is served, the whole answers gathered so far leave once they reach
+:data:`ANSWER_BATCH_BYTES` (measured, 500 calls in flight on one connection,
+both processes at real-time priority on a loaded machine: 550 -> 330 µs a call
+with our client, whose throughput went from 0.69x the official client's to
+~1.2x; with the official client, which sends as it goes, ~unchanged).
+
 hpack's coders carry the SDK's memo (``viam_sdk.rpc._hpack``), as the client's do:
 every answer's headers and trailers are the same few table indices.
 """
@@ -55,6 +66,7 @@ from viam_sdk.rpc._hpack import memoize
 from .errors import ResourceExhausted, cap_message, error_trailers
 
 __all__ = [
+    "ANSWER_BATCH_BYTES",
     "DEFAULT_MAX_MESSAGE_SIZE",
     "TLS_HANDSHAKE_TIMEOUT",
     "ConnectionGuard",
@@ -64,6 +76,8 @@ __all__ = [
 ]
 
 DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024
+#: Gathered answers of one connection that leave before the next call is served (module docstring).
+ANSWER_BATCH_BYTES = 2048
 DEFAULT_IDLE_TIMEOUT = 120.0
 #: Seconds a TLS client may take over its handshake (asyncio's default is 60).
 TLS_HANDSHAKE_TIMEOUT = 10.0
@@ -200,6 +214,15 @@ class ConnectionGuard:
 # -- gRPC ---------------------------------------------------------------------------------
 
 
+class _AnswerWriter(_GatheringTransport):
+    """The gathering transport of one gRPC connection, which also sends its answers on in batches."""
+
+    def send_answers(self) -> None:
+        """Send what is gathered now if it is a batch's worth (call between two calls: whole answers only)."""
+        if self._size >= ANSWER_BATCH_BYTES:
+            self.flush()
+
+
 class _GrpcConnection(asyncio.Protocol):
     """grpclib's protocol behind a gathering transport, registered with the guard."""
 
@@ -209,7 +232,7 @@ class _GrpcConnection(asyncio.Protocol):
         self._inner = inner
         self._guard = guard
         self._transport: asyncio.Transport | None = None
-        self._writer: _GatheringTransport | None = None
+        self._writer: _AnswerWriter | None = None
         self._started = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -219,7 +242,7 @@ class _GrpcConnection(asyncio.Protocol):
             self._inner.handler.close()  # grpclib forgets a closed handler; an unused open one stays
             transport.abort()
             return
-        self._writer = _GatheringTransport(transport)
+        self._writer = _AnswerWriter(transport)
         self._inner.connection_made(self._writer)
         memoize(self._inner.connection._connection)  # answers' headers repeat as requests' do
         self._started = True
@@ -300,6 +323,9 @@ def _limited(func: MethodFunc, limits: Limits) -> MethodFunc:
 
     async def serve(stream: Any) -> None:
         inner = stream._stream
+        writer = inner._transport  # the connection's: what the calls before this one answered
+        if type(writer) is _AnswerWriter:
+            writer.send_answers()
         inner.recv_data = _size_checked(inner.recv_data, limit)
         try:
             await func(stream)
