@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import gc
 import json
 import os
 import signal
@@ -216,6 +217,11 @@ async def _serve(
         loaded, export_on_exit = keep
         if loaded is not None:
             emu.load_snapshot(loaded)
+        # What start-up made (the API's modules and classes, the services) stays for the life
+        # of the process: taken out of the collector's view, the full collections that calls
+        # now and then trigger no longer walk it all (~40 ms each, ~15 µs a call on average).
+        gc.collect()
+        gc.freeze()
         boot = emu.bootstrap
         if as_json:
             extra: dict[str, Any] = {"ca_cert": emu.ca_cert} if emu.ca_cert else {}

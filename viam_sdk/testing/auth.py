@@ -19,8 +19,7 @@ never appear in error messages; ids do.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -92,14 +91,22 @@ def caller(ctx: EmulatorContext) -> Identity:
     return identify(ctx, current_stream().metadata)
 
 
-@contextmanager
-def verified(ident: Identity) -> Iterator[None]:
-    """Within the block, :func:`caller` answers ``ident`` (checked before the handler ran)."""
-    token = _verified.set(ident)
-    try:
-        yield
-    finally:
-        _verified.reset(token)
+class verified:
+    """``with verified(ident):`` -- within the block, :func:`caller` answers ``ident`` (checked before the handler ran).
+
+    A class rather than a generator context manager: it wraps every call.
+    """
+
+    __slots__ = ("_ident", "_token")
+
+    def __init__(self, ident: Identity) -> None:
+        self._ident = ident
+
+    def __enter__(self) -> None:
+        self._token = _verified.set(self._ident)
+
+    def __exit__(self, *exc: object) -> None:
+        _verified.reset(self._token)
 
 
 def identify(ctx: EmulatorContext, metadata: Mapping[str, Any] | None) -> Identity:
@@ -135,7 +142,7 @@ def _key_roles(store: Store, key_id: str, resource_type: str, resource_ids: list
     if not resource_ids:
         return set()
     marks = ",".join("?" * len(resource_ids))
-    rows = store.all(
+    rows = store.cached_all(
         f"SELECT role FROM api_key_authorizations WHERE api_key_id = ? AND resource_type = ? "
         f"AND resource_id IN ({marks})",
         (key_id, resource_type, *resource_ids),
@@ -148,7 +155,7 @@ def _allowed(roles: set[str], write: bool) -> bool:
 
 
 def _location_orgs(store: Store, location_id: str, owner_org: str) -> list[str]:
-    shared = store.all("SELECT organization_id FROM location_shares WHERE location_id = ?", (location_id,))
+    shared = store.cached_all("SELECT organization_id FROM location_shares WHERE location_id = ?", (location_id,))
     return [owner_org, *(str(r["organization_id"]) for r in shared)]
 
 
@@ -156,7 +163,7 @@ def require_org(ctx: EmulatorContext, ident: Identity, org_id: str, *, write: bo
     """Check that ``ident`` may use organization ``org_id`` (``write``: needs the owner role)."""
     if not org_id:
         raise InvalidArgument("an organization id is required")
-    if ctx.store.one("SELECT 1 FROM organizations WHERE id = ?", (org_id,)) is None:
+    if ctx.store.cached_one("SELECT 1 FROM organizations WHERE id = ?", (org_id,)) is None:
         raise NotFound(f"organization {org_id!r} not found: check the id (list_organizations shows yours)")
     if ident.kind == API_KEY and _allowed(
         _key_roles(ctx.store, ident.subject, "organization", [org_id]), write
@@ -182,7 +189,7 @@ def require_location(
     """
     if not location_id:
         raise InvalidArgument("a location id is required")
-    row = ctx.store.one("SELECT organization_id FROM locations WHERE id = ?", (location_id,))
+    row = ctx.store.cached_one("SELECT organization_id FROM locations WHERE id = ?", (location_id,))
     if row is None:
         raise NotFound(f"location {location_id!r} not found: check the id (list_locations shows them)")
     org_id = str(row["organization_id"])
@@ -203,7 +210,7 @@ def require_robot(
     """Check that ``ident`` may use machine ``robot_id``; returns (org id, location id)."""
     if not robot_id:
         raise InvalidArgument("a machine (robot) id is required")
-    row = ctx.store.one(
+    row = ctx.store.cached_one(
         "SELECT r.location_id, l.organization_id FROM robots r JOIN locations l ON l.id = r.location_id "
         "WHERE r.id = ?",
         (robot_id,),
@@ -214,7 +221,7 @@ def require_robot(
     if _reaches_robot(ctx, ident, org_id, location_id, robot_id, write):
         return org_id, location_id
     if ident.kind == PART_SECRET and not write:
-        part = ctx.store.one("SELECT robot_id FROM robot_parts WHERE id = ?", (ident.part_id,))
+        part = ctx.store.cached_one("SELECT robot_id FROM robot_parts WHERE id = ?", (ident.part_id,))
         if part is not None and part["robot_id"] == robot_id:
             return org_id, location_id
     raise _denied(f"machine (robot) {robot_id!r}")
@@ -241,7 +248,7 @@ def require_part(
     """Check that ``ident`` may use machine part ``part_id``; returns (org id, location id, robot id)."""
     if not part_id:
         raise InvalidArgument("a machine part id is required")
-    row = ctx.store.one(
+    row = ctx.store.cached_one(
         "SELECT p.robot_id, r.location_id, l.organization_id FROM robot_parts p "
         "JOIN robots r ON r.id = p.robot_id JOIN locations l ON l.id = r.location_id WHERE p.id = ?",
         (part_id,),
@@ -260,15 +267,15 @@ def visible_org_ids(ctx: EmulatorContext, ident: Identity) -> set[str]:
     """The organizations whose data ``ident`` may see."""
     store = ctx.store
     if ident.kind == API_KEY:
-        rows = store.all(
+        rows = store.cached_all(
             "SELECT DISTINCT organization_id FROM api_key_authorizations WHERE api_key_id = ?",
             (ident.subject,),
         )
         return {str(r["organization_id"]) for r in rows}
     if ident.kind == LOCATION_SECRET:
-        row = store.one("SELECT organization_id FROM locations WHERE id = ?", (ident.location_id,))
+        row = store.cached_one("SELECT organization_id FROM locations WHERE id = ?", (ident.location_id,))
         return set() if row is None else {str(row["organization_id"])}
-    row = store.one(
+    row = store.cached_one(
         "SELECT l.organization_id FROM robot_parts p JOIN robots r ON r.id = p.robot_id "
         "JOIN locations l ON l.id = r.location_id WHERE p.id = ?",
         (ident.part_id,),

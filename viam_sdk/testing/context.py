@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import uuid
 from collections.abc import Callable
@@ -45,6 +46,13 @@ def parse_iso(text: str | None) -> datetime | None:
     """The inverse of :func:`iso` (None stays None)."""
     if not text:
         return None
+    return _parse_iso(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_iso(text: str) -> datetime:
+    # The same few timestamps (creation times, last accesses) come back in answer after
+    # answer, and a datetime never changes: each distinct text is read once.
     if len(text) == 27 and text[26] == "Z":
         # The fixed-width form iso() writes, read by slicing: strptime costs ~30 µs a call.
         try:

@@ -55,6 +55,7 @@ __all__ = [
     "error_for",
     "fail",
     "invalid",
+    "error_trailers",
     "mark_resource_exhausted",
     "not_found",
     "out_of_range_fields",
@@ -251,14 +252,25 @@ def cap_message(message: str | None) -> str | None:
 PUSHBACK_KEY = "retry-pushback-ms"
 
 
-def mark_resource_exhausted(server: Any, pushback_ms: int = -1) -> None:
-    """Have ``server`` (a grpclib Server) send ``retry-pushback-ms`` with every RESOURCE_EXHAUSTED.
+def error_trailers(status: Status) -> dict[str, str] | None:
+    """The trailing metadata the emulator sends with an error of ``status`` (None: nothing).
 
     The emulator's RESOURCE_EXHAUSTED answers are its query budgets refusing a
     query, which would refuse it again on every retry: they go out with a
     pushback of -1 ("do not retry"), which the SDK's retry rule honours (see
-    ``viam_sdk.rpc._policy``).  A pushback the handler already set is kept.
+    ``viam_sdk.rpc._policy``).  The emulator's calls send it on their way out
+    (``transport``); :func:`mark_resource_exhausted` does the same for any
+    grpclib server.
+    """
+    return {PUSHBACK_KEY: "-1"} if status is Status.RESOURCE_EXHAUSTED else None
+
+
+def mark_resource_exhausted(server: Any, pushback_ms: int = -1) -> None:
+    """Have ``server`` (a grpclib Server) send ``retry-pushback-ms`` with every RESOURCE_EXHAUSTED.
+
+    See :func:`error_trailers`.  A pushback the handler already set is kept.
     A test server may pass ``pushback_ms >= 0`` to play a rate limit that clears.
+    (A listener costs every call an event, so the emulator does it in its calls' wrapper.)
     """
     from grpclib.events import SendTrailingMetadata, listen
 

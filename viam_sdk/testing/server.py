@@ -32,7 +32,7 @@ from .backends.credentials import API_KEY, CredentialsBackend, ensure_bootstrap,
 from .codec import FieldNamingCodec
 from .context import Bootstrap, EmulatorContext, iso
 from .dashboard import Dashboard, is_loopback
-from .errors import mark_resource_exhausted, quiet_deadline_logs
+from .errors import quiet_deadline_logs
 from .faults import FaultRule, Faults, load_rules
 from .http import FRONT_KEY, HttpFront
 from .logs import LogHub
@@ -179,7 +179,6 @@ class Emulator:
                 services.extend(module.create_services(ctx))
             table = route_table(ctx, services, self._faults)
             server = Server([], codec=FieldNamingCodec(), limits=self.limits, guard=guard)
-            mark_resource_exhausted(server)  # budget refusals recur: clients must not retry them
             # grpclib copies the handlers' mappings into a plain dict; ours also
             # answers paths it does not hold (after the token check).
             server._mapping = table

@@ -14,17 +14,22 @@ kept of keys, secrets and tokens, and how, is ``backends/credentials.py``'s.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["CORE_SCHEMA", "DEFAULT_BUSY_TIMEOUT", "Store", "is_lock_error"]
 
 #: Seconds a write waits for a lock held by another connection or process.
 DEFAULT_BUSY_TIMEOUT = 2.0
+#: Values :meth:`Store.memo` keeps between two writes; past that it starts again empty.
+MEMO_ENTRIES = 4096
+
+_T = TypeVar("_T")
 
 
 def is_lock_error(exc: BaseException) -> bool:
@@ -121,6 +126,16 @@ class Store:
         self._depth = 0
         # Values derived from the database that never change once written (e.g. the token key).
         self.cache: dict[str, object] = {}
+        # Values derived from the database as it is now (see memo()), and what "now" was.
+        self._memo: dict[Hashable, Any] = {}
+        self._memo_stamp: tuple[int, int] | None = None
+        # Schema statements run (total_changes counts rows, not tables made or dropped).
+        self._ddl = 0
+        # Another connection (process) may commit to a file: its PRAGMA data_version, read at
+        # most once per turn of the loop that reads (see _peer_version()).
+        self._shared = path != ":memory:"
+        self._peer_seen = 0
+        self._peer_loop: asyncio.AbstractEventLoop | None = None
         if path != ":memory:":
             # WAL with synchronous=NORMAL: a crash of the process loses nothing;
             # only a power cut may drop the last commits -- fine for an emulator.
@@ -137,7 +152,9 @@ class Store:
         if not ddl.strip():
             return
         with self.lock:
+            self._ddl += 1
             self.db.executescript(ddl)
+            self._ddl += 1
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -186,6 +203,68 @@ class Store:
         """Every row of a query."""
         with self.lock:
             return list(self.db.execute(sql, params).fetchall())
+
+    # -- reads kept until the database changes ---------------------------------------------
+
+    def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()``, kept under ``key`` until the database next changes.
+
+        For what the hot read paths (the token check, access checks, small
+        lookups) ask again and again between writes.  Kept values are dropped
+        together at the first change of any row or table: one made through
+        this store's connection (``total_changes``, schema statements), or one
+        another connection or process committed to the same file (``PRAGMA
+        data_version``, read at most once per turn of the event loop: a
+        request that arrived after such a commit is read in a later turn, so
+        it sees it).  Inside a transaction nothing is kept or reused.
+        ``compute`` must be a pure read of the database whose result nobody
+        mutates (tuples, rows, frozen dataclasses).
+        """
+        with self.lock:
+            if self.db.in_transaction:
+                return compute()
+            stamp = (self.db.total_changes + self._ddl, self._peer_version())
+            if stamp == self._memo_stamp:
+                try:
+                    found: _T = self._memo[key]
+                    return found
+                except KeyError:
+                    pass
+            else:
+                self._memo.clear()
+                self._memo_stamp = stamp
+            value = compute()
+            if self.db.total_changes + self._ddl == stamp[0]:  # a compute that wrote keeps nothing
+                if len(self._memo) >= MEMO_ENTRIES:
+                    self._memo.clear()
+                self._memo[key] = value
+            return value
+
+    def _peer_version(self) -> int:
+        """What ``PRAGMA data_version`` said this loop turn (read again on every call off a loop)."""
+        if not self._shared:
+            return 0
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or self._peer_loop is not loop:
+            self._peer_seen = int(self.db.execute("PRAGMA data_version").fetchone()[0])
+            if loop is not None:
+                self._peer_loop = loop
+                loop.call_soon(self._forget_peer_version)
+        return self._peer_seen
+
+    def _forget_peer_version(self) -> None:
+        self._peer_loop = None
+
+    def cached_one(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Row | None:
+        """:meth:`one`, answered from :meth:`memo` while the database has not changed."""
+        return self.memo((sql, params), lambda: self.one(sql, params))
+
+    def cached_all(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """:meth:`all`, answered from :meth:`memo` while the database has not changed (a new list each time)."""
+        return list(self.memo((sql, params), lambda: tuple(self.all(sql, params))))
 
     def get_meta(self, key: str) -> str | None:
         row = self.one("SELECT value FROM emulator_meta WHERE key = ?", (key,))

@@ -30,6 +30,17 @@ loop go out in one ``send`` at the end of it (measured: ~3 sends per unary
 call down to ~1; the sends were a quarter of the emulator's time under 50
 clients).  Nothing waits longer than the current turn of the loop.
 
+Answers in batches: when many calls arrive together (a client with 100 calls in
+flight sends their requests in one packet), their handlers all run in the same
+turn, and gathering the whole turn held every answer back until the last
+handler was done: the client, idle meanwhile, then had all of them at once, and
+the two processes took turns instead of working side by side.  So before a
+call is served, the whole answers gathered so far leave once they reach
+:data:`ANSWER_BATCH_BYTES` (measured, 500 calls in flight on one connection,
+both processes at real-time priority on a loaded machine: 550 -> 330 µs a call
+with our client, whose throughput went from 0.69x the official client's to
+~1.2x; with the official client, which sends as it goes, ~unchanged).
+
 hpack's coders carry the SDK's memo (``viam_sdk.rpc._hpack``), as the client's do:
 every answer's headers and trailers are the same few table indices.
 """
@@ -40,23 +51,22 @@ import asyncio
 import contextlib
 import resource
 import struct
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import Any, Protocol, cast
 
+import grpclib.const
 import grpclib.server
-from grpclib.events import RecvRequest, listen
+import h2.exceptions
 from grpclib.exceptions import GRPCError
 
 from viam_sdk.rpc._channel import GatheringTransport as _GatheringTransport
 from viam_sdk.rpc._hpack import memoize
 
-from .errors import ResourceExhausted, cap_message
-
-if TYPE_CHECKING:
-    from grpclib._typing import IServerMethodFunc
+from .errors import ResourceExhausted, cap_message, error_trailers
 
 __all__ = [
+    "ANSWER_BATCH_BYTES",
     "DEFAULT_MAX_MESSAGE_SIZE",
     "TLS_HANDSHAKE_TIMEOUT",
     "ConnectionGuard",
@@ -66,6 +76,8 @@ __all__ = [
 ]
 
 DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024
+#: Gathered answers of one connection that leave before the next call is served (module docstring).
+ANSWER_BATCH_BYTES = 2048
 DEFAULT_IDLE_TIMEOUT = 120.0
 #: Seconds a TLS client may take over its handshake (asyncio's default is 60).
 TLS_HANDSHAKE_TIMEOUT = 10.0
@@ -202,6 +214,15 @@ class ConnectionGuard:
 # -- gRPC ---------------------------------------------------------------------------------
 
 
+class _AnswerWriter(_GatheringTransport):
+    """The gathering transport of one gRPC connection, which also sends its answers on in batches."""
+
+    def send_answers(self) -> None:
+        """Send what is gathered now if it is a batch's worth (call between two calls: whole answers only)."""
+        if self._size >= ANSWER_BATCH_BYTES:
+            self.flush()
+
+
 class _GrpcConnection(asyncio.Protocol):
     """grpclib's protocol behind a gathering transport, registered with the guard."""
 
@@ -211,7 +232,7 @@ class _GrpcConnection(asyncio.Protocol):
         self._inner = inner
         self._guard = guard
         self._transport: asyncio.Transport | None = None
-        self._writer: _GatheringTransport | None = None
+        self._writer: _AnswerWriter | None = None
         self._started = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -221,7 +242,7 @@ class _GrpcConnection(asyncio.Protocol):
             self._inner.handler.close()  # grpclib forgets a closed handler; an unused open one stays
             transport.abort()
             return
-        self._writer = _GatheringTransport(transport)
+        self._writer = _AnswerWriter(transport)
         self._inner.connection_made(self._writer)
         memoize(self._inner.connection._connection)  # answers' headers repeat as requests' do
         self._started = True
@@ -298,17 +319,78 @@ def _size_checked(
 
 
 def _limited(func: MethodFunc, limits: Limits) -> MethodFunc:
+    limit = limits.max_message_size
+
     async def serve(stream: Any) -> None:
         inner = stream._stream
-        inner.recv_data = _size_checked(inner.recv_data, limits.max_message_size)
+        writer = inner._transport  # the connection's: what the calls before this one answered
+        if type(writer) is _AnswerWriter:
+            writer.send_answers()
+        inner.recv_data = _size_checked(inner.recv_data, limit)
         try:
             await func(stream)
         except GRPCError as exc:
-            # Whatever raised it: the message leaves capped (see errors.cap_message).
+            # Whatever raised it: the message leaves capped (see errors.cap_message), with
+            # the emulator's trailers for its status (errors.error_trailers).
             exc.message = cap_message(exc.message)
+            trailers = error_trailers(exc.status)
+            if trailers is not None:
+                await _send_error(stream, exc, trailers)
             raise
+        finally:
+            # The checking reader refers to the stream it is set on: left there, every call
+            # would leave a reference cycle (the stream, its request, its metadata) for the
+            # garbage collector, whose passes over them cost the emulator ~10% of its time.
+            del inner.recv_data
 
     return serve
+
+
+async def _send_error(stream: Any, exc: GRPCError, metadata: dict[str, str]) -> None:
+    """End the call with ``exc`` and ``metadata``, as grpclib's stream would on the way out (it then sends nothing)."""
+    if stream._send_trailing_metadata_done or stream._cancel_done or stream._stream._transport.is_closing():
+        return  # grpclib would send nothing either
+    with contextlib.suppress(h2.exceptions.StreamClosedError):
+        await stream.send_trailing_metadata(
+            status=exc.status, status_message=exc.message, status_details=exc.details, metadata=metadata
+        )
+
+
+class _LimitedRoutes(Mapping[str, "grpclib.const.Handler"]):
+    """A route mapping whose handlers run under the emulator's limits (each wrapped once)."""
+
+    def __init__(self, routes: Mapping[str, grpclib.const.Handler], limits: Limits) -> None:
+        self._routes = routes
+        self._limits = limits
+        self._wrapped: dict[str, grpclib.const.Handler] = {}
+
+    def _wrap(self, handler: grpclib.const.Handler) -> grpclib.const.Handler:
+        func = _limited(cast(MethodFunc, handler.func), self._limits)
+        return grpclib.const.Handler(func, handler.cardinality, handler.request_type, handler.reply_type)
+
+    def get(self, route: str, default: Any = None) -> Any:
+        found = self._wrapped.get(route)
+        if found is not None:
+            return found
+        handler = self._routes.get(route)
+        if handler is None:
+            return default
+        found = self._wrap(handler)
+        if route in self._routes:  # a path the mapping only answers for (made up by a caller) is not kept
+            self._wrapped[route] = found
+        return found
+
+    def __getitem__(self, route: str) -> grpclib.const.Handler:
+        found = self.get(route)
+        if found is None:
+            raise KeyError(route)
+        return cast(grpclib.const.Handler, found)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._routes)
+
+    def __len__(self) -> int:
+        return len(self._routes)
 
 
 class Server(grpclib.server.Server):
@@ -317,13 +399,20 @@ class Server(grpclib.server.Server):
     def __init__(
         self, *args: Any, limits: Limits | None = None, guard: ConnectionGuard | None = None, **kw: Any
     ):
-        super().__init__(*args, **kw)
         self.limits = limits or Limits()
+        super().__init__(*args, **kw)
         self.guard = guard or ConnectionGuard(self.limits)
-        listen(self, RecvRequest, self._on_request)
 
-    async def _on_request(self, event: RecvRequest) -> None:
-        event.method_func = cast("IServerMethodFunc", _limited(event.method_func, self.limits))
+    # grpclib asks its mapping for a route's handler per call; handlers go in through this
+    # property (grpclib's __init__, or assigned later) and come out wrapped with the limits.
+    # (Wrapping each call's handler from a RecvRequest listener cost an event per call.)
+    @property  # type: ignore[override]
+    def _mapping(self) -> Mapping[str, grpclib.const.Handler]:
+        return self._routes
+
+    @_mapping.setter
+    def _mapping(self, routes: Mapping[str, grpclib.const.Handler]) -> None:
+        self._routes = _LimitedRoutes(routes, self.limits)
 
     def _protocol_factory(self) -> Any:
         return _GrpcConnection(super()._protocol_factory(), self.guard)

@@ -40,6 +40,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Final
 
 from ..context import Bootstrap
@@ -401,15 +402,14 @@ class CredentialsBackend:
         found: dict[str, list[SecretRow]] = {}
         for start in range(0, len(owner_ids), 500):
             chunk = list(owner_ids[start : start + 500])
-            rows = self.store.all(
+            rows = self.store.cached_all(
                 f"SELECT {column} AS owner, id, secret, created_at FROM {table} "
                 f"WHERE {column} IN ({','.join('?' * len(chunk))}) ORDER BY created_at, rowid",
-                chunk,
+                tuple(chunk),
             )
             for r in rows:
-                found.setdefault(str(r["owner"]), []).append(
-                    typed(SecretRow, r, secret=unseal(self.store, str(r["secret"])))
-                )
+                plain = self.store.memo(("unseal", r["secret"]), partial(unseal, self.store, str(r["secret"])))
+                found.setdefault(str(r["owner"]), []).append(typed(SecretRow, r, secret=plain))
         return found
 
     def location_secrets(self, location_ids: Sequence[str]) -> dict[str, list[SecretRow]]:
@@ -461,7 +461,7 @@ class CredentialsBackend:
     # -- tokens ------------------------------------------------------------------------
 
     def _token_digest(self, token: str) -> bytes:
-        return hmac.new(_subkey(self.store, b"token"), token.encode(), hashlib.sha256).digest()
+        return hmac.digest(_subkey(self.store, b"token"), token.encode(), "sha256")  # hmac.new's, in one C call
 
     def issue_token(
         self, kind: str, subject: str, *, credential_id: str, created_at: str, ttl: float | None
@@ -508,14 +508,26 @@ class CredentialsBackend:
         return isinstance(exp, int) and time.time() >= exp
 
     def token_owner(self, token: str) -> TokenOwner | None:
-        """Who ``token`` stands for, or None when it is unknown, revoked, or its subject is gone."""
-        row = self.store.one(
-            "SELECT kind, subject, expires_at FROM access_tokens WHERE digest = ?", (self._token_digest(token),)
-        )
-        if row is None:  # unknown, revoked, or expired long enough ago to be dropped
+        """Who ``token`` stands for, or None when it is unknown, revoked, or its subject is gone.
+
+        What the database says of a token is kept (:meth:`Store.memo`) until the
+        database next changes, so deleting a key, a secret, a location or a part
+        is seen by the very next call; the clock is read on every call.
+        """
+        digest = self._token_digest(token)
+        found = self.store.memo(("token_owner", digest), lambda: self._token_row(digest))
+        if found is None:  # unknown, revoked, or expired long enough ago to be dropped
             return TokenOwner("", "", None, expired=True) if self._expired_claims(token) else None
+        kind, subject, org_id, expires_at = found
+        return TokenOwner(kind, subject, org_id, expires_at is not None and time.time() >= expires_at)
+
+    def _token_row(self, digest: bytes) -> tuple[str, str, str | None, float | None] | None:
+        """(kind, subject, API key's org id, expiry) of a live token's row; None without one (or its subject)."""
+        row = self.store.one("SELECT kind, subject, expires_at FROM access_tokens WHERE digest = ?", (digest,))
+        if row is None:
+            return None
         kind, subject = str(row["kind"]), str(row["subject"])
-        expired = row["expires_at"] is not None and time.time() >= float(row["expires_at"])
+        expires_at = None if row["expires_at"] is None else float(row["expires_at"])
         org_id: str | None = None
         if kind == API_KEY:
             key = self.store.one("SELECT organization_id FROM api_keys WHERE id = ?", (subject,))
@@ -527,7 +539,7 @@ class CredentialsBackend:
                 return None
         elif kind != PART_SECRET or self.store.one("SELECT 1 FROM robot_parts WHERE id = ?", (subject,)) is None:
             return None
-        return TokenOwner(kind, subject, org_id, expired)
+        return kind, subject, org_id, expires_at
 
     def revoke(self, credential_id: str) -> int:
         """Revoke every token the API key or secret ``credential_id`` issued; returns how many."""

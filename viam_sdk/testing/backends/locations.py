@@ -83,8 +83,15 @@ def _grouped(store: Store, sql: str, ids: Sequence[str]) -> dict[str, list[sqlit
 def location_views(store: Store, rows: Sequence[LocationRow], *, reveal: set[str]) -> list[LocationView]:
     """Locations with their shares, machine counts, owner names and (for ids in ``reveal``) secrets.
 
-    Read in a few queries whatever the number of locations.
+    Read in a few queries whatever the number of locations, and kept until the
+    database changes (:meth:`Store.memo`).
     """
+    rows = tuple(rows)
+    shown = frozenset(r.id for r in rows if r.id in reveal)
+    return list(store.memo(("location_views", rows, shown), lambda: tuple(_views(store, rows, shown))))
+
+
+def _views(store: Store, rows: Sequence[LocationRow], reveal: frozenset[str]) -> list[LocationView]:
     ids = [r.id for r in rows]
     shares = _grouped(
         store,
@@ -129,12 +136,15 @@ class LocationsBackend:
 
     def of_org(self, org_id: str) -> list[LocationRow]:
         """The organization's own locations and those shared with it, by name then id."""
+        return list(self.store.memo(("LocationsBackend.of_org", org_id), lambda: self._of_org(org_id)))
+
+    def _of_org(self, org_id: str) -> tuple[LocationRow, ...]:
         rows = self.store.all(
             "SELECT * FROM locations WHERE organization_id = ? OR id IN "
             "(SELECT location_id FROM location_shares WHERE organization_id = ?) ORDER BY name, id",
             (org_id, org_id),
         )
-        return [typed(LocationRow, r) for r in rows]
+        return tuple(typed(LocationRow, r) for r in rows)
 
     def owned(self, org_id: str) -> list[LocationRow]:
         """The organization's own locations (not those shared with it), by name then id."""

@@ -259,10 +259,14 @@ class OrgsBackend:
 
     def get(self, org_id: str) -> OrgRow:
         """The organization ``org_id``; NOT_FOUND when there is none."""
-        row = self.store.one("SELECT * FROM organizations WHERE id = ?", (org_id,))
-        if row is None:
+        found = self.store.memo(("OrgsBackend.get", org_id), lambda: self._one(org_id))
+        if found is None:
             raise NotFound(f"organization {org_id!r} not found")
-        return self._with_defaults([row])[0]
+        return found
+
+    def _one(self, org_id: str) -> OrgRow | None:
+        row = self.store.one("SELECT * FROM organizations WHERE id = ?", (org_id,))
+        return None if row is None else self._with_defaults([row])[0]
 
     def exists(self, org_id: str) -> bool:
         return self.store.one("SELECT 1 FROM organizations WHERE id = ?", (org_id,)) is not None
